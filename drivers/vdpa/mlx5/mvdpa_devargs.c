@@ -127,6 +127,7 @@ apply(struct mvdpa_devargs *da, const struct devarg_desc *d, const char *val,
 		if (strcmp(val, "vdpa") != 0)
 			return fail(err, errlen,
 				    "devarg class=%s: this driver only serves class=vdpa", val);
+		da->class_vdpa = true;
 		return 0;
 	case DEVARG_IBDEV:
 		if (val[0] == '\0' || strlen(val) >= sizeof(da->ibdev))

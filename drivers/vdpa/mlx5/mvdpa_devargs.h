@@ -8,6 +8,7 @@
 #ifndef MVDPA_DEVARGS_H
 #define MVDPA_DEVARGS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,6 +44,7 @@ enum mvdpa_hw_latency_mode {
 
 struct mvdpa_devargs {
 	char ibdev[MVDPA_IBDEV_NAME_MAX];	/* "" unless given (vdev front-end) */
+	bool class_vdpa;		/* class=vdpa was given */
 	enum mvdpa_event_mode event_mode;
 	uint32_t event_us;		/* timer step (dynamic) or fixed delay, microseconds */
 	uint32_t no_traffic_time;	/* idle polling cycles before falling back to events */

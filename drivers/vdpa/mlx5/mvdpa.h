@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The vDPA PMD's device and its one probe entry. Three front-ends (PCI, auxiliary, vdev) resolve
+ * their device to an ibv device name and call mvdpa_probe(); everything after that is common.
+ */
+#ifndef MVDPA_H
+#define MVDPA_H
+
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_log.h>
+#include <dev_driver.h>
+#include <vdpa_driver.h>
+
+#include "devx_cmd.h"
+#include "mvdpa_devargs.h"
+
+/*
+ * Driver name, shared by the three front-ends, the log type and the pmdinfo records. Not
+ * "vdpa_mlx5" nor "mlx5_*": Debian autoloads DPDK's own mlx5 drivers, whose names, log types
+ * (pmd.vdpa.mlx5) and vdev names must stay distinct from ours so both can live in one process.
+ * The "vdpa_" prefix keeps DPDK's <class>_<driver> convention.
+ */
+#define MVDPA_DRIVER_NAME vdpa_mlx5x
+#define MVDPA_DRIVER_NAME_STR RTE_STR(MVDPA_DRIVER_NAME)
+
+extern int mvdpa_logtype;
+
+#define MVDPA_LOG(level, ...) \
+	rte_log(RTE_LOG_##level, mvdpa_logtype, MVDPA_DRIVER_NAME_STR ": " __VA_ARGS__)
+
+/* vhost-user's limit on queue pairs (VHOST_MAX_QUEUE_PAIRS), also the devarg queues' maximum. */
+#define MVDPA_MAX_QUEUE_PAIRS 128u
+
+/* One probed function. */
+struct mvdpa_dev {
+	/*
+	 * This device's copy of the ops table. DPDK hands ops only the rte_vdpa_device, which
+	 * keeps the ops pointer given at registration: container_of() on it finds the device
+	 * without a process-wide device list (see mvdpa_from_vdpa()).
+	 */
+	struct rte_vdpa_dev_ops ops;
+	struct rte_device *rte_dev;
+	struct rte_vdpa_device *vdev;
+	struct mvdpa_devargs args;
+	char ibdev_name[MVDPA_IBDEV_NAME_MAX];
+	struct ibv_context *ctx;
+	struct ibv_pd *pd;
+	uint32_t pdn;
+	struct devx_hca_caps caps;
+	uint32_t queue_pairs;	/* what get_queue_num reports */
+	uint64_t features;	/* what get_features reports */
+};
+
+static inline struct mvdpa_dev *
+mvdpa_from_vdpa(const struct rte_vdpa_device *vdev)
+{
+	return container_of(vdev->ops, struct mvdpa_dev, ops);
+}
+
+/*
+ * Opens ibv device `ibdev_name` with DevX, checks it can serve vDPA, and registers it with the
+ * vhost library as rte_dev (whose name becomes the vDPA device's name). Returns 0, or a
+ * negative errno after logging why (-ENODEV: no such ibv device; -ENOTSUP: the function has no
+ * usable virtio emulation; -EEXIST: rte_dev is already registered). Nothing is left allocated
+ * on failure. Control thread (EAL probe).
+ */
+int mvdpa_probe(struct rte_device *rte_dev, const char *ibdev_name,
+		const struct mvdpa_devargs *args);
+
+/* Unregisters and frees what mvdpa_probe() set up for rte_dev; -ENODEV if it has nothing. */
+int mvdpa_remove(struct rte_device *rte_dev);
+
+/*
+ * Parses rte_dev's devargs (logging the reason on failure) for a front-end. Returns 0,
+ * -EINVAL.
+ */
+int mvdpa_parse_devargs(const struct rte_device *rte_dev, struct mvdpa_devargs *args);
+
+/*
+ * The virtio-net features and the number of queue pairs the PMD offers for a function with
+ * these capabilities (see mvdpa_ops.c for the choice of features). Pure.
+ */
+uint64_t mvdpa_features_from_caps(const struct devx_hca_caps *caps, uint32_t queue_pairs);
+uint32_t mvdpa_queue_pairs_from_caps(const struct devx_hca_caps *caps);
+/* The vhost-user protocol features the PMD offers. */
+uint64_t mvdpa_protocol_features(void);
+
+/*
+ * Checks that caps describe a function that can serve vDPA; on failure writes why into err
+ * and returns -ENOTSUP. Pure.
+ */
+int mvdpa_caps_check(const struct devx_hca_caps *caps, char *err, size_t errlen);
+
+/* The ops template copied into each device. */
+extern const struct rte_vdpa_dev_ops mvdpa_ops_template;
+
+#endif /* MVDPA_H */
