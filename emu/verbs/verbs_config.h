@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What the process instance needs from the MLX5_EMU configuration: how many functions, and for
+ * each its firmware parameters and PCI identity.
+ */
+#ifndef EMU_VERBS_CONFIG_H
+#define EMU_VERBS_CONFIG_H
+
+#include <stdint.h>
+
+#include "emu_fw.h"
+
+struct emu_verbs_func_config {
+	struct emu_fw_params params;
+	uint16_t pci_device_id;
+	char pci_addr[32];	/* dddd:bb:dd.f */
+};
+
+struct emu_verbs_config {
+	unsigned int nfuncs;
+	struct emu_verbs_func_config *funcs;
+	void *priv;		/* parser state the params point into */
+};
+
+/* Reads MLX5_EMU (docs/emulator.md). 0, or a negative errno after logging what is wrong. */
+int emu_verbs_config_load(struct emu_verbs_config *cfg);
+/* Releases what load allocated; safe on a zeroed or failed config. */
+void emu_verbs_config_free(struct emu_verbs_config *cfg);
+
+#endif /* EMU_VERBS_CONFIG_H */
