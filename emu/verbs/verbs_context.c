@@ -66,7 +66,7 @@ emu_kobj_create(struct emu_context *ctx, struct emu_kobj *obj, const void *in, s
 	if (inlen < PRM_SIZE(cmd_in_hdr) || outlen < PRM_SIZE(create_obj_out))
 		return -EINVAL;
 	/* Like the kernel, refuse a command that creates nothing we could destroy later. */
-	if (emu_fw_destroy_cmd(in, probe_out, obj->destroy_in, &len) != 0)
+	if (emu_fw_destroy_cmd(in, probe_out, obj->destroy_in, &len) == -EOPNOTSUPP)
 		return -EINVAL;
 	ret = emu_ctx_cmd(ctx, in, inlen, out, outlen);
 	if (ret != 0)
@@ -373,9 +373,9 @@ ibv_query_port(struct ibv_context *context, uint8_t port_num,
 {
 	if (context == NULL)
 		return EINVAL;
-	/* The compat struct is the current one without its trailing fields. */
+	/* The compat struct is the current one up to `flags`, without the later fields. */
 	return ctx_query_port(context, port_num, (struct ibv_port_attr *)port_attr,
-			      offsetof(struct ibv_port_attr, link_layer) + 1);
+			      offsetof(struct ibv_port_attr, port_cap_flags2));
 }
 
 EMU_EXPORT const char *

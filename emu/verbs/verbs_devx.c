@@ -66,7 +66,7 @@ mlx5dv_devx_general_cmd(struct ibv_context *context, const void *in, size_t inle
 	if (in == NULL || inlen < PRM_SIZE(cmd_in_hdr))
 		return devx_ret(-EINVAL);
 	/* An object created here could never be destroyed: the kernel refuses creates too. */
-	if (emu_fw_destroy_cmd(in, probe_out, probe_in, &len) == 0)
+	if (emu_fw_destroy_cmd(in, probe_out, probe_in, &len) != -EOPNOTSUPP)
 		return devx_ret(-EINVAL);
 	return devx_ret(emu_ctx_cmd(ctx, in, inlen, out, outlen));
 }
