@@ -405,7 +405,7 @@ umem_register_and_deregister(void **state)
 	struct ibv_context *ctx = open_devx(0);
 	struct mlx5dv_devx_umem *u1, *u2;
 	struct mlx5dv_devx_umem_in uin;
-	void *mem;
+	void *mem = NULL;
 
 	(void)state;
 	assert_int_equal(posix_memalign(&mem, 4096, 8192), 0);
