@@ -41,7 +41,8 @@ MVDPA_PCI_IDS(PCI_ID_CHECK)
 
 /*
  * EAL's -d loads plugins without DPDK's build-time pmdinfogen, so the record that
- * dpdk-pmdinfo.py reads from .rodata is written here, in the generator's format.
+ * dpdk-pmdinfo.py reads from .rodata is written here, in the generator's format. JSON allows no
+ * trailing comma: the list ends with an all-wildcard entry, which dpdk-pmdinfo.py drops.
  */
 #define PCI_ID_JSON(hex, dec) "[5555, " #dec ", 65535, 65535], "
 #define MVDPA_KMOD "* ib_uverbs & mlx5_core & mlx5_ib"
@@ -53,7 +54,7 @@ MVDPA_PCI_IDS(PCI_ID_CHECK)
 __rte_used static const char mvdpa_pmd_info[] =
 	"PMD_INFO_STRING= {\"name\": \"" MVDPA_DRIVER_NAME_STR "\", "
 	"\"params\": \"" MVDPA_PARAMS "\", \"kmod\": \"" MVDPA_KMOD "\", "
-	"\"pci_ids\": [" MVDPA_PCI_IDS(PCI_ID_JSON) "[5555, 65535, 65535, 65535]]}";
+	"\"pci_ids\": [" MVDPA_PCI_IDS(PCI_ID_JSON) "[65535, 65535, 65535, 65535]]}";
 
 /* The ibv device whose PCI function is addr. */
 static int
