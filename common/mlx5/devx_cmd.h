@@ -140,4 +140,118 @@ int devx_pd_alloc(struct ibv_context *ctx, struct ibv_pd **pd, uint32_t *pdn);
 /* Frees *pd if any and sets it to NULL. */
 int devx_pd_free(struct ibv_pd **pd);
 
+/* ---- User memory ---- */
+
+/* Host memory registered for the device's DMA (queue buffers, doorbell records, virtq umems). */
+struct devx_umem {
+	struct mlx5dv_devx_umem *umem;
+	uint32_t id;
+};
+
+/* Registers [addr, addr + size) with IBV_ACCESS_* flags `access`. */
+int devx_umem_reg(struct ibv_context *ctx, void *addr, size_t size, uint32_t access,
+		  struct devx_umem *umem);
+/* Deregisters the umem if any and zeroes *umem; on failure (-EBUSY: still in use) keeps it. */
+int devx_umem_dereg(struct devx_umem *umem);
+
+/* ---- virtio-net queue (general object VIRTIO_NET_Q) ---- */
+
+enum devx_virtq_state {
+	DEVX_VIRTQ_STATE_INIT = 0,
+	DEVX_VIRTQ_STATE_RDY = 1,
+	DEVX_VIRTQ_STATE_SUSPEND = 2,
+	DEVX_VIRTQ_STATE_ERR = 3,
+};
+
+/* Fields a virtq modify changes: the PRM's modify_field_select bits. */
+enum devx_virtq_modify {
+	DEVX_VIRTQ_MODIFY_STATE = 1u << 0,
+	DEVX_VIRTQ_MODIFY_DIRTY_BITMAP_PARAMS = 1u << 3,	/* dirty_bitmap_*, vhost_log_page */
+	DEVX_VIRTQ_MODIFY_DIRTY_BITMAP_DUMP_ENABLE = 1u << 4,
+	DEVX_VIRTQ_MODIFY_QUEUE_PERIOD = 1u << 5,		/* hw_latency_mode .. max_pending */
+	DEVX_VIRTQ_MODIFY_ADDRS = 1u << 6,			/* desc, used, available */
+	DEVX_VIRTQ_MODIFY_AVAIL_IDX = 1u << 7,
+	DEVX_VIRTQ_MODIFY_USED_IDX = 1u << 8,
+	DEVX_VIRTQ_MODIFY_VERSION_1_0 = 1u << 10,
+	DEVX_VIRTQ_MODIFY_MKEY = 1u << 11,
+	DEVX_VIRTQ_MODIFY_FEATURES = 1u << 12,			/* queue_features */
+	DEVX_VIRTQ_MODIFY_DESC_GROUP_MKEY = 1u << 14,
+};
+
+struct devx_virtq_umem {
+	uint32_t id;
+	uint32_t size;
+	uint64_t offset;
+};
+
+/*
+ * A virtq's attributes: all of them at create; at modify only those whose bit is in `modify`;
+ * filled by query (the writable ones plus state, indices and error_type).
+ */
+struct devx_virtq_attr {
+	uint32_t modify;		/* devx_virtq_modify bits (modify only) */
+	enum devx_virtq_state state;
+	enum devx_virtq_type type;
+	enum devx_virtq_event_mode event_mode;
+	uint16_t queue_index;
+	uint16_t queue_size;
+	uint16_t queue_features;	/* devx_virtio_net_feature bits */
+	bool virtio_version_1_0;
+	uint32_t event_qpn_or_msix;	/* firmware QP number in QP event mode */
+	uint32_t tisn_or_qpn;		/* TIS of a TX queue */
+	uint32_t pdn;
+	uint32_t mkey;			/* guest memory, for the rings and buffers */
+	uint32_t desc_group_mkey;	/* only with caps desc_group_mkey */
+	uint32_t counter_set_id;	/* VIRTIO_Q_COUNTERS object, 0: none */
+	uint64_t desc_addr;
+	uint64_t used_addr;		/* device area */
+	uint64_t available_addr;	/* driver area */
+	uint16_t hw_available_index;
+	uint16_t hw_used_index;
+	struct devx_virtq_umem umem[3];
+	/* completion moderation (DPDK's hw_latency_mode, hw_max_latency_us, hw_max_pending_comp) */
+	uint8_t queue_period_mode;
+	uint16_t queue_period_us;
+	uint16_t queue_max_count;
+	/* dirty page logging for live migration */
+	bool dirty_bitmap_dump_enable;
+	uint8_t vhost_log_page;		/* log2 of the page size one bit stands for */
+	uint32_t dirty_bitmap_mkey;
+	uint32_t dirty_bitmap_size;
+	uint64_t dirty_bitmap_addr;
+	uint8_t error_type;		/* query only */
+};
+
+/* Creates a virtq from attr (modify ignored); q->id is its object id. */
+int devx_virtq_create(struct ibv_context *ctx, const struct devx_virtq_attr *attr,
+		      struct devx_obj *q);
+/* Changes the fields named by attr->modify (must not be 0). */
+int devx_virtq_modify(struct devx_obj *q, const struct devx_virtq_attr *attr);
+int devx_virtq_query(struct devx_obj *q, struct devx_virtq_attr *attr);
+
+/* Mailbox sizes and the encoders/decoders behind the three calls above. */
+size_t devx_virtq_create_in_size(void);
+size_t devx_virtq_modify_in_size(void);
+size_t devx_virtq_query_out_size(void);
+void devx_virtq_create_encode(void *in, const struct devx_virtq_attr *attr);
+void devx_virtq_modify_encode(void *in, uint32_t obj_id, const struct devx_virtq_attr *attr);
+void devx_virtq_query_encode(void *in, uint32_t obj_id);
+void devx_virtq_query_decode(const void *out, struct devx_virtq_attr *attr);
+
+/* ---- virtio queue counters (general object VIRTIO_Q_COUNTERS) ---- */
+
+struct devx_virtq_counters {
+	uint64_t received_desc;
+	uint64_t completed_desc;
+	uint32_t error_cqes;
+	uint32_t bad_desc_errors;
+	uint32_t exceed_max_chain;
+	uint32_t invalid_buffer;
+};
+
+int devx_virtq_counters_create(struct ibv_context *ctx, struct devx_obj *c);
+int devx_virtq_counters_query(struct devx_obj *c, struct devx_virtq_counters *out);
+void devx_virtq_counters_create_encode(void *in);
+void devx_virtq_counters_query_decode(const void *out, struct devx_virtq_counters *cnt);
+
 #endif /* MLX5_DEVX_CMD_H */
