@@ -254,4 +254,49 @@ int devx_virtq_counters_query(struct devx_obj *c, struct devx_virtq_counters *ou
 void devx_virtq_counters_create_encode(void *in);
 void devx_virtq_counters_query_decode(const void *out, struct devx_virtq_counters *cnt);
 
+/* ---- Memory keys ---- */
+
+enum devx_mkey_mode {
+	DEVX_MKEY_MTT = 0x1,	/* direct: translation through a registered umem */
+	DEVX_MKEY_KLM = 0x2,	/* indirect: a list of (mkey, address, length) */
+};
+
+/* Largest span of one KLM entry; larger regions take several entries. */
+#define DEVX_KLM_MAX_BYTES (1ull << 30)
+
+struct devx_klm {
+	uint32_t mkey;		/* a direct mkey, or the null mkey for a hole */
+	uint32_t byte_count;	/* 1 .. DEVX_KLM_MAX_BYTES */
+	uint64_t addr;		/* in the address space of mkey */
+};
+
+struct devx_mkey_attr {
+	enum devx_mkey_mode mode;
+	uint32_t pdn;
+	uint64_t addr;		/* first address the key translates */
+	uint64_t len;
+	bool remote_rw;		/* remote read/write on top of local read/write */
+	/* DEVX_MKEY_MTT */
+	uint32_t umem_id;
+	uint64_t umem_offset;
+	uint8_t log_page_size;
+	/* DEVX_MKEY_KLM: the entries cover [addr, addr + len) in order */
+	const struct devx_klm *klm;
+	uint32_t klm_num;
+};
+
+/*
+ * Size of the CREATE_MKEY input for attr: the KLM list is padded to a multiple of 4 entries
+ * (one 64-byte translation unit).
+ */
+size_t devx_mkey_create_in_size(const struct devx_mkey_attr *attr);
+/*
+ * Encodes CREATE_MKEY into in (of devx_mkey_create_in_size() bytes). -EINVAL: no KLM entry,
+ * an entry of 0 or more than DEVX_KLM_MAX_BYTES, entries not adding up to len, or a zero len.
+ */
+int devx_mkey_create_encode(void *in, const struct devx_mkey_attr *attr);
+/* CREATE_MKEY; mkey->id is the key (index << 8 | variant byte) to put in virtqs and KLMs. */
+int devx_mkey_create(struct ibv_context *ctx, const struct devx_mkey_attr *attr,
+		     struct devx_obj *mkey);
+
 #endif /* MLX5_DEVX_CMD_H */

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Memory key commands of the typed DevX layer, without a device: direct (MTT over a umem) and
+ * indirect (KLM, holes filled with the null mkey, at most 1 GiB per entry) CREATE_MKEY inputs.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "devx_cmd.h"
+#include "prm_cmd.h"
+#include "prm_mem.h"
+
+#define GIB (1ull << 30)
+#define NULL_MKEY 0x00000100u
+
+static void *
+mkc_of(void *in)
+{
+	return PRM_ADDR(create_mkey_in, in, memory_key_mkey_entry);
+}
+
+static void *
+klm_entry(void *in, unsigned int i)
+{
+	return (uint8_t *)in + PRM_SIZE(create_mkey_in) + i * PRM_SIZE(klm);
+}
+
+static void
+common_fields(void *in, unsigned int mode, uint32_t pdn, uint64_t addr, uint64_t len)
+{
+	void *mkc = mkc_of(in);
+
+	assert_int_equal(PRM_GET(create_mkey_in, in, opcode), 0x200);
+	assert_int_equal(PRM_GET(mkc, mkc, access_mode_1_0), mode);
+	assert_int_equal(PRM_GET(mkc, mkc, access_mode_4_2), 0);
+	assert_int_equal(PRM_GET(mkc, mkc, lr), 1);
+	assert_int_equal(PRM_GET(mkc, mkc, lw), 1);
+	assert_int_equal(PRM_GET(mkc, mkc, qpn), 0xffffff);
+	assert_int_equal(PRM_GET(mkc, mkc, pd), pdn);
+	assert_true(PRM_GET(mkc, mkc, start_addr) == addr);
+	assert_true(PRM_GET(mkc, mkc, len) == len);
+}
+
+static void
+klm_mkey_lists_entries_in_order_padded_to_four(void **state)
+{
+	/* 2.5 GiB region, a 1 MiB hole, then 4 KiB: the caller splits at 1 GiB */
+	const struct devx_klm klm[] = {
+		{ .mkey = 0x1100, .byte_count = GIB, .addr = 0x100000000ull },
+		{ .mkey = 0x1100, .byte_count = GIB, .addr = 0x140000000ull },
+		{ .mkey = 0x1100, .byte_count = GIB / 2, .addr = 0x180000000ull },
+		{ .mkey = NULL_MKEY, .byte_count = 1u << 20, .addr = 0 },
+		{ .mkey = 0x2200, .byte_count = 4096, .addr = 0x7f0000001000ull },
+	};
+	const struct devx_mkey_attr a = {
+		.mode = DEVX_MKEY_KLM, .pdn = 0x123456, .addr = 0x100000000ull,
+		.len = 2 * GIB + GIB / 2 + (1u << 20) + 4096, .klm = klm, .klm_num = 5,
+	};
+	size_t n = devx_mkey_create_in_size(&a);
+	uint8_t *in;
+
+	(void)state;
+	assert_int_equal(n, PRM_SIZE(create_mkey_in) + 8 * PRM_SIZE(klm));
+	in = malloc(n);
+	assert_non_null(in);
+	memset(in, 0xff, n);
+	assert_int_equal(devx_mkey_create_encode(in, &a), 0);
+	common_fields(in, DEVX_MKEY_KLM, 0x123456, a.addr, a.len);
+	assert_int_equal(PRM_GET(mkc, mkc_of(in), translations_octword_size), 8);
+	assert_int_equal(PRM_GET(create_mkey_in, in, translations_octword_actual_size), 5);
+	assert_int_equal(PRM_GET(create_mkey_in, in, mkey_umem_valid), 0);
+	for (unsigned int i = 0; i < 5; i++) {
+		assert_int_equal(PRM_GET(klm, klm_entry(in, i), byte_count), klm[i].byte_count);
+		assert_int_equal(PRM_GET(klm, klm_entry(in, i), mkey), klm[i].mkey);
+		assert_true(PRM_GET(klm, klm_entry(in, i), address) == klm[i].addr);
+	}
+	for (unsigned int i = 5; i < 8; i++)
+		for (size_t b = 0; b < PRM_SIZE(klm); b++)
+			assert_int_equal(((uint8_t *)klm_entry(in, i))[b], 0);
+	free(in);
+}
+
+static void
+klm_lists_that_break_the_rules_are_refused(void **state)
+{
+	struct devx_klm klm[2] = {
+		{ .mkey = 0x1100, .byte_count = 4096 },
+		{ .mkey = 0x1100, .byte_count = 4096 },
+	};
+	struct devx_mkey_attr a = {
+		.mode = DEVX_MKEY_KLM, .len = 8192, .klm = klm, .klm_num = 2,
+	};
+	uint8_t in[512];
+
+	(void)state;
+	assert_int_equal(devx_mkey_create_encode(in, &a), 0);
+	a.len = 8193;		/* entries do not add up to the key's length */
+	assert_int_equal(devx_mkey_create_encode(in, &a), -EINVAL);
+	a.len = 8192;
+	klm[1].byte_count = 0;	/* empty entry */
+	assert_int_equal(devx_mkey_create_encode(in, &a), -EINVAL);
+	a.klm_num = 0;		/* no entry at all */
+	assert_int_equal(devx_mkey_create_encode(in, &a), -EINVAL);
+	/* one entry above 1 GiB: byte_count is 32 bits, so 1 GiB + 1 fits the field but not the rule */
+	klm[0].byte_count = (uint32_t)GIB + 1;
+	a.klm_num = 1;
+	a.len = GIB + 1;
+	assert_int_equal(devx_mkey_create_encode(in, &a), -EINVAL);
+	klm[0].byte_count = (uint32_t)GIB;
+	a.len = GIB;
+	assert_int_equal(devx_mkey_create_encode(in, &a), 0);
+	a.len = 0;		/* an empty key */
+	assert_int_equal(devx_mkey_create_encode(in, &a), -EINVAL);
+}
+
+static void
+mtt_mkey_points_at_its_umem(void **state)
+{
+	const struct devx_mkey_attr a = {
+		.mode = DEVX_MKEY_MTT, .pdn = 0x42, .addr = 0x7f1234560000ull,
+		.len = 5 * 4096 + 1, .remote_rw = true, .umem_id = 0xabcd1234,
+		.umem_offset = 0x1000, .log_page_size = 12,
+	};
+	size_t n = devx_mkey_create_in_size(&a);
+	uint8_t *in;
+
+	(void)state;
+	assert_int_equal(n, PRM_SIZE(create_mkey_in));
+	in = malloc(n);
+	assert_non_null(in);
+	memset(in, 0xff, n);
+	assert_int_equal(devx_mkey_create_encode(in, &a), 0);
+	common_fields(in, DEVX_MKEY_MTT, 0x42, a.addr, a.len);
+	assert_int_equal(PRM_GET(mkc, mkc_of(in), rr), 1);
+	assert_int_equal(PRM_GET(mkc, mkc_of(in), rw), 1);
+	assert_int_equal(PRM_GET(mkc, mkc_of(in), log_page_size), 12);
+	/* 6 pages of 8-byte MTT entries: 3 octwords */
+	assert_int_equal(PRM_GET(mkc, mkc_of(in), translations_octword_size), 3);
+	assert_int_equal(PRM_GET(create_mkey_in, in, translations_octword_actual_size), 3);
+	assert_int_equal(PRM_GET(create_mkey_in, in, mkey_umem_valid), 1);
+	assert_int_equal(PRM_GET(create_mkey_in, in, mkey_umem_id), 0xabcd1234);
+	assert_true(PRM_GET(create_mkey_in, in, mkey_umem_offset) == 0x1000);
+	free(in);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(klm_mkey_lists_entries_in_order_padded_to_four),
+		cmocka_unit_test(klm_lists_that_break_the_rules_are_refused),
+		cmocka_unit_test(mtt_mkey_points_at_its_umem),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
