@@ -29,6 +29,17 @@ struct prm_cmd_out_hdr_bits {
 };
 PRM_ASSERT_SIZE(cmd_out_hdr, 8);
 
+/* The output of commands that answer nothing but their status (destroy, dealloc, 2RST...). */
+struct prm_cmd_simple_out_bits {
+	uint8_t status[0x8];
+	uint8_t reserved_at_8[0x18];
+
+	uint8_t syndrome[0x20];
+
+	uint8_t reserved_at_40[0x40];
+};
+PRM_ASSERT_SIZE(cmd_simple_out, 16);
+
 enum prm_opcode {
 	PRM_CMD_QUERY_HCA_CAP = 0x100,
 	PRM_CMD_QUERY_ADAPTER = 0x101,
