@@ -299,4 +299,142 @@ int devx_mkey_create_encode(void *in, const struct devx_mkey_attr *attr);
 int devx_mkey_create(struct ibv_context *ctx, const struct devx_mkey_attr *attr,
 		     struct devx_obj *mkey);
 
+/* ---- Transport domain, TIS ---- */
+
+/* ALLOC_TRANSPORT_DOMAIN; td->id is the transport domain number. */
+int devx_td_alloc(struct ibv_context *ctx, struct devx_obj *td);
+void devx_td_alloc_encode(void *in);
+
+struct devx_tis_attr {
+	uint32_t transport_domain;
+	uint8_t prio;
+};
+
+/* CREATE_TIS (the send path TX virtqs are attached to); tis->id is the TIS number. */
+int devx_tis_create(struct ibv_context *ctx, const struct devx_tis_attr *attr,
+		    struct devx_obj *tis);
+void devx_tis_create_encode(void *in, const struct devx_tis_attr *attr);
+
+/* ---- Completion queue, queue pair (the event channel of a virtq in QP event mode) ---- */
+
+struct devx_cq_attr {
+	uint8_t log_size;	/* log2 of the number of entries */
+	uint32_t uar_page;
+	uint32_t eqn;		/* completion EQ, from mlx5dv_devx_query_eqn */
+	uint32_t umem_id;	/* CQE buffer */
+	uint64_t umem_offset;
+	uint32_t db_umem_id;	/* doorbell record */
+	uint64_t db_offset;
+	uint8_t log_page_size;
+	bool overrun_ignore;	/* the producer never waits for the consumer */
+};
+
+int devx_cq_create(struct ibv_context *ctx, const struct devx_cq_attr *attr,
+		   struct devx_obj *cq);
+void devx_cq_create_encode(void *in, const struct devx_cq_attr *attr);
+
+struct devx_qp_attr {
+	uint32_t pdn;
+	uint32_t cqn;		/* receive CQ */
+	uint32_t uar_page;
+	/*
+	 * The firmware's end of the pair has no receive queue (fw = true: zero-length RQ, no SQ);
+	 * the driver's end has a receive queue of 2^log_rq_size entries of 2^log_rq_stride x
+	 * 16 bytes, in umem wq_umem_id, and no send queue.
+	 */
+	bool fw;
+	uint8_t log_rq_size;
+	uint8_t log_rq_stride;
+	uint32_t wq_umem_id;
+	uint64_t wq_umem_offset;
+	uint32_t db_umem_id;
+	uint64_t db_offset;
+	uint8_t log_page_size;
+};
+
+int devx_qp_create(struct ibv_context *ctx, const struct devx_qp_attr *attr,
+		   struct devx_obj *qp);
+void devx_qp_create_encode(void *in, const struct devx_qp_attr *attr);
+
+enum devx_qp_transition {
+	DEVX_QP_RST2INIT,
+	DEVX_QP_INIT2RTR,	/* connects to remote_qpn, in force-loopback */
+	DEVX_QP_RTR2RTS,
+	DEVX_QP_2RST,
+};
+
+/* Moves qp along one edge of RST -> INIT -> RTR -> RTS (or back to RST). */
+int devx_qp_modify(struct devx_obj *qp, enum devx_qp_transition t, uint32_t remote_qpn);
+/* Encodes the transition's command into in (zeroed, sized for the largest); returns its size. */
+size_t devx_qp_modify_encode(void *in, size_t inlen, uint32_t qpn, enum devx_qp_transition t,
+			     uint32_t remote_qpn);
+
+/* ---- Receive steering: RQT and TIR over RX virtqs ---- */
+
+enum devx_rqt_list_type {
+	DEVX_RQT_LIST_RQ = 0x0,
+	DEVX_RQT_LIST_VIRTIO_NET_Q = 0x1,
+};
+
+struct devx_rqt_attr {
+	enum devx_rqt_list_type type;
+	uint32_t max_size;	/* entries the table may ever hold (create only) */
+	uint32_t n;		/* entries in list */
+	const uint32_t *list;	/* object ids (virtq ids for VIRTIO_NET_Q) */
+};
+
+size_t devx_rqt_in_size(const struct devx_rqt_attr *attr, bool modify);
+void devx_rqt_create_encode(void *in, const struct devx_rqt_attr *attr);
+void devx_rqt_modify_encode(void *in, uint32_t rqtn, const struct devx_rqt_attr *attr);
+int devx_rqt_create(struct ibv_context *ctx, const struct devx_rqt_attr *attr,
+		    struct devx_obj *rqt);
+/* Replaces the list (max_size is ignored). */
+int devx_rqt_modify(struct devx_obj *rqt, const struct devx_rqt_attr *attr);
+
+/* Fields an indirect TIR hashes on (rx_hash_field_select). */
+enum devx_rx_hash_field {
+	DEVX_RX_HASH_SRC_IP = 1u << 0,
+	DEVX_RX_HASH_DST_IP = 1u << 1,
+	DEVX_RX_HASH_L4_SPORT = 1u << 2,
+	DEVX_RX_HASH_L4_DPORT = 1u << 3,
+};
+
+enum devx_rx_hash_l3 { DEVX_RX_HASH_IPV4 = 0, DEVX_RX_HASH_IPV6 = 1 };
+enum devx_rx_hash_l4 { DEVX_RX_HASH_TCP = 0, DEVX_RX_HASH_UDP = 1 };
+
+#define DEVX_TOEPLITZ_KEY_LEN 40
+
+struct devx_tir_attr {
+	uint32_t transport_domain;
+	uint32_t rqtn;			/* indirect dispatch over this RQT */
+	bool symmetric;			/* same queue both directions of a flow */
+	uint8_t toeplitz_key[DEVX_TOEPLITZ_KEY_LEN];
+	enum devx_rx_hash_l3 l3;
+	enum devx_rx_hash_l4 l4;
+	uint32_t fields;		/* devx_rx_hash_field bits; 0: no L3/L4 selection */
+};
+
+int devx_tir_create(struct ibv_context *ctx, const struct devx_tir_attr *attr,
+		    struct devx_obj *tir);
+void devx_tir_create_encode(void *in, const struct devx_tir_attr *attr);
+
+/* ---- vport ---- */
+
+enum devx_vport_state { DEVX_VPORT_DOWN = 0, DEVX_VPORT_UP = 1 };
+
+/* QUERY_VPORT_STATE of the function's own vport: its operational link state. */
+int devx_query_vport_state(struct ibv_context *ctx, enum devx_vport_state *state);
+void devx_query_vport_state_encode(void *in);
+enum devx_vport_state devx_query_vport_state_decode(const void *out);
+
+struct devx_nic_vport {
+	uint16_t mtu;
+	uint8_t mac[6];
+};
+
+/* QUERY_NIC_VPORT_CONTEXT of the function's own vport: MTU and permanent MAC. */
+int devx_query_nic_vport_context(struct ibv_context *ctx, struct devx_nic_vport *v);
+void devx_query_nic_vport_context_encode(void *in);
+void devx_query_nic_vport_context_decode(const void *out, struct devx_nic_vport *v);
+
 #endif /* MLX5_DEVX_CMD_H */
