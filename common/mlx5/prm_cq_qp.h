@@ -560,7 +560,7 @@ struct prm_qp_2rst_in_bits {
 	uint8_t opcode[0x10];
 	uint8_t uid[0x10];
 
-	uint8_t reserved_at_20[0x10];
+	uint8_t vhca_tunnel_id[0x10];
 	uint8_t op_mod[0x10];
 
 	uint8_t reserved_at_40[0x8];
