@@ -608,9 +608,11 @@ struct prm_per_protocol_networking_offload_caps_bits {
 
 	uint8_t reserved_at_60[0x120];
 
-	uint8_t reserved_at_180[0x600];
+	uint8_t lro_timer_supported_periods[0x80];
+
+	uint8_t reserved_at_200[0x600];
 };
-PRM_ASSERT_SIZE(per_protocol_networking_offload_caps, 240);
+PRM_ASSERT_SIZE(per_protocol_networking_offload_caps, 256);
 
 struct prm_qos_cap_bits {
 	uint8_t packet_pacing[0x1];
