@@ -14,6 +14,7 @@
 #include <linux/virtio_config.h>
 #include <linux/virtio_net.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -39,9 +40,10 @@
 #define BIT(n) (1ull << (n))
 #define NFUNCS 2
 
-/* Firmware objects alive per function, as counted by the wrapper; the lock protects it. */
-static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Firmware objects alive per function, as counted by the wrapper, and a fault switch. */
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;	/* protects live, fail_caps */
 static int live[NFUNCS];
+static bool fail_caps;	/* QUERY_HCA_CAP answers BAD_PARAM */
 
 int __real_emu_fw_cmd(struct emu_fw *fw, uint16_t uid, const void *in, size_t inlen,
 		      void *out, size_t outlen);
@@ -57,7 +59,10 @@ func_of(struct emu_fw *fw)
 	return -1;
 }
 
-/* The capability pages of the profile: function 0 can do vDPA, function 1 cannot. */
+/*
+ * The capability pages of the profile: function 0 can do vDPA, function 1 cannot; func -1 has
+ * no page at all (the command fails).
+ */
 static void
 answer_caps(int func, uint16_t op_mod, void *out, size_t outlen)
 {
@@ -68,7 +73,7 @@ answer_caps(int func, uint16_t op_mod, void *out, size_t outlen)
 		PRM_SET(cmd_out_hdr, out, status, PRM_STATUS_BAD_OUTPUT_LEN);
 		return;
 	}
-	if (op_mod == PRM_HCA_CAP_OP_MOD(PRM_HCA_CAP_GENERAL_DEVICE, 1)) {
+	if (op_mod == PRM_HCA_CAP_OP_MOD(PRM_HCA_CAP_GENERAL_DEVICE, 1) && func >= 0) {
 		PRM_SET(cmd_hca_cap, cap, vhca_id, func);
 		PRM_SET(cmd_hca_cap, cap, log_max_rqt_size, 3);
 		if (func == 0)
@@ -128,7 +133,13 @@ __wrap_emu_fw_cmd(struct emu_fw *fw, uint16_t uid, const void *in, size_t inlen,
 	int ret;
 
 	if (op == PRM_CMD_QUERY_HCA_CAP && func >= 0) {
-		answer_caps(func, (uint16_t)PRM_GET(cmd_in_hdr, in, op_mod), out, outlen);
+		bool fail;
+
+		pthread_mutex_lock(&live_lock);
+		fail = fail_caps;
+		pthread_mutex_unlock(&live_lock);
+		answer_caps(fail ? -1 : func, (uint16_t)PRM_GET(cmd_in_hdr, in, op_mod), out,
+			    outlen);
 		return 0;
 	}
 	ret = __real_emu_fw_cmd(fw, uid, in, inlen, out, outlen);
@@ -282,6 +293,30 @@ queues_devarg_beyond_the_function_is_refused(void **state)
 	assert_int_equal(live_objects(0), before);
 }
 
+static void
+firmware_failure_reaches_the_pmd_log_with_opcode_status_and_syndrome(void **state)
+{
+	char log[8192];
+
+	(void)state;
+	read_log(log, sizeof(log));
+	pthread_mutex_lock(&live_lock);
+	fail_caps = true;
+	pthread_mutex_unlock(&live_lock);
+	assert_true(rte_dev_probe("vdpa_mlx5x3,ibdev=mlx5_0") < 0);
+	pthread_mutex_lock(&live_lock);
+	fail_caps = false;
+	pthread_mutex_unlock(&live_lock);
+	read_log(log, sizeof(log));
+	/* common/mlx5's one status check, through the PMD's sink into its rte_log type */
+	if (strstr(log, "vdpa_mlx5x: devx: command QUERY_HCA_CAP (0x100) op_mod 0x1 failed: "
+			"status BAD_PARAM (0x3), syndrome 0x0000dead") == NULL)
+		fail_msg("log lacks the firmware failure:\n%s", log);
+	if (strstr(log, "vdpa_mlx5x3: cannot query the capabilities of mlx5_0") == NULL)
+		fail_msg("log lacks the probe failure:\n%s", log);
+	assert_null(rte_vdpa_find_device_by_name("vdpa_mlx5x3"));
+}
+
 int
 main(void)
 {
@@ -290,6 +325,7 @@ main(void)
 		cmocka_unit_test(pci_front_end_finds_the_ibv_device_of_its_address),
 		cmocka_unit_test(function_without_virtio_caps_is_refused_with_the_reason),
 		cmocka_unit_test(queues_devarg_beyond_the_function_is_refused),
+		cmocka_unit_test(firmware_failure_reaches_the_pmd_log_with_opcode_status_and_syndrome),
 	};
 
 	return cmocka_run_group_tests(tests, eal_up, eal_down);
