@@ -270,6 +270,25 @@ struct devx_klm {
 	uint64_t addr;		/* in the address space of mkey */
 };
 
+/* Memory covered by a direct mkey, to be stitched into an indirect one. */
+struct devx_mem_range {
+	uint64_t addr;		/* where it sits in the indirect key's space (guest physical) */
+	uint64_t len;
+	uint32_t mkey;		/* direct key that translates it */
+	uint64_t mkey_addr;	/* the range's address in that key's space */
+};
+
+/*
+ * Builds the KLM list of an indirect key spanning ranges[0].addr to the end of the last range:
+ * each range split into entries of at most DEVX_KLM_MAX_BYTES, and every gap between ranges
+ * filled with null_mkey entries (split likewise), so a device access to a hole faults instead
+ * of reaching memory. ranges must be sorted, non-overlapping and non-empty. Writes at most max
+ * entries into out (out may be NULL to count). Returns the number of entries the list needs, or
+ * -EINVAL; a result above max means out holds only the first max.
+ */
+int devx_klm_build(const struct devx_mem_range *ranges, uint32_t n, uint32_t null_mkey,
+		   struct devx_klm *out, uint32_t max);
+
 struct devx_mkey_attr {
 	enum devx_mkey_mode mode;
 	uint32_t pdn;

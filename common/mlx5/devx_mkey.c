@@ -60,6 +60,54 @@ check_klm(const struct devx_mkey_attr *attr)
 	return sum == attr->len ? 0 : -EINVAL;
 }
 
+/*
+ * Appends len bytes of key starting at addr as entries of at most DEVX_KLM_MAX_BYTES; addresses
+ * advance through key's space unless it is the null mkey, which has none.
+ */
+static uint32_t
+klm_append(struct devx_klm *out, uint32_t max, uint32_t used, uint32_t key, uint64_t addr,
+	   uint64_t len, bool advance)
+{
+	while (len > 0) {
+		uint64_t chunk = len < DEVX_KLM_MAX_BYTES ? len : DEVX_KLM_MAX_BYTES;
+
+		if (out != NULL && used < max)
+			out[used] = (struct devx_klm){
+				.mkey = key, .byte_count = (uint32_t)chunk, .addr = addr,
+			};
+		used++;
+		if (advance)
+			addr += chunk;
+		len -= chunk;
+	}
+	return used;
+}
+
+int
+devx_klm_build(const struct devx_mem_range *r, uint32_t n, uint32_t null_mkey,
+	       struct devx_klm *out, uint32_t max)
+{
+	uint32_t used = 0;
+
+	if (n == 0)
+		return -EINVAL;
+	for (uint32_t i = 0; i < n; i++) {
+		if (r[i].len == 0 || r[i].addr + r[i].len < r[i].addr)
+			return -EINVAL;
+		if (i > 0 && r[i].addr < r[i - 1].addr + r[i - 1].len)
+			return -EINVAL;	/* unsorted or overlapping */
+		if (i > 0 && r[i].addr > r[i - 1].addr + r[i - 1].len) {
+			uint64_t hole = r[i - 1].addr + r[i - 1].len;
+
+			used = klm_append(out, max, used, null_mkey, 0, r[i].addr - hole, false);
+		}
+		used = klm_append(out, max, used, r[i].mkey, r[i].mkey_addr, r[i].len, true);
+		if (used > INT32_MAX / 2)
+			return -EINVAL;
+	}
+	return (int)used;
+}
+
 int
 devx_mkey_create_encode(void *in, const struct devx_mkey_attr *attr)
 {

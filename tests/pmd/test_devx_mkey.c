@@ -150,6 +150,71 @@ mtt_mkey_points_at_its_umem(void **state)
 	free(in);
 }
 
+static void
+klm_build_splits_at_1gib_and_fills_holes_with_the_null_mkey(void **state)
+{
+	/* 2.5 GiB at 0, a 3 GiB hole, 4 KiB, a 4 KiB hole, 1 GiB exactly */
+	const struct devx_mem_range r[] = {
+		{ .addr = 0, .len = 2 * GIB + GIB / 2, .mkey = 0xa00, .mkey_addr = 0x7f0000000000ull },
+		{ .addr = 5 * GIB + GIB / 2, .len = 4096, .mkey = 0xb00, .mkey_addr = 0x1000 },
+		{ .addr = 5 * GIB + GIB / 2 + 8192, .len = GIB, .mkey = 0xc00, .mkey_addr = 0 },
+	};
+	const struct devx_klm want[] = {
+		{ 0xa00, (uint32_t)GIB, 0x7f0000000000ull },
+		{ 0xa00, (uint32_t)GIB, 0x7f0040000000ull },
+		{ 0xa00, (uint32_t)(GIB / 2), 0x7f0080000000ull },
+		{ NULL_MKEY, (uint32_t)GIB, 0 },
+		{ NULL_MKEY, (uint32_t)GIB, 0 },
+		{ NULL_MKEY, (uint32_t)GIB, 0 },
+		{ 0xb00, 4096, 0x1000 },
+		{ NULL_MKEY, 4096, 0 },
+		{ 0xc00, (uint32_t)GIB, 0 },
+	};
+	struct devx_klm out[16];
+	uint64_t total = 0;
+	int n;
+
+	(void)state;
+	assert_int_equal(devx_klm_build(r, 3, NULL_MKEY, NULL, 0), 9);
+	memset(out, 0xee, sizeof(out));
+	n = devx_klm_build(r, 3, NULL_MKEY, out, 16);
+	assert_int_equal(n, 9);
+	for (int i = 0; i < n; i++) {
+		if (out[i].mkey != want[i].mkey || out[i].byte_count != want[i].byte_count ||
+		    out[i].addr != want[i].addr)
+			fail_msg("entry %d: key 0x%x count 0x%x addr 0x%llx", i, out[i].mkey,
+				 out[i].byte_count, (unsigned long long)out[i].addr);
+		total += out[i].byte_count;
+	}
+	/* the list covers the whole span: an indirect key built from it encodes */
+	assert_true(total == r[2].addr + r[2].len);
+	/* too small an array: the count says so, nothing written past max */
+	memset(out, 0xee, sizeof(out));
+	assert_int_equal(devx_klm_build(r, 3, NULL_MKEY, out, 2), 9);
+	assert_int_equal(out[2].mkey, 0xeeeeeeee);
+}
+
+static void
+klm_build_refuses_unsorted_overlapping_or_empty_ranges(void **state)
+{
+	struct devx_mem_range r[2] = {
+		{ .addr = 0x10000, .len = 0x1000, .mkey = 1 },
+		{ .addr = 0x20000, .len = 0x1000, .mkey = 2 },
+	};
+
+	(void)state;
+	assert_int_equal(devx_klm_build(r, 2, NULL_MKEY, NULL, 0), 3);
+	r[1].addr = 0x10800;	/* overlaps */
+	assert_int_equal(devx_klm_build(r, 2, NULL_MKEY, NULL, 0), -EINVAL);
+	r[1].addr = 0x0;	/* before the first */
+	assert_int_equal(devx_klm_build(r, 2, NULL_MKEY, NULL, 0), -EINVAL);
+	r[1].addr = 0x11000;	/* adjacent: no hole */
+	assert_int_equal(devx_klm_build(r, 2, NULL_MKEY, NULL, 0), 2);
+	r[0].len = 0;
+	assert_int_equal(devx_klm_build(r, 2, NULL_MKEY, NULL, 0), -EINVAL);
+	assert_int_equal(devx_klm_build(r, 0, NULL_MKEY, NULL, 0), -EINVAL);
+}
+
 int
 main(void)
 {
@@ -157,6 +222,8 @@ main(void)
 		cmocka_unit_test(klm_mkey_lists_entries_in_order_padded_to_four),
 		cmocka_unit_test(klm_lists_that_break_the_rules_are_refused),
 		cmocka_unit_test(mtt_mkey_points_at_its_umem),
+		cmocka_unit_test(klm_build_splits_at_1gib_and_fills_holes_with_the_null_mkey),
+		cmocka_unit_test(klm_build_refuses_unsorted_overlapping_or_empty_ranges),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

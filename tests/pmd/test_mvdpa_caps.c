@@ -42,11 +42,35 @@ struct refuse_case {
 	const char *msg;
 };
 
-static void no_virtio_obj(struct devx_hca_caps *c) { c->general_obj_types = 0; }
-static void no_virtio_page(struct devx_hca_caps *c) { c->virtio_valid = false; }
-static void packed_only(struct devx_hca_caps *c) { c->virtio.queue_types = 2; }
-static void msix_only(struct devx_hca_caps *c) { c->virtio.event_modes = 4; }
-static void one_queue(struct devx_hca_caps *c) { c->virtio.max_num_virtio_queues = 1; }
+static void
+no_virtio_obj(struct devx_hca_caps *c)
+{
+	c->general_obj_types = 0;
+}
+
+static void
+no_virtio_page(struct devx_hca_caps *c)
+{
+	c->virtio_valid = false;
+}
+
+static void
+packed_only(struct devx_hca_caps *c)
+{
+	c->virtio.queue_types = 1u << DEVX_VIRTQ_TYPE_PACKED;
+}
+
+static void
+msix_only(struct devx_hca_caps *c)
+{
+	c->virtio.event_modes = 1u << DEVX_VIRTQ_EVENT_MSIX;
+}
+
+static void
+one_queue(struct devx_hca_caps *c)
+{
+	c->virtio.max_num_virtio_queues = 1;
+}
 
 static const struct refuse_case refuse_cases[] = {
 	{ "no VIRTIO_NET_Q object type", no_virtio_obj, "no virtio emulation capability" },
