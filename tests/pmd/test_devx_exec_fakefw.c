@@ -152,8 +152,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(created_objects_carry_their_ids_and_destroy_cleanly,
 						open_ctx, close_ctx),
-		cmocka_unit_test_setup_teardown(refused_command_is_logged_once_and_returns_its_errno,
-						open_ctx, close_ctx),
+		cmocka_unit_test_setup_teardown(
+			refused_command_is_logged_once_and_returns_its_errno, open_ctx, close_ctx),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

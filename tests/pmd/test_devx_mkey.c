@@ -108,7 +108,7 @@ klm_lists_that_break_the_rules_are_refused(void **state)
 	assert_int_equal(devx_mkey_create_encode(in, &a), -EINVAL);
 	a.klm_num = 0;		/* no entry at all */
 	assert_int_equal(devx_mkey_create_encode(in, &a), -EINVAL);
-	/* one entry above 1 GiB: byte_count is 32 bits, so 1 GiB + 1 fits the field but not the rule */
+	/* one entry above 1 GiB: 1 GiB + 1 fits the 32-bit field but not the rule */
 	klm[0].byte_count = (uint32_t)GIB + 1;
 	a.klm_num = 1;
 	a.len = GIB + 1;
@@ -155,7 +155,8 @@ klm_build_splits_at_1gib_and_fills_holes_with_the_null_mkey(void **state)
 {
 	/* 2.5 GiB at 0, a 3 GiB hole, 4 KiB, a 4 KiB hole, 1 GiB exactly */
 	const struct devx_mem_range r[] = {
-		{ .addr = 0, .len = 2 * GIB + GIB / 2, .mkey = 0xa00, .mkey_addr = 0x7f0000000000ull },
+		{ .addr = 0, .len = 2 * GIB + GIB / 2, .mkey = 0xa00,
+		  .mkey_addr = 0x7f0000000000ull },
 		{ .addr = 5 * GIB + GIB / 2, .len = 4096, .mkey = 0xb00, .mkey_addr = 0x1000 },
 		{ .addr = 5 * GIB + GIB / 2 + 8192, .len = GIB, .mkey = 0xc00, .mkey_addr = 0 },
 	};

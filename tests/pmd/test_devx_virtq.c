@@ -133,8 +133,8 @@ dump_diff(const uint8_t *got, const uint8_t *exp, size_t n, const char *what)
 {
 	for (size_t i = 0; i < n; i++)
 		if (got[i] != exp[i])
-			fail_msg("%s: byte %zu (bit 0x%zx) is 0x%02x, expected 0x%02x", what, i, i * 8,
-				 got[i], exp[i]);
+			fail_msg("%s: byte %zu (bit 0x%zx) is 0x%02x, expected 0x%02x", what, i,
+				 i * 8, got[i], exp[i]);
 }
 
 static void

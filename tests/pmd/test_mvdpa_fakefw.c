@@ -325,7 +325,8 @@ main(void)
 		cmocka_unit_test(pci_front_end_finds_the_ibv_device_of_its_address),
 		cmocka_unit_test(function_without_virtio_caps_is_refused_with_the_reason),
 		cmocka_unit_test(queues_devarg_beyond_the_function_is_refused),
-		cmocka_unit_test(firmware_failure_reaches_the_pmd_log_with_opcode_status_and_syndrome),
+		cmocka_unit_test(
+			firmware_failure_reaches_the_pmd_log_with_opcode_status_and_syndrome),
 	};
 
 	return cmocka_run_group_tests(tests, eal_up, eal_down);

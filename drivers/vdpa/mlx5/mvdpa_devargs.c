@@ -131,9 +131,8 @@ apply(struct mvdpa_devargs *da, const struct devarg_desc *d, const char *val,
 		return 0;
 	case DEVARG_IBDEV:
 		if (val[0] == '\0' || strlen(val) >= sizeof(da->ibdev))
-			return fail(err, errlen,
-				    "devarg ibdev=%s: expected an ibv device name of 1..%zu characters",
-				    val, sizeof(da->ibdev) - 1);
+			return fail(err, errlen, "devarg ibdev=%s: expected an ibv device name "
+				    "of 1..%zu characters", val, sizeof(da->ibdev) - 1);
 		snprintf(da->ibdev, sizeof(da->ibdev), "%s", val);
 		return 0;
 	case DEVARG_CPU:

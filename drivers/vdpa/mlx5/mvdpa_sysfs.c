@@ -36,7 +36,8 @@ slot_from_uevent(const char *ibdev_path, char *slot, size_t len)
 		if (strncmp(line, key, sizeof(key) - 1) != 0)
 			continue;
 		line[strcspn(line, "\n")] = '\0';
-		ret = line[sizeof(key) - 1] ? copy_name(slot, len, line + sizeof(key) - 1) : -ENOENT;
+		ret = line[sizeof(key) - 1] != '\0' ?
+		      copy_name(slot, len, line + sizeof(key) - 1) : -ENOENT;
 		break;
 	}
 	fclose(f);
