@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * What the process instance needs from the MLX5_EMU configuration: how many functions, and for
- * each its firmware parameters and PCI identity.
+ * each its firmware parameters and PCI identity. libmlx5emu.so implements this over the
+ * firmware's parser (verbs_config.c, emu/include/mlx5_emu.h); the verbs layer's tests link a fake
+ * firmware that implements it too (tests/emu/verbs/fake_fw.c).
  */
 #ifndef EMU_VERBS_CONFIG_H
 #define EMU_VERBS_CONFIG_H
@@ -24,6 +26,8 @@ struct emu_verbs_config {
 
 /* Reads MLX5_EMU (docs/emulator.md). 0, or a negative errno after logging what is wrong. */
 int emu_verbs_config_load(struct emu_verbs_config *cfg);
+/* Configures function i's new firmware beyond its creation parameters (cost model, faults). */
+int emu_verbs_config_apply(const struct emu_verbs_config *cfg, unsigned int i, struct emu_fw *fw);
 /* Releases what load allocated; safe on a zeroed or failed config. */
 void emu_verbs_config_free(struct emu_verbs_config *cfg);
 

@@ -162,6 +162,9 @@ process_create(struct emu_process **out)
 		if (ret != 0)
 			goto err_funcs;
 		p->nfuncs = i + 1;
+		ret = emu_verbs_config_apply(&cfg, i, fn->fw);
+		if (ret != 0)
+			goto err_funcs;
 		ret = emu_steer_create(&fn->steer);
 		if (ret != 0)
 			goto err_funcs;

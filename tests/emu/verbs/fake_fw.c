@@ -6,9 +6,12 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <stdio.h>
+
 #include "emu_fw.h"
 #include "fake_fw.h"
 #include "prm_cmd.h"
+#include "verbs_config.h"
 
 #define FAKE_BAR_PAGES 64
 #define FAKE_VAR_FIRST 32	/* VAR pages follow the UAR pages in the BAR */
@@ -426,4 +429,44 @@ fake_fw_subscriptions(struct emu_fw *fw)
 	n = fw->nsubs;
 	pthread_mutex_unlock(&fw->lock);
 	return n;
+}
+
+/* The fake's configuration: two ConnectX-6 Dx VFs; MLX5_EMU is the real firmware's business. */
+int
+emu_verbs_config_load(struct emu_verbs_config *cfg)
+{
+	unsigned int i;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->nfuncs = 2;
+	cfg->funcs = calloc(cfg->nfuncs, sizeof(cfg->funcs[0]));
+	if (cfg->funcs == NULL)
+		return -ENOMEM;
+	for (i = 0; i < cfg->nfuncs; i++) {
+		struct emu_verbs_func_config *f = &cfg->funcs[i];
+
+		f->params.vhca_id = (uint16_t)(i + 1);
+		f->params.mtu = 1500;
+		f->params.mac[0] = 0x02;
+		f->params.mac[5] = (uint8_t)i;
+		f->pci_device_id = 0x101e;
+		snprintf(f->pci_addr, sizeof(f->pci_addr), "0000:ee:00.%u", i);
+	}
+	return 0;
+}
+
+int
+emu_verbs_config_apply(const struct emu_verbs_config *cfg, unsigned int i, struct emu_fw *fw)
+{
+	(void)cfg;
+	(void)i;
+	(void)fw;
+	return 0;
+}
+
+void
+emu_verbs_config_free(struct emu_verbs_config *cfg)
+{
+	free(cfg->funcs);
+	cfg->funcs = NULL;
 }

@@ -3,7 +3,8 @@
  * A fake firmware behind emu/fw/emu_fw.h, for testing the verbs layer alone: it knows a handful
  * of commands (user contexts, PD, transport domain, TIR, HCA caps, special contexts), records
  * what the verbs layer sends (uids, destroy order, concurrency) and lets a test raise events and
- * pin umems. One fake per emulated function; all state is per instance.
+ * pin umems. One fake per emulated function; all state is per instance. It also implements
+ * emu/verbs/verbs_config.h: two ConnectX-6 Dx VFs at 0000:ee:00.0 and 0000:ee:00.1.
  */
 #ifndef FAKE_FW_H
 #define FAKE_FW_H
