@@ -23,6 +23,7 @@
 #include <infiniband/verbs.h>
 #include <infiniband/mlx5dv.h>
 
+#include "emu_steer.h"
 #include "fake_fw.h"
 #include "mlx5_emu_process.h"
 #include "prm_cmd.h"
@@ -372,6 +373,107 @@ busy_umem_refuses_deregistration_and_stays_registered(void **state)
 	assert_int_equal(ibv_close_device(ctx), 0);
 }
 
+/* CREATE_TIR over a transport domain (the fake does not check the dispatch); answers the tirn. */
+static struct mlx5dv_devx_obj *
+create_tir(struct ibv_context *ctx, struct mlx5dv_devx_obj **td, uint32_t *tirn)
+{
+	uint8_t tin[16] = {0}, tout[16] = {0}, in[272] = {0}, out[16] = {0};
+	struct mlx5dv_devx_obj *tir;
+	uint32_t tdn;
+
+	put16(tin, 0, PRM_CMD_ALLOC_TRANSPORT_DOMAIN);
+	*td = mlx5dv_devx_obj_create(ctx, tin, sizeof(tin), tout, sizeof(tout));
+	assert_non_null(*td);
+	tdn = get32(tout, 8) & 0xffffff;
+	put16(in, 0, PRM_CMD_CREATE_TIR);
+	/* ctx.transport_domain: 24 bits ending at byte 72 */
+	in[69] = (uint8_t)(tdn >> 16);
+	in[70] = (uint8_t)(tdn >> 8);
+	in[71] = (uint8_t)tdn;
+	tir = mlx5dv_devx_obj_create(ctx, in, sizeof(in), out, sizeof(out));
+	assert_non_null(tir);
+	*tirn = get32(out, 8) & 0xffffff;
+	return tir;
+}
+
+static void
+dr_rules_steer_frames_to_their_tir_in_the_functions_store(void **state)
+{
+	struct ibv_context *ctx = open_ctx(0, 1);
+	struct {
+		size_t match_sz;
+		uint64_t buf[40];	/* 320 bytes of fte_match_param */
+	} mask = { .match_sz = 320 }, value = { .match_sz = 320 };
+	struct mlx5dv_dr_matcher *any, *udp;
+	struct mlx5dv_dr_rule *r_any, *r_udp;
+	struct mlx5dv_dr_action *a1, *a2;
+	struct mlx5dv_devx_obj *td1, *td2, *tir1, *tir2;
+	struct mlx5dv_dr_domain *dmn;
+	struct mlx5dv_dr_table *tbl;
+	struct emu_steer *st = mlx5_emu_process_steer(0);
+	uint32_t tirn1, tirn2, got;
+	uint8_t frame[64] = {0};
+
+	(void)state;
+	assert_non_null(st);
+	tir1 = create_tir(ctx, &td1, &tirn1);
+	tir2 = create_tir(ctx, &td2, &tirn2);
+	dmn = mlx5dv_dr_domain_create(ctx, MLX5DV_DR_DOMAIN_TYPE_NIC_RX);
+	assert_non_null(dmn);
+	tbl = mlx5dv_dr_table_create(dmn, 0);
+	assert_non_null(tbl);
+	a1 = mlx5dv_dr_action_create_dest_devx_tir(tir1);
+	a2 = mlx5dv_dr_action_create_dest_devx_tir(tir2);
+	assert_non_null(a1);
+	assert_non_null(a2);
+	/* Only a TIR can be a TIR destination. */
+	errno = 0;
+	assert_null(mlx5dv_dr_action_create_dest_devx_tir(td1));
+	assert_int_equal(errno, EINVAL);
+	/* Catch-all at priority 7, IPv4/UDP at priority 5, as DPDK's vDPA steering does. */
+	any = mlx5dv_dr_matcher_create(tbl, 7, 0, (void *)&mask);
+	assert_non_null(any);
+	((uint8_t *)mask.buf)[18] = 0xf << 1;	/* ip_version */
+	((uint8_t *)mask.buf)[16] = 0xff;	/* ip_protocol */
+	((uint8_t *)value.buf)[18] = 4 << 1;
+	((uint8_t *)value.buf)[16] = 17;
+	udp = mlx5dv_dr_matcher_create(tbl, 5, 1, (void *)&mask);
+	assert_non_null(udp);
+	r_any = mlx5dv_dr_rule_create(any, (void *)&value, 1, &a1);
+	r_udp = mlx5dv_dr_rule_create(udp, (void *)&value, 1, &a2);
+	assert_non_null(r_any);
+	assert_non_null(r_udp);
+	assert_int_equal(mlx5dv_dr_domain_sync(dmn, MLX5DV_DR_DOMAIN_SYNC_FLAGS_SW), 0);
+
+	frame[12] = 0x08;		/* IPv4 */
+	frame[14] = 0x45;
+	frame[23] = 17;			/* UDP */
+	assert_int_equal(emu_steer_classify(st, frame, sizeof(frame), &got), 0);
+	assert_int_equal(got, tirn2);
+	frame[23] = 6;			/* TCP falls to the catch-all */
+	assert_int_equal(emu_steer_classify(st, frame, sizeof(frame), &got), 0);
+	assert_int_equal(got, tirn1);
+
+	/* Objects in use refuse to go, as in rdma-core. */
+	assert_int_equal(mlx5dv_dr_matcher_destroy(udp), EBUSY);
+	assert_int_equal(mlx5dv_dr_action_destroy(a2), EBUSY);
+	assert_int_equal(mlx5dv_dr_table_destroy(tbl), EBUSY);
+	assert_int_equal(mlx5dv_dr_domain_destroy(dmn), EBUSY);
+	assert_int_equal(mlx5dv_dr_rule_destroy(r_udp), 0);
+	frame[23] = 17;
+	assert_int_equal(emu_steer_classify(st, frame, sizeof(frame), &got), 0);
+	assert_int_equal(got, tirn1);
+	assert_int_equal(mlx5dv_dr_matcher_destroy(udp), 0);
+	assert_int_equal(mlx5dv_dr_action_destroy(a2), 0);
+	/* The rest goes with the context; the store is empty afterwards. */
+	assert_int_equal(emu_steer_rule_count(st), 1);
+	assert_int_equal(mlx5dv_devx_obj_destroy(tir2), 0);
+	assert_int_equal(mlx5dv_devx_obj_destroy(td2), 0);
+	assert_int_equal(ibv_close_device(ctx), 0);
+	assert_int_equal(emu_steer_rule_count(st), 0);
+	assert_int_equal(emu_steer_classify(st, frame, sizeof(frame), &got), -ENOENT);
+}
+
 int
 main(void)
 {
@@ -395,6 +497,8 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(busy_umem_refuses_deregistration_and_stays_registered,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			dr_rules_steer_frames_to_their_tir_in_the_functions_store, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
