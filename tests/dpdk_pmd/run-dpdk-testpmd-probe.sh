@@ -8,7 +8,8 @@
 #
 # Usage: run-dpdk-testpmd-probe.sh <libmlx5emu.so> [seconds]
 # Needs root (unshare -m, mount --bind). MLX5_EMU configures the emulator as usual.
-# Exit status: 0 when DPDK's mlx5 vDPA driver registered a vDPA device, 1 otherwise.
+# Exit status: 0 when DPDK's mlx5 vDPA driver probed the device and testpmd then quit cleanly
+# (device closed), 1 otherwise.
 set -eu
 so=$(realpath "$1")
 secs=${2:-60}
@@ -36,7 +37,7 @@ echo quit | unshare -m sh -c '
 	mount --bind "$1/devices" /sys/bus/pci/devices || exit 99
 	shift
 	exec env SYSFS_PCI_DEVICES=/sys/bus/pci/devices LD_PRELOAD="$1" timeout "$2" "$3" \
-		-l 0 --no-huge -m 512 --no-shconf --no-telemetry \
+		-l 0-1 --no-huge -m 512 --no-shconf --no-telemetry \
 		-a "$4,class=vdpa" \
 		--log-level=pmd.common.mlx5:debug --log-level=pmd.vdpa.mlx5:debug \
 		--log-level=lib.eal:info -- -i --total-num-mbufs=2048
@@ -60,5 +61,10 @@ if grep -qE 'Failed to load driver vdpa_mlx5|cannot be used' "$log"; then
 	echo "${last:-none logged}"
 	exit 1
 fi
-echo "DPDK's mlx5 vDPA driver probed $addr on the emulator"
+if [ "$rc" -ne 0 ]; then
+	# 124: the timeout hit, e.g. device close hung in pthread_join on an event thread.
+	echo "DPDK's mlx5 vDPA driver probed $addr, but testpmd did not exit cleanly (status $rc)"
+	exit 1
+fi
+echo "DPDK's mlx5 vDPA driver probed $addr on the emulator, and closed it at exit"
 exit 0
