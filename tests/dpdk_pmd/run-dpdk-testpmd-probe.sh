@@ -17,9 +17,14 @@ testpmd=${TESTPMD:-dpdk-testpmd}
 tmp=$(mktemp -d)
 [ -n "${KEEP:-}" ] || trap 'rm -rf "$tmp"' EXIT
 mkdir "$tmp/devices"
+# A sanitizer build of the library needs its runtimes loaded first in every process it enters.
+san=$(ldd "$so" | awk '/lib(asan|ubsan)\.so/ {print $3}' | tr '\n' ' ')
+if [ -n "$san" ]; then
+	export ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+fi
 
 # The same MLX5_EMU gives the same functions and addresses in this helper and in testpmd.
-addr=$(python3 - "$so" "$tmp/devices" <<'PY'
+addr=$(LD_PRELOAD="$san" python3 - "$so" "$tmp/devices" <<'PY'
 import ctypes, sys
 lib = ctypes.CDLL(sys.argv[1])
 lib.mlx5_emu_process_pci_addr.restype = ctypes.c_char_p
@@ -41,7 +46,7 @@ echo quit | unshare -m sh -c '
 		-a "$4,class=vdpa" \
 		--log-level=pmd.common.mlx5:debug --log-level=pmd.vdpa.mlx5:debug \
 		--log-level=lib.eal:info -- -i --total-num-mbufs=2048
-' sh "$tmp" "$so" "$secs" "$testpmd" "$addr" >"$log" 2>&1
+' sh "$tmp" "$san$so" "$secs" "$testpmd" "$addr" >"$log" 2>&1
 rc=$?
 set -e
 echo "testpmd exit status: $rc"
