@@ -103,6 +103,8 @@ static int
 setup(void **state)
 {
 	(void)state;
+	/* The default configuration (two ConnectX-6 Dx VFs), whatever the caller's environment. */
+	unsetenv("MLX5_EMU");
 	return mlx5_emu_process_reset();
 }
 
@@ -628,6 +630,38 @@ reset_refuses_while_a_context_is_open(void **state)
 	assert_int_equal(mlx5_emu_process_reset(), 0);
 }
 
+/* MLX5_EMU is read by the real firmware's parser; the fake firmware has a fixed configuration. */
+#ifdef TEST_MLX5_EMU_CONFIG
+static void
+mlx5_emu_sets_functions_and_profile_and_a_bad_value_fails_cleanly(void **state)
+{
+	struct ibv_device **list;
+	int n = 0;
+
+	(void)state;
+	assert_int_equal(setenv("MLX5_EMU", "functions=3,profile=bf2", 1), 0);
+	assert_int_equal(mlx5_emu_process_reset(), 0);
+	list = ibv_get_device_list(&n);
+	assert_non_null(list);
+	assert_int_equal(n, 3);
+	assert_string_equal(ibv_get_device_name(list[2]), "mlx5_2");
+	/* BlueField-2's PCI device ID, as DPDK's mlx5 drivers match it. */
+	assert_int_equal(mlx5_emu_process_pci_device_id(2), 0xa2d6);
+	ibv_free_device_list(list);
+
+	assert_int_equal(setenv("MLX5_EMU", "functions=2,profile=no-such-nic", 1), 0);
+	assert_int_equal(mlx5_emu_process_reset(), 0);
+	errno = 0;
+	assert_null(ibv_get_device_list(&n));
+	assert_int_equal(errno, EINVAL);
+	assert_true(mlx5_emu_process_nfuncs() < 0);
+
+	assert_int_equal(unsetenv("MLX5_EMU"), 0);
+	assert_int_equal(mlx5_emu_process_reset(), 0);
+	assert_int_equal(mlx5_emu_process_nfuncs(), 2);
+}
+#endif
+
 static int
 read_line(const char *dir, const char *addr, const char *name, char *buf, size_t len)
 {
@@ -731,6 +765,11 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(pci_sysfs_tree_has_what_eal_and_mlx5_read, setup,
 						teardown),
+#ifdef TEST_MLX5_EMU_CONFIG
+		cmocka_unit_test_setup_teardown(
+			mlx5_emu_sets_functions_and_profile_and_a_bad_value_fails_cleanly, setup,
+			teardown),
+#endif
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
