@@ -96,4 +96,14 @@ int emu_fw_subscribe(struct emu_fw *fw, const struct emu_fw_event_sink *sink, ui
 /* Removes every subscription of this sink (channel destroyed). */
 void emu_fw_unsubscribe_all(struct emu_fw *fw, const struct emu_fw_event_sink *sink);
 
+/*
+ * DMA through a memory key, for the emulated hardware: the host address of [addr, addr + len)
+ * under `mkey` (indirect KLM -> direct MTT/MR -> umem or registered memory), checking bounds and
+ * local read/write rights. *contig is how many bytes from addr are contiguous in host memory
+ * (<= len); callers loop for the rest. -EFAULT when the range is not covered (including the null
+ * mkey's holes), -EACCES when the key forbids the access, -ENOENT for an unknown key.
+ */
+int emu_fw_mkey_translate(struct emu_fw *fw, uint32_t mkey, uint64_t addr, size_t len,
+			  int write, void **host, size_t *contig);
+
 #endif /* EMU_FW_H */

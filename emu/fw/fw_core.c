@@ -1,0 +1,640 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The firmware's command interface: creation and reset of a function, the command dispatcher
+ * (lengths, cost model, fault injection, statistics), the BAR with its UAR and VAR pages, events,
+ * and the kernel-side operations (umem and MR registration) of emu_fw.h.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fw_internal.h"
+#include "mlx5_log.h"
+#include "prm_caps.h"
+#include "prm_cq_qp.h"
+#include "prm_mem.h"
+#include "prm_net.h"
+#include "prm_virtq.h"
+
+#define LOG_ORIGIN "emu.fw"
+
+struct cmd_desc {
+	uint16_t opcode;
+	uint8_t (*handler)(struct fw_cmd *c);
+	size_t in_min;		/* bytes; 0: the handler checks */
+	size_t out_min;
+	uint32_t cost_us;	/* calibrated latency, see docs/emulator.md */
+};
+
+#define CMD(op, h, in, out, us) { PRM_CMD_##op, h, in, out, us }
+static const struct cmd_desc commands[] = {
+	CMD(QUERY_HCA_CAP, fw_query_hca_cap, PRM_SIZE(query_hca_cap_in), 16 + 256, 100),
+	CMD(ALLOC_PD, fw_alloc_pd, PRM_SIZE(alloc_pd_in), PRM_SIZE(alloc_pd_out), 300),
+	CMD(DEALLOC_PD, fw_dealloc_pd, PRM_SIZE(dealloc_pd_in), 8, 300),
+	CMD(ALLOC_TRANSPORT_DOMAIN, fw_alloc_td, PRM_SIZE(alloc_transport_domain_in),
+	    PRM_SIZE(alloc_transport_domain_out), 300),
+	CMD(DEALLOC_TRANSPORT_DOMAIN, fw_dealloc_td, PRM_SIZE(dealloc_transport_domain_in), 8, 300),
+	CMD(CREATE_UCTX, fw_create_uctx, 16, 16, 300),
+	CMD(DESTROY_UCTX, fw_destroy_uctx, 16, 8, 300),
+	CMD(ALLOC_UAR, fw_alloc_uar_cmd, PRM_SIZE(alloc_uar_in), PRM_SIZE(alloc_uar_out), 100),
+	CMD(DEALLOC_UAR, fw_dealloc_uar_cmd, PRM_SIZE(dealloc_uar_in), 8, 100),
+	CMD(CREATE_MKEY, fw_create_mkey, PRM_SIZE(create_mkey_in), PRM_SIZE(create_mkey_out), 500),
+	CMD(DESTROY_MKEY, fw_destroy_mkey, PRM_SIZE(destroy_mkey_in), 8, 500),
+	CMD(QUERY_SPECIAL_CONTEXTS, fw_query_special_contexts, PRM_SIZE(query_special_contexts_in),
+	    PRM_SIZE(query_special_contexts_out), 100),
+	CMD(CREATE_CQ, fw_create_cq, PRM_SIZE(create_cq_in), PRM_SIZE(create_cq_out), 500),
+	CMD(DESTROY_CQ, fw_destroy_cq, PRM_SIZE(destroy_cq_in), 8, 500),
+	CMD(CREATE_QP, fw_create_qp, PRM_SIZE(create_qp_in), PRM_SIZE(create_qp_out), 500),
+	CMD(DESTROY_QP, fw_destroy_qp, PRM_SIZE(destroy_qp_in), 8, 500),
+	CMD(RST2INIT_QP, fw_qp_transition, PRM_SIZE(rst2init_qp_in), 8, 500),
+	CMD(INIT2RTR_QP, fw_qp_transition, PRM_SIZE(init2rtr_qp_in), 8, 500),
+	CMD(RTR2RTS_QP, fw_qp_transition, PRM_SIZE(rtr2rts_qp_in), 8, 500),
+	CMD(2RST_QP, fw_qp_transition, PRM_SIZE(qp_2rst_in), 8, 500),
+	CMD(2ERR_QP, fw_qp_transition, PRM_SIZE(qp_2err_in), 8, 500),
+	CMD(QUERY_QP, fw_query_qp, PRM_SIZE(query_qp_in), PRM_SIZE(query_qp_out), 300),
+	CMD(QUERY_VPORT_STATE, fw_query_vport_state, PRM_SIZE(query_vport_state_in),
+	    PRM_SIZE(query_vport_state_out), 100),
+	CMD(QUERY_NIC_VPORT_CONTEXT, fw_query_nic_vport_context,
+	    PRM_SIZE(query_nic_vport_context_in), PRM_SIZE(query_nic_vport_context_out), 100),
+	CMD(MODIFY_NIC_VPORT_CONTEXT, fw_modify_nic_vport_context,
+	    PRM_SIZE(modify_nic_vport_context_in), 8, 300),
+	CMD(CREATE_TIS, fw_create_tis, PRM_SIZE(create_tis_in), PRM_SIZE(create_tis_out), 300),
+	CMD(DESTROY_TIS, fw_destroy_tis, PRM_SIZE(destroy_tis_in), 8, 300),
+	CMD(CREATE_TIR, fw_create_tir, PRM_SIZE(create_tir_in), PRM_SIZE(create_tir_out), 300),
+	CMD(DESTROY_TIR, fw_destroy_tir, PRM_SIZE(destroy_tir_in), 8, 300),
+	CMD(CREATE_RQT, fw_create_rqt, PRM_SIZE(create_rqt_in), PRM_SIZE(create_rqt_out), 300),
+	CMD(MODIFY_RQT, fw_modify_rqt, PRM_SIZE(modify_rqt_in), 8, 300),
+	CMD(DESTROY_RQT, fw_destroy_rqt, PRM_SIZE(destroy_rqt_in), 8, 300),
+	CMD(CREATE_GENERAL_OBJECT, fw_general_obj, PRM_SIZE(general_obj_in_cmd_hdr),
+	    PRM_SIZE(general_obj_out_cmd_hdr), 1000),
+	CMD(MODIFY_GENERAL_OBJECT, fw_general_obj, PRM_SIZE(general_obj_in_cmd_hdr),
+	    PRM_SIZE(general_obj_out_cmd_hdr), 1100),
+	CMD(QUERY_GENERAL_OBJECT, fw_general_obj, PRM_SIZE(general_obj_in_cmd_hdr),
+	    PRM_SIZE(general_obj_out_cmd_hdr), 1100),
+	CMD(DESTROY_GENERAL_OBJECT, fw_general_obj, PRM_SIZE(general_obj_in_cmd_hdr),
+	    PRM_SIZE(general_obj_out_cmd_hdr), 1000),
+};
+#undef CMD
+
+/* Cost per translation entry of CREATE_MKEY, on top of the command's latency. */
+#define COST_NS_PER_MKEY_ENTRY 50
+
+static const struct cmd_desc *
+find_command(uint16_t opcode)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (commands[i].opcode == opcode)
+			return &commands[i];
+	return NULL;
+}
+
+int
+emu_fw_create(const struct emu_fw_params *params, struct emu_fw **out)
+{
+	struct emu_fw *fw;
+	int ret;
+
+	if (params == NULL || out == NULL)
+		return -EINVAL;
+	fw = calloc(1, sizeof(*fw));
+	if (fw == NULL)
+		return -ENOMEM;
+	fw->params = *params;
+	fw->profile = params->profile ? params->profile : emu_fw_profile_find("cx6dx");
+	memcpy(fw->vport_mac, params->mac, sizeof(fw->vport_mac));
+	fw->vport_mtu = params->mtu ? params->mtu : 1500;
+	fw->cost = EMU_COST_ZERO;
+	fw->slots = 1;
+	fw->bar_fd = memfd_create("mlx5emu-bar", MFD_CLOEXEC);
+	if (fw->bar_fd < 0) {
+		ret = -errno;
+		goto free_fw;
+	}
+	if (ftruncate(fw->bar_fd, (off_t)FW_BAR_PAGES * FW_PAGE_SIZE) < 0) {
+		ret = -errno;
+		goto close_bar;
+	}
+	if (sem_init(&fw->slot_sem, 0, 1) < 0) {
+		ret = -errno;
+		goto close_bar;
+	}
+	pthread_mutex_init(&fw->lock, NULL);
+	*out = fw;
+	return 0;
+
+close_bar:
+	close(fw->bar_fd);
+free_fw:
+	free(fw);
+	return ret;
+}
+
+void
+emu_fw_destroy(struct emu_fw *fw)
+{
+	if (fw == NULL)
+		return;
+	pthread_mutex_lock(&fw->lock);
+	fw_obj_destroy_all(fw);
+	pthread_mutex_unlock(&fw->lock);
+	pthread_mutex_destroy(&fw->lock);
+	sem_destroy(&fw->slot_sem);
+	close(fw->bar_fd);
+	free(fw->subs);
+	free(fw);
+}
+
+int
+emu_fw_set_cost(struct emu_fw *fw, enum emu_cost_model model, unsigned int slots)
+{
+	if (slots == 0 || slots > 1024)
+		return -EINVAL;
+	/* Only between commands: the semaphore is replaced. */
+	sem_destroy(&fw->slot_sem);
+	if (sem_init(&fw->slot_sem, 0, slots) < 0)
+		return -errno;
+	fw->cost = model;
+	fw->slots = slots;
+	return 0;
+}
+
+static void
+spend(uint64_t ns)
+{
+	struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000u), .tv_nsec = (long)(ns % 1000000000u) };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static uint64_t
+command_cost_ns(const struct cmd_desc *d, const void *in, size_t inlen)
+{
+	uint64_t ns = (uint64_t)d->cost_us * 1000;
+
+	if (d->opcode == PRM_CMD_CREATE_MKEY && inlen >= PRM_SIZE(create_mkey_in))
+		ns += (uint64_t)PRM_GET(create_mkey_in, in, translations_octword_actual_size) *
+		      COST_NS_PER_MKEY_ENTRY;
+	return ns;
+}
+
+/* The nth command matching a rule fails with the rule's status; each rule fires once. */
+static bool
+fault_hit(struct emu_fw *fw, uint16_t opcode, uint16_t obj_type, struct fw_cmd *c,
+	  uint8_t *status)
+{
+	for (unsigned int i = 0; i < fw->nfaults; i++) {
+		struct fw_fault *f = &fw->faults[i];
+
+		if (f->fired || f->spec.opcode != opcode)
+			continue;
+		if (f->spec.obj_type != 0xffff && f->spec.obj_type != obj_type)
+			continue;
+		if (++f->seen < f->spec.nth)
+			continue;
+		f->fired = true;
+		*status = fw_fail(c, f->spec.status,
+				  f->spec.syndrome ? f->spec.syndrome : EMU_SYND_INJECTED);
+		return true;
+	}
+	return false;
+}
+
+static int
+general_op_index(uint16_t opcode)
+{
+	return opcode - PRM_CMD_CREATE_GENERAL_OBJECT;	/* create, modify, query, destroy */
+}
+
+int
+emu_fw_cmd(struct emu_fw *fw, uint16_t uid, const void *in, size_t inlen, void *out,
+	   size_t outlen)
+{
+	struct fw_cmd c = {
+		.fw = fw, .uid = uid, .in = in, .inlen = inlen, .out = out, .outlen = outlen,
+	};
+	const struct cmd_desc *d;
+	uint16_t opcode, obj_type = 0;
+	uint8_t status;
+
+	if (fw == NULL || in == NULL || out == NULL || inlen < 8 || outlen < 8)
+		return -EINVAL;
+	memset(out, 0, outlen);
+	opcode = (uint16_t)PRM_GET(cmd_in_hdr, in, opcode);
+	d = find_command(opcode);
+	if (d && (opcode >= PRM_CMD_CREATE_GENERAL_OBJECT &&
+		  opcode <= PRM_CMD_DESTROY_GENERAL_OBJECT) && inlen >= 16)
+		obj_type = (uint16_t)PRM_GET(general_obj_in_cmd_hdr, in, obj_type);
+
+	if (d && fw->cost != EMU_COST_ZERO) {
+		uint64_t ns = command_cost_ns(d, in, inlen);
+
+		while (sem_wait(&fw->slot_sem) < 0 && errno == EINTR)
+			;
+		spend(ns);
+		sem_post(&fw->slot_sem);
+	}
+
+	pthread_mutex_lock(&fw->lock);
+	if (opcode < FW_MAX_OPCODE)
+		fw->cmd_count[opcode]++;
+	if (obj_type && obj_type < FW_MAX_OBJ_TYPE)
+		fw->gen_obj_count[general_op_index(opcode)][obj_type]++;
+	if (d == NULL)
+		status = fw_fail(&c, PRM_STATUS_BAD_OP, EMU_SYND_BAD_OPCODE);
+	else if (inlen < d->in_min)
+		status = fw_fail(&c, PRM_STATUS_BAD_INPUT_LEN, EMU_SYND_INLEN);
+	else if (outlen < d->out_min)
+		status = fw_fail(&c, PRM_STATUS_BAD_OUTPUT_LEN, EMU_SYND_OUTLEN);
+	else if (!fault_hit(fw, opcode, obj_type, &c, &status))
+		status = d->handler(&c);
+	pthread_mutex_unlock(&fw->lock);
+
+	if (status != PRM_STATUS_OK) {
+		/* Handlers may have written part of the answer; a failed command answers nothing. */
+		memset(out, 0, outlen);
+		mlx5_log(MLX5_LOG_DEBUG, LOG_ORIGIN, "%s (0x%x) obj_type 0x%x: %s, syndrome 0x%08x",
+			 prm_opcode_name(opcode), opcode, obj_type, prm_status_name(status),
+			 c.syndrome);
+	}
+	PRM_SET(cmd_out_hdr, out, status, status);
+	PRM_SET(cmd_out_hdr, out, syndrome, status == PRM_STATUS_OK ? 0 : c.syndrome);
+	return 0;
+}
+
+int
+emu_fw_destroy_cmd(const void *create_in, const void *create_out, void *destroy_in, size_t *len)
+{
+	static const struct {
+		uint16_t create, destroy;
+	} pairs[] = {
+		{ PRM_CMD_CREATE_MKEY, PRM_CMD_DESTROY_MKEY },
+		{ PRM_CMD_CREATE_CQ, PRM_CMD_DESTROY_CQ },
+		{ PRM_CMD_CREATE_QP, PRM_CMD_DESTROY_QP },
+		{ PRM_CMD_CREATE_TIS, PRM_CMD_DESTROY_TIS },
+		{ PRM_CMD_CREATE_TIR, PRM_CMD_DESTROY_TIR },
+		{ PRM_CMD_CREATE_RQT, PRM_CMD_DESTROY_RQT },
+		{ PRM_CMD_ALLOC_PD, PRM_CMD_DEALLOC_PD },
+		{ PRM_CMD_ALLOC_TRANSPORT_DOMAIN, PRM_CMD_DEALLOC_TRANSPORT_DOMAIN },
+		{ PRM_CMD_ALLOC_UAR, PRM_CMD_DEALLOC_UAR },
+	};
+	uint16_t opcode;
+
+	if (create_in == NULL || create_out == NULL || destroy_in == NULL || len == NULL ||
+	    *len < 16)
+		return -EINVAL;
+	opcode = (uint16_t)PRM_GET(cmd_in_hdr, create_in, opcode);
+	memset(destroy_in, 0, 16);
+	*len = 16;
+	if (opcode == PRM_CMD_CREATE_GENERAL_OBJECT) {
+		PRM_SET(general_obj_in_cmd_hdr, destroy_in, opcode, PRM_CMD_DESTROY_GENERAL_OBJECT);
+		PRM_SET(general_obj_in_cmd_hdr, destroy_in, uid,
+			PRM_GET(general_obj_in_cmd_hdr, create_in, uid));
+		PRM_SET(general_obj_in_cmd_hdr, destroy_in, obj_type,
+			PRM_GET(general_obj_in_cmd_hdr, create_in, obj_type));
+		PRM_SET(general_obj_in_cmd_hdr, destroy_in, obj_id,
+			PRM_GET(general_obj_out_cmd_hdr, create_out, obj_id));
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		if (pairs[i].create != opcode)
+			continue;
+		/* Every destroy above names its object in bits 0x48..0x5f, as create answers it. */
+		PRM_SET(destroy_tis_in, destroy_in, opcode, pairs[i].destroy);
+		PRM_SET(destroy_tis_in, destroy_in, uid, PRM_GET(cmd_in_hdr, create_in, uid));
+		PRM_SET(destroy_tis_in, destroy_in, tisn, PRM_GET(create_tis_out, create_out, tisn));
+		return 0;
+	}
+	return -EOPNOTSUPP;
+}
+
+/* ---- BAR pages ---- */
+
+int
+emu_fw_bar_fd(const struct emu_fw *fw)
+{
+	return fw->bar_fd;
+}
+
+/* Page 0 is never handed out: a UAR index of 0 means "none" in several contexts. */
+static int
+bar_alloc_locked(struct emu_fw *fw, uint8_t kind, uint32_t *page)
+{
+	for (uint32_t i = 1; i < FW_BAR_PAGES; i++) {
+		if (fw->bar_used[i])
+			continue;
+		fw->bar_used[i] = kind;
+		fw->live[kind]++;
+		*page = i;
+		return 0;
+	}
+	return -ENOSPC;
+}
+
+static int
+bar_free_locked(struct emu_fw *fw, uint8_t kind, uint32_t page)
+{
+	if (page >= FW_BAR_PAGES || fw->bar_used[page] != kind)
+		return -ENOENT;
+	fw->bar_used[page] = 0;
+	fw->live[kind]--;
+	return 0;
+}
+
+static int
+bar_alloc(struct emu_fw *fw, uint8_t kind, uint32_t *page)
+{
+	int ret;
+
+	pthread_mutex_lock(&fw->lock);
+	ret = bar_alloc_locked(fw, kind, page);
+	pthread_mutex_unlock(&fw->lock);
+	return ret;
+}
+
+static int
+bar_free(struct emu_fw *fw, uint8_t kind, uint32_t page)
+{
+	int ret;
+
+	pthread_mutex_lock(&fw->lock);
+	ret = bar_free_locked(fw, kind, page);
+	pthread_mutex_unlock(&fw->lock);
+	return ret;
+}
+
+uint8_t
+fw_alloc_uar_cmd(struct fw_cmd *c)
+{
+	uint32_t page;
+
+	if (bar_alloc_locked(c->fw, EMU_OBJ_UAR, &page) < 0)
+		return fw_fail(c, PRM_STATUS_NO_RESOURCES, EMU_SYND_NO_RESOURCES);
+	PRM_SET(alloc_uar_out, c->out, uar, page);
+	return PRM_STATUS_OK;
+}
+
+uint8_t
+fw_dealloc_uar_cmd(struct fw_cmd *c)
+{
+	if (bar_free_locked(c->fw, EMU_OBJ_UAR, (uint32_t)PRM_GET(dealloc_uar_in, c->in, uar)) < 0)
+		return fw_fail(c, PRM_STATUS_BAD_RESOURCE, EMU_SYND_NO_OBJECT);
+	return PRM_STATUS_OK;
+}
+
+int
+emu_fw_uar_alloc(struct emu_fw *fw, uint32_t *page_id, uint64_t *bar_off)
+{
+	uint32_t page;
+	int ret = bar_alloc(fw, EMU_OBJ_UAR, &page);
+
+	if (ret == 0) {
+		*page_id = page;
+		*bar_off = (uint64_t)page * FW_PAGE_SIZE;
+	}
+	return ret;
+}
+
+int
+emu_fw_uar_free(struct emu_fw *fw, uint32_t page_id)
+{
+	return bar_free(fw, EMU_OBJ_UAR, page_id);
+}
+
+int
+emu_fw_var_alloc(struct emu_fw *fw, uint32_t *page_id, uint32_t *length, uint64_t *bar_off)
+{
+	uint32_t page;
+	int ret = bar_alloc(fw, EMU_OBJ_VAR, &page);
+
+	if (ret == 0) {
+		*page_id = page;
+		*length = FW_PAGE_SIZE;
+		*bar_off = (uint64_t)page * FW_PAGE_SIZE;
+	}
+	return ret;
+}
+
+int
+emu_fw_var_free(struct emu_fw *fw, uint32_t page_id)
+{
+	return bar_free(fw, EMU_OBJ_VAR, page_id);
+}
+
+bool
+fw_uar_valid(struct emu_fw *fw, uint32_t page)
+{
+	return page < FW_BAR_PAGES && fw->bar_used[page] == EMU_OBJ_UAR;
+}
+
+int
+emu_fw_query_eqn(struct emu_fw *fw, uint32_t vector, uint32_t *eqn)
+{
+	if (vector >= fw->profile->eq_vectors)
+		return -EINVAL;
+	*eqn = FW_FIRST_EQN + vector;
+	return 0;
+}
+
+/* ---- Registered memory ---- */
+
+static void
+umem_release(struct emu_fw *fw, struct fw_obj *obj)
+{
+	(void)fw;
+	(void)obj;
+}
+
+int
+emu_fw_umem_reg(struct emu_fw *fw, uint16_t uid, void *addr, size_t size, uint32_t access,
+		uint32_t *umem_id)
+{
+	struct fw_umem *u;
+	int ret;
+
+	if (addr == NULL || size == 0 || umem_id == NULL)
+		return -EINVAL;
+	u = calloc(1, sizeof(*u));
+	if (u == NULL)
+		return -ENOMEM;
+	u->addr = addr;
+	u->size = size;
+	u->access = access;
+	u->obj.release = umem_release;
+	pthread_mutex_lock(&fw->lock);
+	ret = fw_obj_insert(fw, &u->obj, EMU_OBJ_UMEM, uid);
+	pthread_mutex_unlock(&fw->lock);
+	if (ret < 0) {
+		free(u);
+		return ret;
+	}
+	*umem_id = u->obj.id;
+	return 0;
+}
+
+int
+emu_fw_umem_dereg(struct emu_fw *fw, uint32_t umem_id)
+{
+	struct fw_obj *o;
+	int ret = 0;
+
+	pthread_mutex_lock(&fw->lock);
+	o = fw_obj_find(fw, EMU_OBJ_UMEM, umem_id);
+	if (o == NULL)
+		ret = -ENOENT;
+	else if (o->refs)
+		ret = -EBUSY;
+	else
+		fw_obj_unlink_free(fw, o);
+	pthread_mutex_unlock(&fw->lock);
+	return ret;
+}
+
+/* ---- Events ---- */
+
+int
+emu_fw_subscribe(struct emu_fw *fw, const struct emu_fw_event_sink *sink, uint16_t obj_type,
+		 uint32_t obj_id, uint16_t event_type, uint64_t cookie)
+{
+	struct fw_subscription *subs;
+	int ret = 0;
+
+	if (sink == NULL || sink->deliver == NULL)
+		return -EINVAL;
+	pthread_mutex_lock(&fw->lock);
+	if (fw->nsubs >= FW_MAX_SUBSCRIPTIONS) {
+		ret = -ENOSPC;
+		goto unlock;
+	}
+	subs = realloc(fw->subs, (fw->nsubs + 1) * sizeof(*subs));
+	if (subs == NULL) {
+		ret = -ENOMEM;
+		goto unlock;
+	}
+	fw->subs = subs;
+	fw->subs[fw->nsubs++] = (struct fw_subscription){
+		.sink = sink, .obj_type = obj_type, .obj_id = obj_id,
+		.event_type = event_type, .cookie = cookie,
+	};
+unlock:
+	pthread_mutex_unlock(&fw->lock);
+	return ret;
+}
+
+void
+emu_fw_unsubscribe_all(struct emu_fw *fw, const struct emu_fw_event_sink *sink)
+{
+	unsigned int kept = 0;
+
+	pthread_mutex_lock(&fw->lock);
+	for (unsigned int i = 0; i < fw->nsubs; i++)
+		if (fw->subs[i].sink != sink)
+			fw->subs[kept++] = fw->subs[i];
+	fw->nsubs = kept;
+	pthread_mutex_unlock(&fw->lock);
+}
+
+void
+fw_raise_event(struct emu_fw *fw, uint16_t obj_type, uint32_t obj_id, uint16_t event_type,
+	       const void *data, size_t len)
+{
+	for (unsigned int i = 0; i < fw->nsubs; i++) {
+		const struct fw_subscription *s = &fw->subs[i];
+
+		if (s->event_type == event_type && s->obj_type == obj_type && s->obj_id == obj_id)
+			s->sink->deliver(s->sink->ctx, event_type, s->cookie, data, len);
+	}
+}
+
+/* ---- Introspection and faults ---- */
+
+static const char *const kind_names[EMU_OBJ_KIND_COUNT] = {
+	[EMU_OBJ_UCTX] = "uctx", [EMU_OBJ_PD] = "pd", [EMU_OBJ_TD] = "td",
+	[EMU_OBJ_UMEM] = "umem", [EMU_OBJ_MKEY] = "mkey", [EMU_OBJ_UAR] = "uar",
+	[EMU_OBJ_VAR] = "var", [EMU_OBJ_CQ] = "cq", [EMU_OBJ_QP] = "qp", [EMU_OBJ_TIS] = "tis",
+	[EMU_OBJ_TIR] = "tir", [EMU_OBJ_RQT] = "rqt", [EMU_OBJ_VIRTQ] = "virtq",
+	[EMU_OBJ_VIRTQ_COUNTERS] = "virtq_counters",
+};
+
+const char *
+emu_obj_kind_name(enum emu_obj_kind kind)
+{
+	return kind < EMU_OBJ_KIND_COUNT ? kind_names[kind] : "unknown";
+}
+
+unsigned int
+emu_fw_live_objects(struct emu_fw *fw, enum emu_obj_kind kind)
+{
+	unsigned int n;
+
+	if (kind >= EMU_OBJ_KIND_COUNT)
+		return 0;
+	pthread_mutex_lock(&fw->lock);
+	n = fw->live[kind];
+	pthread_mutex_unlock(&fw->lock);
+	return n;
+}
+
+unsigned int
+emu_fw_live_objects_total(struct emu_fw *fw)
+{
+	unsigned int n = 0;
+
+	for (int k = 0; k < EMU_OBJ_KIND_COUNT; k++)
+		n += emu_fw_live_objects(fw, (enum emu_obj_kind)k);
+	return n;
+}
+
+uint64_t
+emu_fw_cmd_count(struct emu_fw *fw, uint16_t opcode)
+{
+	uint64_t n;
+
+	if (opcode >= FW_MAX_OPCODE)
+		return 0;
+	pthread_mutex_lock(&fw->lock);
+	n = fw->cmd_count[opcode];
+	pthread_mutex_unlock(&fw->lock);
+	return n;
+}
+
+uint64_t
+emu_fw_general_obj_cmd_count(struct emu_fw *fw, uint16_t opcode, uint16_t obj_type)
+{
+	uint64_t n;
+
+	if (opcode < PRM_CMD_CREATE_GENERAL_OBJECT || opcode > PRM_CMD_DESTROY_GENERAL_OBJECT ||
+	    obj_type >= FW_MAX_OBJ_TYPE)
+		return 0;
+	pthread_mutex_lock(&fw->lock);
+	n = fw->gen_obj_count[general_op_index(opcode)][obj_type];
+	pthread_mutex_unlock(&fw->lock);
+	return n;
+}
+
+int
+emu_fw_fault_add(struct emu_fw *fw, const struct emu_fault_spec *spec)
+{
+	int ret = 0;
+
+	if (spec == NULL || spec->nth == 0 || spec->status == PRM_STATUS_OK)
+		return -EINVAL;
+	pthread_mutex_lock(&fw->lock);
+	if (fw->nfaults >= EMU_CONFIG_MAX_FAULTS)
+		ret = -ENOSPC;
+	else
+		fw->faults[fw->nfaults++] = (struct fw_fault){ .spec = *spec };
+	pthread_mutex_unlock(&fw->lock);
+	return ret;
+}
+
+void
+emu_fw_fault_clear(struct emu_fw *fw)
+{
+	pthread_mutex_lock(&fw->lock);
+	fw->nfaults = 0;
+	pthread_mutex_unlock(&fw->lock);
+}

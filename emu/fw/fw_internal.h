@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Inside the emulated firmware: the function's state, the object store and the command context
+ * shared by the command handlers (fw_*.c). Only the handlers decode and encode mailboxes.
+ */
+#ifndef EMU_FW_INTERNAL_H
+#define EMU_FW_INTERNAL_H
+
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "emu_fw.h"
+#include "mlx5_emu.h"
+#include "prm_cmd.h"
+
+/* The capabilities a profile fixes; fw_caps.c turns them into QUERY_HCA_CAP pages. */
+struct emu_fw_profile {
+	const char *name;
+	uint16_t pci_device_id;
+	uint32_t max_virtio_queues;
+	uint32_t umem_param_a[3];
+	uint32_t umem_param_b[3];
+	uint8_t virtq_event_modes;	/* PRM_VIRTQ_CAP_BIT(PRM_VIRTQ_EVENT_MODE_*) */
+	uint8_t virtq_types;		/* PRM_VIRTQ_CAP_BIT(PRM_VIRTQ_TYPE_*) */
+	uint16_t device_features;	/* PRM_VIRTQ_FEATURE_* bits */
+	bool freeze_to_rdy;
+	bool desc_group_mkey;
+	bool modify_ext;		/* vnet_modify_ext, virtio_net_q_addr_modify */
+	uint8_t log_max_rqt_size;
+	uint8_t log_max_klm_list_size;
+	uint8_t log_max_qp;
+	uint8_t log_max_cq;
+	uint8_t log_max_cq_sz;
+	uint8_t log_max_qp_sz;
+	uint32_t max_emulated_devices;
+	uint32_t eq_vectors;		/* completion EQs */
+};
+
+/* Every live object starts with this; the kind's own struct embeds it first. */
+struct fw_obj {
+	struct fw_obj *next;		/* hash chain */
+	enum emu_obj_kind kind;
+	uint32_t id;
+	uint16_t uid;
+	unsigned int refs;		/* references held by other objects */
+	void (*release)(struct emu_fw *fw, struct fw_obj *obj);	/* drops this object's refs */
+};
+
+#define FW_HASH_BUCKETS 256
+#define FW_MAX_OPCODE 0x1000
+#define FW_MAX_OBJ_TYPE 0x100
+#define FW_MAX_SUBSCRIPTIONS 4096
+#define FW_PAGE_SIZE 4096u
+#define FW_BAR_PAGES 64			/* UAR + VAR pages in the BAR memfd */
+
+struct fw_subscription {
+	const struct emu_fw_event_sink *sink;
+	uint16_t obj_type;
+	uint32_t obj_id;
+	uint16_t event_type;
+	uint64_t cookie;
+};
+
+struct fw_fault {
+	struct emu_fault_spec spec;
+	uint32_t seen;
+	bool fired;
+};
+
+struct emu_fw {
+	const struct emu_fw_profile *profile;
+	struct emu_fw_params params;
+
+	/* Protects everything below except the cost model's semaphore. */
+	pthread_mutex_t lock;
+	struct fw_obj *buckets[FW_HASH_BUCKETS];
+	uint32_t next_id[EMU_OBJ_KIND_COUNT];
+	unsigned int live[EMU_OBJ_KIND_COUNT];
+	uint64_t cmd_count[FW_MAX_OPCODE];
+	uint64_t gen_obj_count[4][FW_MAX_OBJ_TYPE];	/* create/modify/query/destroy */
+	struct fw_fault faults[EMU_CONFIG_MAX_FAULTS];
+	unsigned int nfaults;
+	struct fw_subscription *subs;
+	unsigned int nsubs;
+	uint8_t vport_mac[6];
+	uint16_t vport_mtu;
+	uint8_t bar_used[FW_BAR_PAGES];	/* 0 free, else EMU_OBJ_UAR / EMU_OBJ_VAR */
+	int bar_fd;
+
+	/* Cost model: a command holds one of `slots` for its latency; no lock held meanwhile. */
+	enum emu_cost_model cost;
+	unsigned int slots;
+	sem_t slot_sem;
+};
+
+/* One command being executed. Handlers return a PRM status and set `syndrome` on failure. */
+struct fw_cmd {
+	struct emu_fw *fw;
+	uint16_t uid;
+	const void *in;
+	size_t inlen;
+	void *out;
+	size_t outlen;
+	uint32_t syndrome;
+};
+
+static inline uint8_t
+fw_fail(struct fw_cmd *c, uint8_t status, uint32_t syndrome)
+{
+	c->syndrome = syndrome;
+	return status;
+}
+
+/* Object store (fw_store.c); all with fw->lock held. */
+int fw_obj_insert(struct emu_fw *fw, struct fw_obj *obj, enum emu_obj_kind kind, uint16_t uid);
+/* Finds a live object of `kind` usable by `uid`; on failure returns NULL and sets c's syndrome. */
+struct fw_obj *fw_obj_lookup(struct fw_cmd *c, enum emu_obj_kind kind, uint32_t id,
+			     uint8_t *status);
+struct fw_obj *fw_obj_find(struct emu_fw *fw, enum emu_obj_kind kind, uint32_t id);
+/* Destroys one object: RESOURCE_BUSY while referenced; releases its refs and frees it. */
+uint8_t fw_obj_destroy(struct fw_cmd *c, enum emu_obj_kind kind, uint32_t id);
+void fw_obj_unlink_free(struct emu_fw *fw, struct fw_obj *obj);
+void fw_obj_destroy_all(struct emu_fw *fw);
+bool fw_uid_has_objects(struct emu_fw *fw, uint16_t uid);
+static inline void fw_obj_get(struct fw_obj *o) { o->refs++; }
+static inline void fw_obj_put(struct fw_obj *o) { if (o) o->refs--; }
+
+/* Handlers, grouped by file. */
+uint8_t fw_query_hca_cap(struct fw_cmd *c);			/* fw_caps.c */
+uint8_t fw_alloc_pd(struct fw_cmd *c);				/* fw_res.c */
+uint8_t fw_dealloc_pd(struct fw_cmd *c);
+uint8_t fw_alloc_td(struct fw_cmd *c);
+uint8_t fw_dealloc_td(struct fw_cmd *c);
+uint8_t fw_create_uctx(struct fw_cmd *c);
+uint8_t fw_destroy_uctx(struct fw_cmd *c);
+uint8_t fw_alloc_uar_cmd(struct fw_cmd *c);
+uint8_t fw_dealloc_uar_cmd(struct fw_cmd *c);
+uint8_t fw_query_vport_state(struct fw_cmd *c);
+uint8_t fw_query_nic_vport_context(struct fw_cmd *c);
+uint8_t fw_modify_nic_vport_context(struct fw_cmd *c);
+uint8_t fw_create_tis(struct fw_cmd *c);
+uint8_t fw_destroy_tis(struct fw_cmd *c);
+uint8_t fw_create_tir(struct fw_cmd *c);
+uint8_t fw_destroy_tir(struct fw_cmd *c);
+uint8_t fw_create_rqt(struct fw_cmd *c);
+uint8_t fw_modify_rqt(struct fw_cmd *c);
+uint8_t fw_destroy_rqt(struct fw_cmd *c);
+uint8_t fw_create_mkey(struct fw_cmd *c);			/* fw_mem.c */
+uint8_t fw_destroy_mkey(struct fw_cmd *c);
+uint8_t fw_query_special_contexts(struct fw_cmd *c);
+uint8_t fw_create_cq(struct fw_cmd *c);				/* fw_cq_qp.c */
+uint8_t fw_destroy_cq(struct fw_cmd *c);
+uint8_t fw_create_qp(struct fw_cmd *c);
+uint8_t fw_destroy_qp(struct fw_cmd *c);
+uint8_t fw_qp_transition(struct fw_cmd *c);
+uint8_t fw_query_qp(struct fw_cmd *c);
+uint8_t fw_general_obj(struct fw_cmd *c);			/* fw_virtq.c */
+
+/* Events (fw_core.c), with fw->lock held. */
+void fw_raise_event(struct emu_fw *fw, uint16_t obj_type, uint32_t obj_id, uint16_t event_type,
+		    const void *data, size_t len);
+
+/* Completion EQ numbers start here (emu_fw_query_eqn). */
+#define FW_FIRST_EQN 0x20
+
+/* BAR pages (fw_core.c), with fw->lock held. */
+bool fw_uar_valid(struct emu_fw *fw, uint32_t page);
+
+/* The special null mkey: reads as zeros, writes are dropped, as the PRM defines it. */
+#define FW_NULL_MKEY 0x00000100u
+
+/* Kinds' payloads that other files need. */
+struct fw_umem {
+	struct fw_obj obj;
+	uint8_t *addr;
+	size_t size;
+	uint32_t access;
+};
+
+struct fw_virtq;	/* fw_virtq.c */
+
+#endif /* EMU_FW_INTERNAL_H */
