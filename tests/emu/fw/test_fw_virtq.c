@@ -317,7 +317,12 @@ rqt_and_tir_reference_receive_queues(void **state)
 			 PRM_STATUS_BAD_PARAM);	/* over 2^log_max_rqt_size */
 	assert_int_equal(rqt_cmd(fw, PRM_CMD_CREATE_RQT, 0, vq, 1, 4, &rqt), PRM_STATUS_OK);
 	assert_int_equal(rqt_cmd(fw, PRM_CMD_MODIFY_RQT, rqt, vq, 2, 4, NULL), PRM_STATUS_OK);
-	assert_int_equal(rqt_cmd(fw, PRM_CMD_MODIFY_RQT, rqt, vq, 5, 4, NULL), PRM_STATUS_BAD_PARAM);
+	{
+		const uint32_t five[5] = { vq[0], vq[1], vq[0], vq[1], vq[0] };
+
+		assert_int_equal(rqt_cmd(fw, PRM_CMD_MODIFY_RQT, rqt, five, 5, 4, NULL),
+				 PRM_STATUS_BAD_PARAM);	/* more than rqt_max_size */
+	}
 	PRM_SET(create_tir_in, tin, opcode, PRM_CMD_CREATE_TIR);
 	PRM_SET(tirc, tirc, disp_type, PRM_TIR_DISP_INDIRECT);
 	PRM_SET(tirc, tirc, indirect_table, rqt);
