@@ -14,6 +14,9 @@
 struct emu_fw;
 struct emu_fw_profile;
 
+/* Exported by libmlx5emu.so (version node MLX5EMU_1.0) for tests and tools. */
+#define MLX5_EMU_API __attribute__((visibility("default")))
+
 /* ---- Syndromes: the 32-bit value next to every failed status (stable, documented). ---- */
 enum emu_fw_syndrome {
 	EMU_SYND_NONE = 0,
@@ -77,11 +80,11 @@ struct emu_config {
  * slots, fault (<opcode>[/<obj_type>]:<nth>:<status>[:<syndrome>], repeatable), wire.
  * Returns 0, or -EINVAL with a message naming the key in err.
  */
-int emu_config_parse(const char *text, struct emu_config *cfg, char *err, size_t errlen);
+MLX5_EMU_API int emu_config_parse(const char *text, struct emu_config *cfg, char *err, size_t errlen);
 
 /* Profiles: "cx6dx" (ConnectX-6 Dx VF), "bf2" (BlueField-2), "bf3" (BlueField-3). NULL if unknown. */
-const struct emu_fw_profile *emu_fw_profile_find(const char *name);
-const char *emu_fw_profile_name(const struct emu_fw_profile *profile);
+MLX5_EMU_API const struct emu_fw_profile *emu_fw_profile_find(const char *name);
+MLX5_EMU_API const char *emu_fw_profile_name(const struct emu_fw_profile *profile);
 
 /* ---- Introspection ---- */
 enum emu_obj_kind {
@@ -102,26 +105,26 @@ enum emu_obj_kind {
 	EMU_OBJ_KIND_COUNT,
 };
 
-const char *emu_obj_kind_name(enum emu_obj_kind kind);
+MLX5_EMU_API const char *emu_obj_kind_name(enum emu_obj_kind kind);
 /* Live objects of one kind, and of all kinds. */
-unsigned int emu_fw_live_objects(struct emu_fw *fw, enum emu_obj_kind kind);
-unsigned int emu_fw_live_objects_total(struct emu_fw *fw);
+MLX5_EMU_API unsigned int emu_fw_live_objects(struct emu_fw *fw, enum emu_obj_kind kind);
+MLX5_EMU_API unsigned int emu_fw_live_objects_total(struct emu_fw *fw);
 /* Commands executed (successfully or not) per opcode, and per general object type. */
-uint64_t emu_fw_cmd_count(struct emu_fw *fw, uint16_t opcode);
-uint64_t emu_fw_general_obj_cmd_count(struct emu_fw *fw, uint16_t opcode, uint16_t obj_type);
+MLX5_EMU_API uint64_t emu_fw_cmd_count(struct emu_fw *fw, uint16_t opcode);
+MLX5_EMU_API uint64_t emu_fw_general_obj_cmd_count(struct emu_fw *fw, uint16_t opcode, uint16_t obj_type);
 
 /* ---- Fault injection (deterministic) ---- */
 /* Adds a rule; counting starts now. -ENOSPC when the table is full. */
-int emu_fw_fault_add(struct emu_fw *fw, const struct emu_fault_spec *spec);
-void emu_fw_fault_clear(struct emu_fw *fw);
+MLX5_EMU_API int emu_fw_fault_add(struct emu_fw *fw, const struct emu_fault_spec *spec);
+MLX5_EMU_API void emu_fw_fault_clear(struct emu_fw *fw);
 /*
  * Moves a virtq to ERR with the given error_type, as the hardware does on a bad descriptor, and
  * raises the object-change event to its subscribers. -ENOENT for an unknown virtq.
  */
-int emu_fw_fault_virtq_error(struct emu_fw *fw, uint32_t virtq_id, uint8_t error_type);
+MLX5_EMU_API int emu_fw_fault_virtq_error(struct emu_fw *fw, uint32_t virtq_id, uint8_t error_type);
 
 /* ---- Cost model ---- */
 /* Replaces the function's cost model (at creation it is the profile's zero model). */
-int emu_fw_set_cost(struct emu_fw *fw, enum emu_cost_model model, unsigned int slots);
+MLX5_EMU_API int emu_fw_set_cost(struct emu_fw *fw, enum emu_cost_model model, unsigned int slots);
 
 #endif /* MLX5_EMU_H */
