@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The PMD on the emulator (emu/verbs + emu/fw, the code of libmlx5emu.so, linked in so the
+ * test can also read the firmware's introspection API): for each caps profile the vdev front-end
+ * probes an emulated function, offers the features and queue pairs the profile's caps allow
+ * (written out by hand from docs/emulator.md's profile table), and removal leaves no live
+ * firmware object; a failing capability query refuses the probe with the firmware's verdict.
+ */
+#include <errno.h>
+#include <linux/vhost.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_net.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <rte_dev.h>
+#include <rte_eal.h>
+#include <rte_log.h>
+#include <rte_vdpa.h>
+#include <rte_vhost.h>
+
+#include "mlx5_emu.h"
+#include "mlx5_emu_process.h"
+#include "prm_cmd.h"
+
+#define BIT(n) (1ull << (n))
+
+static FILE *log_file;
+
+static void
+read_log(char *buf, size_t len)
+{
+	size_t n;
+
+	fflush(log_file);
+	rewind(log_file);
+	n = fread(buf, 1, len - 1, log_file);
+	buf[n] = '\0';
+	rewind(log_file);
+	if (ftruncate(fileno(log_file), 0) != 0)
+		fail_msg("cannot truncate the log file");
+}
+
+/* A fresh emulator instance with this configuration (no device may be open). */
+/*
+ * Fails naming the kinds of firmware objects still alive. User contexts are not counted: they
+ * belong to the rdma-core layer, not to the PMD, and the emulator's verbs layer currently keeps
+ * them until the function is reset (emu_fw_destroy_cmd() has no CREATE_UCTX entry). That the PMD
+ * closed its device context is checked by mlx5_emu_process_reset(), which refuses (-EBUSY)
+ * while one is open.
+ */
+static void
+assert_no_live_objects(struct emu_fw *fw, const char *when)
+{
+	char kinds[256] = "";
+	size_t off = 0;
+
+	if (emu_fw_live_objects_total(fw) == emu_fw_live_objects(fw, EMU_OBJ_UCTX))
+		return;
+	for (int k = 0; k < EMU_OBJ_KIND_COUNT && off < sizeof(kinds); k++)
+		if (k != EMU_OBJ_UCTX && emu_fw_live_objects(fw, (enum emu_obj_kind)k) != 0)
+			off += (size_t)snprintf(kinds + off, sizeof(kinds) - off, " %s=%u",
+						emu_obj_kind_name((enum emu_obj_kind)k),
+						emu_fw_live_objects(fw, (enum emu_obj_kind)k));
+	fail_msg("%s: firmware objects alive:%s", when, kinds);
+}
+
+static void
+emulate(const char *config)
+{
+	assert_int_equal(setenv("MLX5_EMU", config, 1), 0);
+	assert_int_equal(mlx5_emu_process_reset(), 0);
+	assert_true(mlx5_emu_process_nfuncs() >= 1);
+}
+
+static int
+eal_up(void **state)
+{
+	char *argv[] = {
+		"test", "-l", "0", "--no-huge", "-m", "64", "--no-pci", "--no-shconf",
+		"--log-level", "pmd.vdpa.mlx5x:debug",
+	};
+
+	(void)state;
+	log_file = tmpfile();
+	if (log_file == NULL || rte_openlog_stream(log_file) != 0)
+		return -1;
+	return rte_eal_init(sizeof(argv) / sizeof(argv[0]), argv) < 0 ? -1 : 0;
+}
+
+static int
+eal_down(void **state)
+{
+	(void)state;
+	rte_eal_cleanup();
+	rte_openlog_stream(NULL);
+	fclose(log_file);
+	return mlx5_emu_process_reset();
+}
+
+/* Every profile offers all nine offloads of the device feature mask, split and packed rings. */
+static const uint64_t profile_features =
+	BIT(VIRTIO_NET_F_MRG_RXBUF) | BIT(VIRTIO_NET_F_HOST_ECN) | BIT(VIRTIO_NET_F_GUEST_ECN) |
+	BIT(VIRTIO_NET_F_GUEST_TSO6) | BIT(VIRTIO_NET_F_GUEST_TSO4) |
+	BIT(VIRTIO_NET_F_GUEST_CSUM) | BIT(VIRTIO_NET_F_CSUM) | BIT(VIRTIO_NET_F_HOST_TSO6) |
+	BIT(VIRTIO_NET_F_HOST_TSO4) | BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_NET_F_MQ) |
+	BIT(VIRTIO_F_RING_PACKED) | BIT(VHOST_F_LOG_ALL) | BIT(VHOST_USER_F_PROTOCOL_FEATURES);
+
+struct profile_case {
+	const char *config;
+	uint32_t queue_pairs;	/* min(queues / 2, RQT size, vhost's 128) */
+};
+
+static const struct profile_case profile_cases[] = {
+	{ "functions=1,profile=cx6dx", 128 },	/* 256 queues, RQT 2^8 */
+	{ "functions=1,profile=bf2", 128 },	/* 256 queues, RQT 2^9 */
+	{ "functions=1,profile=bf3", 128 },	/* 1024 queues, RQT 2^10 */
+};
+
+static void
+each_profile_probes_offers_its_caps_and_removes_without_leftovers(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(profile_cases) / sizeof(profile_cases[0]); i++) {
+		const struct profile_case *c = &profile_cases[i];
+		struct rte_vdpa_device *vdev;
+		uint64_t features = 0;
+		uint32_t queues = 0;
+		struct emu_fw *fw;
+
+		emulate(c->config);
+		fw = mlx5_emu_process_fw(0);
+		assert_non_null(fw);
+		assert_no_live_objects(fw, "before probe");
+		if (rte_dev_probe("vdpa_mlx5x0,ibdev=mlx5_0") != 0)
+			fail_msg("%s: probe failed", c->config);
+		vdev = rte_vdpa_find_device_by_name("vdpa_mlx5x0");
+		assert_non_null(vdev);
+		assert_int_equal(emu_fw_live_objects(fw, EMU_OBJ_PD), 1);
+		assert_int_equal(rte_vdpa_get_queue_num(vdev, &queues), 0);
+		if (queues != c->queue_pairs)
+			fail_msg("%s: %u queue pairs, expected %u", c->config, queues,
+				 c->queue_pairs);
+		assert_int_equal(rte_vdpa_get_features(vdev, &features), 0);
+		if (features != profile_features)
+			fail_msg("%s: features 0x%llx, expected 0x%llx", c->config,
+				 (unsigned long long)features,
+				 (unsigned long long)profile_features);
+		assert_int_equal(emu_fw_cmd_count(fw, PRM_CMD_QUERY_HCA_CAP), 2);
+		assert_int_equal(rte_dev_remove(rte_vdpa_get_rte_device(vdev)), 0);
+		assert_null(rte_vdpa_find_device_by_name("vdpa_mlx5x0"));
+		assert_no_live_objects(fw, c->config);
+		assert_int_equal(mlx5_emu_process_reset(), 0);	/* no context left open */
+	}
+}
+
+static void
+failing_caps_query_refuses_the_probe_with_the_firmware_verdict(void **state)
+{
+	const struct emu_fault_spec virtio_page_fails = {
+		.opcode = PRM_CMD_QUERY_HCA_CAP, .obj_type = 0xffff, .nth = 2,
+		.status = PRM_STATUS_BAD_PARAM, .syndrome = EMU_SYND_INJECTED,
+	};
+	char log[8192];
+	struct emu_fw *fw;
+
+	(void)state;
+	emulate("functions=1,profile=cx6dx");
+	fw = mlx5_emu_process_fw(0);
+	assert_non_null(fw);
+	assert_int_equal(emu_fw_fault_add(fw, &virtio_page_fails), 0);
+	read_log(log, sizeof(log));
+	assert_true(rte_dev_probe("vdpa_mlx5x1,ibdev=mlx5_0") < 0);
+	read_log(log, sizeof(log));
+	if (strstr(log, "devx: command QUERY_HCA_CAP (0x100) op_mod 0x27 failed: status "
+			"BAD_PARAM (0x3), syndrome 0x0e1000ff") == NULL)
+		fail_msg("log lacks the firmware verdict:\n%s", log);
+	if (strstr(log, "vdpa_mlx5x1: cannot query the capabilities of mlx5_0") == NULL)
+		fail_msg("log lacks the refusal:\n%s", log);
+	assert_null(rte_vdpa_find_device_by_name("vdpa_mlx5x1"));
+	assert_no_live_objects(fw, "after the refused probe");
+	emu_fw_fault_clear(fw);
+	assert_int_equal(mlx5_emu_process_reset(), 0);	/* no context left open */
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(each_profile_probes_offers_its_caps_and_removes_without_leftovers),
+		cmocka_unit_test(failing_caps_query_refuses_the_probe_with_the_firmware_verdict),
+	};
+
+	return cmocka_run_group_tests(tests, eal_up, eal_down);
+}
