@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The PMD on the emulator (emu/verbs + emu/fw, the code of libmlx5emu.so, linked in so the
- * test can also read the firmware's introspection API): for each caps profile the vdev front-end
+ * The PMD on the emulator (linked with libmlx5emu.so in place of rdma-core; the test reads the
+ * firmware's introspection API of mlx5_emu.h): for each caps profile the vdev front-end
  * probes an emulated function, offers the features and queue pairs the profile's caps allow
  * (written out by hand from docs/emulator.md's profile table), and removal leaves no live
  * firmware object; a failing capability query refuses the probe with the firmware's verdict.
