@@ -45,6 +45,9 @@ devx_hca_caps_decode_virtio(const void *out, struct devx_virtio_caps *v)
 						     max_num_virtio_queues);
 	v->desc_group_mkey = PRM_GET(virtio_emulation_cap, cap, desc_group_mkey_supported);
 	v->freeze_to_rdy = PRM_GET(virtio_emulation_cap, cap, freeze_to_rdy_supported);
+	v->modify_ext = PRM_GET(virtio_emulation_cap, cap, vnet_modify_ext);
+	v->modify_addr = PRM_GET(virtio_emulation_cap, cap, virtio_net_q_addr_modify);
+	v->modify_index = PRM_GET(virtio_emulation_cap, cap, virtio_q_index_modify);
 	v->umem[0].a = (uint32_t)PRM_GET(virtio_emulation_cap, cap, umem_1_buffer_param_a);
 	v->umem[0].b = (uint32_t)PRM_GET(virtio_emulation_cap, cap, umem_1_buffer_param_b);
 	v->umem[1].a = (uint32_t)PRM_GET(virtio_emulation_cap, cap, umem_2_buffer_param_a);

@@ -106,6 +106,13 @@ struct devx_virtio_caps {
 	bool virtio_version_1_0;
 	bool desc_group_mkey;		/* desc_group_mkey_supported */
 	bool freeze_to_rdy;		/* freeze_to_rdy_supported: SUSPEND -> RDY allowed */
+	/*
+	 * Which fields besides the state a modify may change (DPDK's PRM): vnet_modify_ext enables
+	 * the extended set, of which addresses and the queue index need their own bit.
+	 */
+	bool modify_ext;
+	bool modify_addr;
+	bool modify_index;
 	uint8_t log_doorbell_stride;
 	uint8_t log_doorbell_bar_size;
 	uint64_t doorbell_bar_offset;
