@@ -26,6 +26,7 @@
 #include <rte_log.h>
 #include <rte_vdpa.h>
 #include <rte_vhost.h>
+#include <vdpa_driver.h>
 
 #include "mlx5_emu.h"
 #include "mlx5_emu_process.h"
@@ -191,12 +192,42 @@ failing_caps_query_refuses_the_probe_with_the_firmware_verdict(void **state)
 	assert_int_equal(mlx5_emu_process_reset(), 0);	/* no context left open */
 }
 
+/*
+ * Device configuration is the next piece of work: until then its ops refuse with -ENOTSUP and
+ * a log line, instead of pretending.
+ */
+static void
+configuration_ops_refuse_until_implemented(void **state)
+{
+	struct rte_vdpa_device *vdev;
+	char log[8192];
+	uint64_t off, size;
+
+	(void)state;
+	emulate("functions=1,profile=cx6dx");
+	assert_int_equal(rte_dev_probe("vdpa_mlx5x2,ibdev=mlx5_0"), 0);
+	vdev = rte_vdpa_find_device_by_name("vdpa_mlx5x2");
+	assert_non_null(vdev);
+	read_log(log, sizeof(log));
+	assert_int_equal(vdev->ops->dev_conf(-1), -ENOTSUP);
+	assert_int_equal(vdev->ops->set_vring_state(-1, 0, 1), -ENOTSUP);
+	assert_int_equal(vdev->ops->get_notify_area(-1, 0, &off, &size), -ENOTSUP);
+	assert_int_equal(vdev->ops->get_stats_names(vdev, NULL, 0), -ENOTSUP);
+	read_log(log, sizeof(log));
+	assert_non_null(strstr(log, "dev_conf is not implemented yet"));
+	assert_non_null(strstr(log, "set_vring_state is not implemented yet"));
+	assert_non_null(strstr(log, "vdpa_mlx5x2: get_stats_names is not implemented yet"));
+	assert_int_equal(rte_dev_remove(rte_vdpa_get_rte_device(vdev)), 0);
+	assert_int_equal(mlx5_emu_process_reset(), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(each_profile_probes_offers_its_caps_and_removes_without_leftovers),
 		cmocka_unit_test(failing_caps_query_refuses_the_probe_with_the_firmware_verdict),
+		cmocka_unit_test(configuration_ops_refuse_until_implemented),
 	};
 
 	return cmocka_run_group_tests(tests, eal_up, eal_down);
