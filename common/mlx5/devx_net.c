@@ -12,13 +12,6 @@
 #include "prm_mem.h"
 #include "prm_net.h"
 
-/*
- * modify_rqt_in.modify_bitmask: the rqn_list bit is the least significant one (kernel's
- * rqt_bitmask, DPDK's MLX5_SET64(modify_bitmask, 0x1)); prm_net.h's PRM_RQT_MODIFY_RQN_LIST
- * says bit 1, which neither driver uses.
- */
-#define RQT_MODIFY_RQN_LIST 0x1ull
-
 #define SAME_AS_PRM(devx, prm) _Static_assert((int)(devx) == (int)(prm), #devx " is " #prm)
 SAME_AS_PRM(DEVX_RQT_LIST_RQ, PRM_RQT_LIST_Q_TYPE_RQ);
 SAME_AS_PRM(DEVX_RQT_LIST_VIRTIO_NET_Q, PRM_RQT_LIST_Q_TYPE_VIRTIO_NET_Q);
@@ -119,7 +112,7 @@ devx_rqt_modify_encode(void *in, uint32_t rqtn, const struct devx_rqt_attr *attr
 	memset(in, 0, devx_rqt_in_size(attr, true));
 	PRM_SET(modify_rqt_in, in, opcode, PRM_CMD_MODIFY_RQT);
 	PRM_SET(modify_rqt_in, in, rqtn, rqtn);
-	PRM_SET(modify_rqt_in, in, modify_bitmask, RQT_MODIFY_RQN_LIST);
+	PRM_SET(modify_rqt_in, in, modify_bitmask, PRM_RQT_MODIFY_RQN_LIST);
 	encode_rqtc((uint8_t *)in + rqtc_offset(true), attr, false);
 }
 

@@ -50,8 +50,8 @@ enum prm_rx_hash_field {
 	PRM_RX_HASH_FIELD_IPSEC_SPI = 1u << 4,
 };
 
-/* modify_rqt_in.modify_bitmask */
-#define PRM_RQT_MODIFY_RQN_LIST (1ull << 1)
+/* modify_rqt_in.modify_bitmask: the list is the bitmask's last bit, value 1 (kernel, DPDK). */
+#define PRM_RQT_MODIFY_RQN_LIST (1ull << 0)
 
 /* query_vport_state_out.state / admin_state */
 enum prm_vport_state {

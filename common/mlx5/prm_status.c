@@ -101,10 +101,13 @@ prm_cmd_check(const char *origin, const void *in, const void *out)
 	if (status == PRM_STATUS_OK)
 		return 0;
 	opcode = (uint16_t)PRM_GET(cmd_in_hdr, in, opcode);
+	/* General-object commands carry the object type where others carry op_mod. */
 	mlx5_log(MLX5_LOG_ERR, origin,
-		 "command %s (0x%x) op_mod 0x%x failed: status %s (0x%x), syndrome 0x%08x",
-		 prm_opcode_name(opcode), opcode, (unsigned int)PRM_GET(cmd_in_hdr, in, op_mod),
-		 prm_status_name(status), status,
+		 "command %s (0x%x) %s 0x%x failed: status %s (0x%x), syndrome 0x%08x",
+		 prm_opcode_name(opcode), opcode,
+		 (opcode >= PRM_CMD_CREATE_GENERAL_OBJECT && opcode <= PRM_CMD_DESTROY_GENERAL_OBJECT) ?
+		 "obj_type" : "op_mod",
+		 (unsigned int)PRM_GET(cmd_in_hdr, in, op_mod), prm_status_name(status), status,
 		 (unsigned int)PRM_GET(cmd_out_hdr, out, syndrome));
 	return prm_status_to_errno(status);
 }

@@ -289,6 +289,12 @@ emu_fw_destroy_cmd(const void *create_in, const void *create_out, void *destroy_
 	opcode = (uint16_t)PRM_GET(cmd_in_hdr, create_in, opcode);
 	memset(destroy_in, 0, 16);
 	*len = 16;
+	if (opcode == PRM_CMD_CREATE_UCTX) {
+		/* CREATE_UCTX answers the uid in bits 0x40..0x4f; DESTROY_UCTX names it there. */
+		PRM_SET(cmd_in_hdr, destroy_in, opcode, PRM_CMD_DESTROY_UCTX);
+		prm_set_bits(destroy_in, 0x40, 16, prm_get_bits(create_out, 0x40, 16));
+		return 0;
+	}
 	if (opcode == PRM_CMD_CREATE_GENERAL_OBJECT) {
 		PRM_SET(general_obj_in_cmd_hdr, destroy_in, opcode, PRM_CMD_DESTROY_GENERAL_OBJECT);
 		PRM_SET(general_obj_in_cmd_hdr, destroy_in, uid,
