@@ -317,4 +317,48 @@ struct prm_dealloc_uar_in_bits {
 };
 PRM_ASSERT_SIZE(dealloc_uar_in, 16);
 
+/* CREATE_UCTX: a user context; its number is the uid stamped into that user's commands. */
+struct prm_create_uctx_in_bits {
+	uint8_t opcode[0x10];
+	uint8_t reserved_at_10[0x10];
+
+	uint8_t reserved_at_20[0x10];
+	uint8_t op_mod[0x10];
+
+	uint8_t reserved_at_40[0x40];
+
+	/* uctx context */
+	uint8_t cap[0x20];
+
+	uint8_t reserved_at_a0[0x160];
+};
+PRM_ASSERT_SIZE(create_uctx_in, 64);
+
+struct prm_create_uctx_out_bits {
+	uint8_t status[0x8];
+	uint8_t reserved_at_8[0x18];
+
+	uint8_t syndrome[0x20];
+
+	uint8_t reserved_at_40[0x10];
+	uint8_t uid[0x10];
+
+	uint8_t reserved_at_60[0x20];
+};
+PRM_ASSERT_SIZE(create_uctx_out, 16);
+
+struct prm_destroy_uctx_in_bits {
+	uint8_t opcode[0x10];
+	uint8_t reserved_at_10[0x10];
+
+	uint8_t reserved_at_20[0x10];
+	uint8_t op_mod[0x10];
+
+	uint8_t reserved_at_40[0x10];
+	uint8_t uid[0x10];
+
+	uint8_t reserved_at_60[0x20];
+};
+PRM_ASSERT_SIZE(destroy_uctx_in, 16);
+
 #endif /* MLX5_PRM_MEM_H */

@@ -290,9 +290,8 @@ emu_fw_destroy_cmd(const void *create_in, const void *create_out, void *destroy_
 	memset(destroy_in, 0, 16);
 	*len = 16;
 	if (opcode == PRM_CMD_CREATE_UCTX) {
-		/* CREATE_UCTX answers the uid in bits 0x40..0x4f; DESTROY_UCTX names it there. */
-		PRM_SET(cmd_in_hdr, destroy_in, opcode, PRM_CMD_DESTROY_UCTX);
-		prm_set_bits(destroy_in, 0x40, 16, prm_get_bits(create_out, 0x40, 16));
+		PRM_SET(destroy_uctx_in, destroy_in, opcode, PRM_CMD_DESTROY_UCTX);
+		PRM_SET(destroy_uctx_in, destroy_in, uid, PRM_GET(create_uctx_out, create_out, uid));
 		return 0;
 	}
 	if (opcode == PRM_CMD_CREATE_GENERAL_OBJECT) {

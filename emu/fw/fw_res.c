@@ -64,36 +64,6 @@ fw_dealloc_td(struct fw_cmd *c)
 			      (uint32_t)PRM_GET(dealloc_transport_domain_in, c->in, transport_domain));
 }
 
-/*
- * CREATE_UCTX answers the new uid in bits 0x40..0x4f of its output (the kernel's layout); the
- * input's context carries capability bits we do not check. DESTROY_UCTX names it in the same
- * place of its input.
- */
-struct prm_uctx_out_bits {
-	uint8_t status[0x8];
-	uint8_t reserved_at_8[0x18];
-
-	uint8_t syndrome[0x20];
-
-	uint8_t reserved_at_40[0x10];
-	uint8_t uid[0x10];
-
-	uint8_t reserved_at_60[0x20];
-};
-
-struct prm_destroy_uctx_in_bits {
-	uint8_t opcode[0x10];
-	uint8_t reserved_at_10[0x10];
-
-	uint8_t reserved_at_20[0x10];
-	uint8_t op_mod[0x10];
-
-	uint8_t reserved_at_40[0x10];
-	uint8_t uid[0x10];
-
-	uint8_t reserved_at_60[0x20];
-};
-
 uint8_t
 fw_create_uctx(struct fw_cmd *c)
 {
@@ -104,7 +74,7 @@ fw_create_uctx(struct fw_cmd *c)
 		return fw_fail(c, PRM_STATUS_BAD_PARAM, EMU_SYND_UID);
 	st = create_plain(c, EMU_OBJ_UCTX, &id);
 	if (st == PRM_STATUS_OK)
-		PRM_SET(uctx_out, c->out, uid, id);
+		PRM_SET(create_uctx_out, c->out, uid, id);
 	return st;
 }
 

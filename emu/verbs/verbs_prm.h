@@ -28,33 +28,5 @@ struct prm_create_obj_out_bits {
 };
 PRM_ASSERT_SIZE(create_obj_out, 16);
 
-struct prm_create_uctx_in_bits {
-	uint8_t opcode[0x10];
-	uint8_t reserved_at_10[0x10];
-
-	uint8_t reserved_at_20[0x10];
-	uint8_t op_mod[0x10];
-
-	uint8_t reserved_at_40[0x40];
-
-	/* uctx context */
-	uint8_t cap[0x20];
-
-	uint8_t reserved_at_a0[0x160];
-};
-PRM_ASSERT_SIZE(create_uctx_in, 64);
-
-struct prm_create_uctx_out_bits {
-	uint8_t status[0x8];
-	uint8_t reserved_at_8[0x18];
-
-	uint8_t syndrome[0x20];
-
-	uint8_t reserved_at_40[0x10];
-	uint8_t uid[0x10];
-
-	uint8_t reserved_at_60[0x20];
-};
-PRM_ASSERT_SIZE(create_uctx_out, 16);
 
 #endif /* EMU_VERBS_PRM_H */
