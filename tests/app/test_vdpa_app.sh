@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# examples/vdpa's app with our PMD on two emulated functions: non-interactive mode attaches every
+# device and exits at --duration, removing its sockets; interactive commands list, create, stats
+# and quit as DPDK's app does; SIGTERM exits cleanly.
+# Usage: test_vdpa_app.sh <vdpa-app> <our PMD .so> <libmlx5emu.so>
+set -u
+app="$1"
+pmd="$2"
+emu="$3"
+dir=$(mktemp -d)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+fails=0
+cases=0
+check() {	# name, condition (0 = ok)
+	cases=$((cases + 1))
+	if [ "$2" -eq 0 ]; then echo "ok   $1"; else echo "FAIL $1"; fails=$((fails + 1)); fi
+}
+
+eal=(-l 0-1 --no-huge -m 256 --no-pci --log-level=lib.eal:error -d "$pmd"
+     --vdev vdpa_mlx5x0,ibdev=mlx5_0 --vdev vdpa_mlx5x1,ibdev=mlx5_1)
+export MLX5_EMU="functions=2"
+export LD_PRELOAD="$emu"
+
+# Non-interactive: both devices attached to <prefix>0 and <prefix>1, sockets exist while running.
+timeout 30 "$app" "${eal[@]}" --file-prefix app1 -- --iface "$dir/sock" --duration 3 \
+	</dev/null >"$dir/out1" 2>&1 &
+pids+=($!)
+sleep 1.5
+[ -S "$dir/sock0" ] && [ -S "$dir/sock1" ]; check "sockets created while running" $?
+wait "${pids[-1]}"; rc=$?
+check "duration exit status 0 (got $rc)" $rc
+grep -q "attached vdpa_mlx5x0 to $dir/sock0" "$dir/out1" && grep -q "attached vdpa_mlx5x1 to $dir/sock1" "$dir/out1"
+check "every device attached" $?
+[ ! -e "$dir/sock0" ] && [ ! -e "$dir/sock1" ]; check "sockets removed at exit" $?
+
+# An existing socket path is refused, as DPDK's app does.
+touch "$dir/sock0"
+timeout 30 "$app" "${eal[@]}" --file-prefix app2 -- --iface "$dir/sock" --duration 1 \
+	</dev/null >"$dir/out2" 2>&1; rc=$?
+[ "$rc" -ne 0 ] && grep -q "exists, please remove it" "$dir/out2"; check "existing socket refused" $?
+rm -f "$dir/sock0"
+
+# Interactive: list, create, stats of a device never created, quit.
+printf 'list\ncreate %s vdpa_mlx5x1\ncreate %s nosuchdev\nstats vdpa_mlx5x0 0\nquit\n' \
+	"$dir/isock" "$dir/isock2" |
+	timeout 30 "$app" "${eal[@]}" --file-prefix app3 -- -i >"$dir/out3" 2>&1; rc=$?
+check "interactive quit exit status 0 (got $rc)" $rc
+grep -q "device name" "$dir/out3" && grep -qE "^vdpa_mlx5x0[[:space:]]+[0-9]+[[:space:]]+0x[0-9a-f]+" "$dir/out3"
+check "list shows devices with queue number and features" $?
+grep -q "Unable to find vdpa device id for nosuchdev" "$dir/out3"; check "create of an unknown device refused" $?
+grep -q "Device vdpa_mlx5x0 was not created" "$dir/out3"; check "stats of a device not created refused" $?
+
+# SIGTERM: clean exit, sockets removed.
+timeout 30 "$app" "${eal[@]}" --file-prefix app4 -- --iface "$dir/tsock" </dev/null \
+	>"$dir/out4" 2>&1 &
+pid=$!
+pids+=($pid)
+for _ in $(seq 50); do [ -S "$dir/tsock1" ] && break; sleep 0.1; done
+kill -TERM "$pid"
+wait "$pid"; rc=$?
+check "SIGTERM exit status 0 (got $rc)" $rc
+[ ! -e "$dir/tsock0" ]; check "SIGTERM removes sockets" $?
+
+# Bad option values are refused with the option's name.
+"$app" "${eal[@]}" --file-prefix app5 -- --iface "$dir/x" --duration forever >"$dir/out5" 2>&1
+[ $? -ne 0 ] && grep -q -- "--duration: expected" "$dir/out5"; check "bad --duration refused" $?
+
+if [ "$fails" -ne 0 ]; then
+	for f in "$dir"/out*; do echo "--- $f"; tail -20 "$f"; done
+fi
+echo "$((cases - fails)) passed, $fails failed"
+[ "$fails" -eq 0 ]
