@@ -25,7 +25,9 @@ check() {	# name, condition (0 = ok)
 eal=(-l 0-1 --no-huge -m 256 --no-pci --log-level=lib.eal:error -d "$pmd"
      --vdev vdpa_mlx5x0,ibdev=mlx5_0 --vdev vdpa_mlx5x1,ibdev=mlx5_1)
 export MLX5_EMU="functions=2"
-export LD_PRELOAD="$emu"
+# In a sanitizer build the runtimes must come before the preloaded emulator.
+san=$(ldd "$emu" | awk '/lib(asan|ubsan)\.so/ {print $3}' | tr '\n' ' ')
+export LD_PRELOAD="$san$emu"
 
 # Non-interactive: both devices attached to <prefix>0 and <prefix>1, sockets exist while running.
 timeout 30 "$app" "${eal[@]}" --file-prefix app1 -- --iface "$dir/sock" --duration 3 \
