@@ -17,7 +17,7 @@ enum prm_mkc_access_mode {
 	PRM_MKC_ACCESS_MODE_PA = 0x0,
 	PRM_MKC_ACCESS_MODE_MTT = 0x1,
 	PRM_MKC_ACCESS_MODE_KLMS = 0x2,
-	PRM_MKC_ACCESS_MODE_KSM = 0x3,
+	PRM_MKC_ACCESS_MODE_KSM = 0x3,	/* DPDK: KLM_FBS, KLM entries of one fixed size */
 };
 
 /* Largest byte_count of one KLM entry that vDPA drivers use: 1 GiB. */

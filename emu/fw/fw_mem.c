@@ -57,27 +57,34 @@ mkey_release(struct emu_fw *fw, struct fw_obj *obj)
 	free(m->klm);
 }
 
+/*
+ * Reads the translation entries of an indirect key. KLMS entries carry their own byte_count; KSM
+ * (DPDK's "KLM fixed buffer size") entries all cover 2^log_page_size bytes. Drivers pad the list
+ * to a multiple of four entries (DPDK, ours): entries after the key's range is covered are
+ * padding and ignored, as the hardware ignores them.
+ */
 static uint8_t
-parse_klm(struct fw_cmd *c, struct fw_mkey *m, const void *mkc)
+parse_klm(struct fw_cmd *c, struct fw_mkey *m, const void *mkc, bool fixed_size)
 {
 	uint32_t n = (uint32_t)PRM_GET(create_mkey_in, c->in, translations_octword_actual_size);
+	unsigned int log_entity = (unsigned int)PRM_GET(mkc, mkc, log_page_size);
 	const uint8_t *list = (const uint8_t *)c->in + PRM_SIZE(create_mkey_in);
 	uint64_t va = 0;
 	uint8_t st = PRM_STATUS_OK;
 
-	(void)mkc;
-	if (n == 0 || n > (1u << c->fw->profile->log_max_klm_list_size))
+	if (n == 0 || n > (1u << c->fw->profile->log_max_klm_list_size) || m->len == UINT64_MAX ||
+	    (fixed_size && (log_entity < 12 || log_entity > 30)))
 		return fw_fail(c, PRM_STATUS_BAD_PARAM, EMU_SYND_KLM);
 	if (c->inlen < PRM_SIZE(create_mkey_in) + (size_t)n * PRM_SIZE(klm))
 		return fw_fail(c, PRM_STATUS_BAD_INPUT_LEN, EMU_SYND_INLEN);
 	m->klm = calloc(n, sizeof(*m->klm));
 	if (m->klm == NULL)
 		return fw_fail(c, PRM_STATUS_NO_RESOURCES, EMU_SYND_NO_RESOURCES);
-	for (uint32_t i = 0; i < n; i++) {
+	for (uint32_t i = 0; i < n && va < m->len; i++) {
 		const uint8_t *e = list + (size_t)i * PRM_SIZE(klm);
 		struct fw_klm_entry *k = &m->klm[i];
 
-		k->bytes = PRM_GET(klm, e, byte_count);
+		k->bytes = fixed_size ? 1ull << log_entity : PRM_GET(klm, e, byte_count);
 		k->key = (uint32_t)PRM_GET(klm, e, mkey);
 		k->address = PRM_GET(klm, e, address);
 		k->va = va;
@@ -100,7 +107,7 @@ parse_klm(struct fw_cmd *c, struct fw_mkey *m, const void *mkc)
 		fw_obj_get(k->child);
 		m->nklm = i + 1;
 	}
-	if (st == PRM_STATUS_OK && m->len != UINT64_MAX && va < m->len)
+	if (st == PRM_STATUS_OK && va < m->len)
 		st = fw_fail(c, PRM_STATUS_BAD_PARAM, EMU_SYND_KLM);	/* range not covered */
 	return st;
 }
@@ -157,8 +164,9 @@ fw_create_mkey(struct fw_cmd *c)
 		break;
 	}
 	case PRM_MKC_ACCESS_MODE_KLMS:
+	case PRM_MKC_ACCESS_MODE_KSM:
 		m->backing = MKEY_KLM;
-		st = parse_klm(c, m, mkc);
+		st = parse_klm(c, m, mkc, mode == PRM_MKC_ACCESS_MODE_KSM);
 		if (st != PRM_STATUS_OK)
 			goto free_mkey;
 		break;
@@ -219,7 +227,8 @@ emu_fw_mr_reg(struct emu_fw *fw, uint32_t pdn, void *addr, size_t len, uint64_t 
 		goto unlock;
 	}
 	fw_obj_get(m->pd);
-	if (fw_obj_insert(fw, &m->obj, EMU_OBJ_MKEY, 0) < 0) {
+	/* The kernel creates an MR's key under its PD's user context, so that user may use it. */
+	if (fw_obj_insert(fw, &m->obj, EMU_OBJ_MKEY, m->pd->uid) < 0) {
 		fw_obj_put(m->pd);
 		ret = -ENOSPC;
 		goto unlock;

@@ -15,6 +15,12 @@
 #include "prm_virtq.h"
 
 #define VIRTQ_MAX_SIZE 32768
+/*
+ * The counters' mailboxes as far as their last field: DPDK's PRM copy ends the object there
+ * (74-byte mailboxes), the kernel's pads it to 128 bytes; the hardware takes both.
+ */
+#define COUNTERS_MIN_LEN \
+	(PRM_SIZE(general_obj_in_cmd_hdr) + PRM_BIT_OFF(virtio_q_counters, reserved_at_180) / 8)
 
 struct fw_counters {
 	struct fw_obj obj;
@@ -379,8 +385,6 @@ counters_create(struct fw_cmd *c)
 {
 	struct fw_counters *k;
 
-	if (c->inlen < PRM_SIZE(create_virtio_q_counters_in))
-		return fw_fail(c, PRM_STATUS_BAD_INPUT_LEN, EMU_SYND_INLEN);
 	k = calloc(1, sizeof(*k));
 	if (k == NULL || fw_obj_insert(c->fw, &k->obj, EMU_OBJ_VIRTQ_COUNTERS, c->uid) < 0) {
 		free(k);
@@ -395,7 +399,7 @@ counters_query(struct fw_cmd *c, struct fw_counters *k)
 {
 	void *out = PRM_ADDR(query_virtio_q_counters_out, c->out, counters);
 
-	if (c->outlen < PRM_SIZE(query_virtio_q_counters_out))
+	if (c->outlen < COUNTERS_MIN_LEN)
 		return fw_fail(c, PRM_STATUS_BAD_OUTPUT_LEN, EMU_SYND_OUTLEN);
 	PRM_SET(virtio_q_counters, out, received_desc, k->received_desc);
 	PRM_SET(virtio_q_counters, out, completed_desc, k->completed_desc);

@@ -86,7 +86,7 @@ mtt_key_larger_than_its_umem_is_refused(void **state)
 	PRM_SET(mkc, mkc, len, MB);
 	assert_int_equal(fwt_exec(f->fw, in, sizeof(in), out, sizeof(out), &synd), PRM_STATUS_BAD_PARAM);
 	assert_int_equal(synd, EMU_SYND_UMEM_RANGE);
-	PRM_SET(mkc, mkc, access_mode_1_0, PRM_MKC_ACCESS_MODE_KSM);
+	PRM_SET(mkc, mkc, access_mode_1_0, PRM_MKC_ACCESS_MODE_PA);
 	assert_int_equal(fwt_exec(f->fw, in, sizeof(in), out, sizeof(out), &synd), PRM_STATUS_BAD_PARAM);
 	assert_int_equal(synd, EMU_SYND_ACCESS_MODE);
 	assert_int_equal(emu_fw_live_objects(f->fw, EMU_OBJ_MKEY), 0);
@@ -193,6 +193,77 @@ registered_memory_translates_by_iova(void **state)
 	assert_int_equal(emu_fw_mr_dereg(f->fw, lkey), -ENOENT);
 }
 
+static void
+registered_memory_belongs_to_its_pds_user(void **state)
+{
+	struct mkey_fixture *f = *state;
+	uint8_t in[16] = { 0 }, out[16], area[64];
+	uint32_t user_pd, lkey;
+
+	/* As the kernel does: an MR's key is created under its PD's user context. */
+	PRM_SET(alloc_pd_in, in, opcode, PRM_CMD_ALLOC_PD);
+	assert_int_equal(emu_fw_cmd(f->fw, 9, in, sizeof(in), out, sizeof(out)), 0);
+	user_pd = (uint32_t)PRM_GET(alloc_pd_out, out, pd);
+	assert_int_equal(emu_fw_mr_reg(f->fw, user_pd, area, sizeof(area), 0, 1, &lkey), 0);
+	memset(in, 0, sizeof(in));
+	PRM_SET(destroy_mkey_in, in, opcode, PRM_CMD_DESTROY_MKEY);
+	PRM_SET(destroy_mkey_in, in, mkey_index, lkey >> 8);
+	assert_int_equal(emu_fw_cmd(f->fw, 8, in, sizeof(in), out, sizeof(out)), 0);
+	assert_int_equal(PRM_GET(cmd_out_hdr, out, syndrome), EMU_SYND_UID);
+	assert_int_equal(emu_fw_cmd(f->fw, 9, in, sizeof(in), out, sizeof(out)), 0);
+	assert_int_equal(PRM_GET(cmd_out_hdr, out, status), PRM_STATUS_OK);
+	assert_int_equal(emu_fw_mr_dereg(f->fw, lkey), -ENOENT);
+	assert_int_equal(fwt_destroy_by_id(f->fw, PRM_CMD_DEALLOC_PD, user_pd, NULL), 0);
+}
+
+/*
+ * DPDK's layout: a fixed-size (KSM) key of 2 entries of 1 MiB, the list padded to 4 entries
+ * with empty ones; a padded KLMS list is accepted the same way.
+ */
+static void
+fixed_size_and_padded_lists_translate_like_dpdk_builds_them(void **state)
+{
+	struct mkey_fixture *f = *state;
+	uint32_t direct[2];
+
+	direct[0] = fwt_mtt_mkey(f->fw, f->pd, f->umem[0], 0, MB, 1);
+	direct[1] = fwt_mtt_mkey(f->fw, f->pd, f->umem[1], 0, MB, 1);
+	for (int fixed = 0; fixed < 2; fixed++) {
+		uint8_t in[PRM_SIZE(create_mkey_in) + 4 * PRM_SIZE(klm)] = { 0 }, out[16];
+		void *mkc = PRM_ADDR(create_mkey_in, in, memory_key_mkey_entry);
+		uint32_t key;
+		void *host;
+		size_t contig;
+
+		PRM_SET(create_mkey_in, in, opcode, PRM_CMD_CREATE_MKEY);
+		PRM_SET(create_mkey_in, in, translations_octword_actual_size, 4);
+		PRM_SET(mkc, mkc, access_mode_1_0,
+			fixed ? PRM_MKC_ACCESS_MODE_KSM : PRM_MKC_ACCESS_MODE_KLMS);
+		PRM_SET(mkc, mkc, log_page_size, fixed ? 20 : 0);
+		PRM_SET(mkc, mkc, lr, 1);
+		PRM_SET(mkc, mkc, lw, 1);
+		PRM_SET(mkc, mkc, pd, f->pd);
+		PRM_SET(mkc, mkc, start_addr, 0x40000000);
+		PRM_SET(mkc, mkc, len, 2 * MB);
+		for (int i = 0; i < 2; i++) {
+			uint8_t *e = in + PRM_SIZE(create_mkey_in) + i * PRM_SIZE(klm);
+
+			PRM_SET(klm, e, byte_count, fixed ? 0 : MB);
+			PRM_SET(klm, e, mkey, direct[i]);
+		}
+		assert_int_equal(fwt_exec(f->fw, in, sizeof(in), out, sizeof(out), NULL), 0);
+		key = (uint32_t)PRM_GET(create_mkey_out, out, mkey_index) << 8;
+		assert_int_equal(emu_fw_mkey_translate(f->fw, key, 0x40000000 + MB + 3, 1, 1, &host,
+						       &contig), 0);
+		assert_ptr_equal(host, f->buf[1] + 3);
+		assert_int_equal(emu_fw_mkey_translate(f->fw, key, 0x40000000 + 2 * MB, 1, 0, &host,
+						       &contig), -EFAULT);
+		assert_int_equal(fwt_destroy_by_id(f->fw, PRM_CMD_DESTROY_MKEY, key >> 8, NULL), 0);
+	}
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(fwt_destroy_by_id(f->fw, PRM_CMD_DESTROY_MKEY, direct[i] >> 8, NULL), 0);
+}
+
 int
 main(void)
 {
@@ -206,6 +277,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(klm_entries_over_1g_or_to_unknown_keys_are_refused,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(registered_memory_translates_by_iova, setup, teardown),
+		cmocka_unit_test_setup_teardown(registered_memory_belongs_to_its_pds_user, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(fixed_size_and_padded_lists_translate_like_dpdk_builds_them,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
