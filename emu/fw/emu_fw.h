@@ -96,6 +96,9 @@ int emu_fw_subscribe(struct emu_fw *fw, const struct emu_fw_event_sink *sink, ui
 /* Removes every subscription of this sink (channel destroyed). */
 void emu_fw_unsubscribe_all(struct emu_fw *fw, const struct emu_fw_event_sink *sink);
 
+/* Writes one line to stderr: `label`, then the live objects of each kind (leak reports). */
+void emu_fw_report_live(struct emu_fw *fw, const char *label);
+
 /*
  * DMA through a memory key, for the emulated hardware: the host address of [addr, addr + len)
  * under `mkey` (indirect KLM -> direct MTT/MR -> umem or registered memory), checking bounds and

@@ -122,13 +122,17 @@ apply(struct emu_config *cfg, const char *key, const char *val, char *err, size_
 				    "fault=%s: expected <opcode>[/<obj_type>]:<nth>:<status>[:<syndrome>]",
 				    val);
 		cfg->nfaults++;
+	} else if (strcmp(key, "report") == 0) {
+		if (strcmp(val, "exit") != 0)
+			return fail(err, errlen, "report=%s: expected exit", val);
+		cfg->report_at_exit = 1;
 	} else if (strcmp(key, "wire") == 0) {
 		if (strlen(val) >= sizeof(cfg->wire))
 			return fail(err, errlen, "wire: longer than %zu", sizeof(cfg->wire) - 1);
 		strcpy(cfg->wire, val);
 	} else {
 		return fail(err, errlen, "unknown key '%s' (functions, profile, mac<i>, mtu, cost, "
-			    "slots, fault, wire)", key);
+			    "slots, fault, wire, report)", key);
 	}
 	return 0;
 }

@@ -5,6 +5,7 @@
  * and the kernel-side operations (umem and MR registration) of emu_fw.h.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -618,6 +619,23 @@ emu_fw_general_obj_cmd_count(struct emu_fw *fw, uint16_t opcode, uint16_t obj_ty
 	n = fw->gen_obj_count[general_op_index(opcode)][obj_type];
 	pthread_mutex_unlock(&fw->lock);
 	return n;
+}
+
+void
+emu_fw_report_live(struct emu_fw *fw, const char *label)
+{
+	char kinds[512] = "";
+	size_t len = 0;
+
+	for (int k = 0; k < EMU_OBJ_KIND_COUNT; k++) {
+		unsigned int n = emu_fw_live_objects(fw, (enum emu_obj_kind)k);
+
+		if (n && len < sizeof(kinds))
+			len += (size_t)snprintf(kinds + len, sizeof(kinds) - len, " %s=%u",
+						emu_obj_kind_name((enum emu_obj_kind)k), n);
+	}
+	fprintf(stderr, "mlx5emu: %s: %u live firmware objects%s%s\n", label,
+		emu_fw_live_objects_total(fw), len ? ":" : "", kinds);
 }
 
 int

@@ -71,13 +71,15 @@ struct emu_config {
 	unsigned int nfaults;
 	struct emu_fault_spec faults[EMU_CONFIG_MAX_FAULTS];
 	char wire[256];			/* uplink backend spec, for the hardware part */
+	int report_at_exit;		/* print each function's live objects when the process exits */
 };
 
 /*
  * Parses a configuration string: `key=value[,key=value...]`, or `@path` naming a file with one
  * key=value per line (# comments). NULL or "" gives the defaults (2 functions, cx6dx, zero cost).
  * Keys: functions, profile (cx6dx|bf2|bf3), mac<i> (aa:bb:cc:dd:ee:ff), mtu, cost (zero|calibrated),
- * slots, fault (<opcode>[/<obj_type>]:<nth>:<status>[:<syndrome>], repeatable), wire.
+ * slots, fault (<opcode>[/<obj_type>]:<nth>:<status>[:<syndrome>], repeatable), wire,
+ * report (exit: print every function's live firmware objects at process exit, for leak checks).
  * Returns 0, or -EINVAL with a message naming the key in err.
  */
 MLX5_EMU_API int emu_config_parse(const char *text, struct emu_config *cfg, char *err, size_t errlen);

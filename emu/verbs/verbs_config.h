@@ -8,6 +8,7 @@
 #ifndef EMU_VERBS_CONFIG_H
 #define EMU_VERBS_CONFIG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "emu_fw.h"
@@ -22,6 +23,7 @@ struct emu_verbs_config {
 	unsigned int nfuncs;
 	struct emu_verbs_func_config *funcs;
 	void *priv;		/* parser state the params point into */
+	bool report_at_exit;	/* MLX5_EMU report=exit */
 };
 
 /* Reads MLX5_EMU (docs/emulator.md). 0, or a negative errno after logging what is wrong. */

@@ -24,6 +24,7 @@
 struct emu_process {
 	unsigned int nfuncs;
 	unsigned int open_contexts;
+	bool report_at_exit;
 	char root[192];		/* temporary folder holding the ibdev folders; fits ibdev_path */
 	struct emu_function funcs[];
 };
@@ -172,6 +173,7 @@ process_create(struct emu_process **out)
 		if (ret != 0)
 			goto err_funcs;
 	}
+	p->report_at_exit = cfg.report_at_exit;
 	emu_verbs_config_free(&cfg);
 	*out = p;
 	return 0;
@@ -412,12 +414,15 @@ mlx5_emu_process_reset(void)
 	return 0;
 }
 
-/* The ibdev folders are the process's: leave no temporary files behind. */
+/* At exit: the report if asked for, and no temporary files left behind (ibdev folders). */
 __attribute__((destructor)) static void
-process_remove_files(void)
+process_exit(void)
 {
 	pthread_mutex_lock(&emu_instance_lock);
-	if (emu_instance != NULL)
+	if (emu_instance != NULL) {
+		for (unsigned int i = 0; emu_instance->report_at_exit && i < emu_instance->nfuncs; i++)
+			emu_fw_report_live(emu_instance->funcs[i].fw, emu_instance->funcs[i].ibdev.name);
 		remove_tree(emu_instance->root);
+	}
 	pthread_mutex_unlock(&emu_instance_lock);
 }

@@ -257,6 +257,8 @@ config_strings_parse_or_name_the_bad_key(void **state)
 		{ "fault=0xa00:0:3", 0, "fault" },
 		{ "color=blue", 0, "unknown key 'color'" },
 		{ "functions", 0, "key=value" },
+		{ "report=exit", 1, NULL },
+		{ "report=always", 0, "report=always" },
 	};
 
 	(void)state;

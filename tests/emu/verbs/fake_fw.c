@@ -322,6 +322,14 @@ emu_fw_query_eqn(struct emu_fw *fw, uint32_t vector, uint32_t *eqn)
 	return 0;
 }
 
+/* The fake keeps no object store: it reports that it is a fake. */
+void
+emu_fw_report_live(struct emu_fw *fw, const char *label)
+{
+	(void)fw;
+	fprintf(stderr, "mlx5emu: %s: fake firmware, no object count\n", label);
+}
+
 int
 emu_fw_subscribe(struct emu_fw *fw, const struct emu_fw_event_sink *sink, uint16_t obj_type,
 		 uint32_t obj_id, uint16_t event_type, uint64_t cookie)
