@@ -24,16 +24,7 @@ if [ -n "$san" ]; then
 fi
 
 # The same MLX5_EMU gives the same functions and addresses in this helper and in testpmd.
-addr=$(LD_PRELOAD="$san" python3 - "$so" "$tmp/devices" <<'PY'
-import ctypes, sys
-lib = ctypes.CDLL(sys.argv[1])
-lib.mlx5_emu_process_pci_addr.restype = ctypes.c_char_p
-ret = lib.mlx5_emu_process_write_pci_sysfs(sys.argv[2].encode())
-if ret != 0:
-    sys.exit("cannot write the PCI tree: %d" % ret)
-print(lib.mlx5_emu_process_pci_addr(0).decode())
-PY
-)
+addr=$(LD_PRELOAD="$san" python3 "$(dirname "$0")/write-pci-tree.py" "$so" "$tmp/devices")
 echo "emulated function 0 at $addr; PCI tree in $tmp/devices"
 
 log=$tmp/testpmd.log

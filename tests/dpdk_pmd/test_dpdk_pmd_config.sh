@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# DPDK's own mlx5 vDPA PMD (Debian's binary, unmodified) serves an emulated function in our
+# vDPA app; a DPDK virtio-user front-end (testpmd) connects with 1 and then 4 queue pairs. The
+# driver must register guest memory, create every virtq, stop and close them when the front-end
+# leaves, and leave no firmware object behind. Needs root (private mount namespace, as
+# run-dpdk-testpmd-probe.sh explains).
+# Usage: test_dpdk_pmd_config.sh <vdpa-app> <libmlx5emu.so>
+set -u
+app=$(realpath "$1")
+so=$(realpath "$2")
+testpmd=${TESTPMD:-dpdk-testpmd}
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+san=$(ldd "$so" | awk '/lib(asan|ubsan)\.so/ {print $3}' | tr '\n' ' ')
+[ -z "$san" ] || export ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+export MLX5_EMU="functions=1,report=exit"
+fails=0
+cases=0
+check() {
+	cases=$((cases + 1))
+	if [ "$2" -eq 0 ]; then echo "ok   $1"; else echo "FAIL $1"; fails=$((fails + 1)); fi
+}
+
+mkdir "$tmp/devices"
+addr=$(LD_PRELOAD="$san" python3 "$(dirname "$0")/write-pci-tree.py" "$so" "$tmp/devices") || exit 1
+
+for qp in 1 4; do
+	log=$tmp/app$qp.log
+	rm -f "$tmp/sock0"
+	unshare -m sh -c '
+		mount --bind "$1/devices" /sys/bus/pci/devices || exit 99
+		exec env SYSFS_PCI_DEVICES=/sys/bus/pci/devices LD_PRELOAD="$2" timeout 60 "$3" \
+			-l 0-1 --no-huge -m 512 --no-telemetry --file-prefix dcfg$5 -a "$4,class=vdpa" \
+			--log-level=pmd.vdpa.mlx5:debug -- --iface "$1/sock" --duration 8
+	' sh "$tmp" "$san$so" "$app" "$addr" "$qp" </dev/null >"$log" 2>&1 &
+	apid=$!
+	pids+=($apid)
+	for _ in $(seq 100); do [ -S "$tmp/sock0" ] && break; sleep 0.1; done
+	# The front-end runs while its stdin is open, then quits.
+	sleep 3 | timeout 30 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
+		--file-prefix vu$qp --vdev "net_virtio_user0,path=$tmp/sock0,queues=$qp" \
+		-- -i --rxq="$qp" --txq="$qp" --total-num-mbufs=4096 >"$tmp/vu$qp.log" 2>&1
+	check "$qp queue pair(s): front-end exit status 0 (got $?)" $?
+	wait "$apid"; rc=$?
+	check "$qp queue pair(s): app exit status 0 (got $rc)" $rc
+	grep -q "vDPA device 0 was configured" "$log"; check "$qp queue pair(s): device configured" $?
+	created=$(grep -cE "virtq [0-9]+ was created successfully" "$log")
+	[ "$created" -ge $((2 * qp)) ]; check "$qp queue pair(s): $((2 * qp)) virtqs created (log shows $created)" $?
+	grep -q "vDPA device 0 was closed" "$log"; check "$qp queue pair(s): device closed" $?
+	grep -q "mlx5emu: mlx5_0: 0 live firmware objects" "$log"
+	check "$qp queue pair(s): no firmware object left" $?
+	if grep -qE "DevX .* failed|Failed to" "$log"; then
+		echo "note: driver errors in the log:"; grep -E "DevX .* failed|Failed to" "$log" | head -5
+	fi
+done
+
+if [ "$fails" -ne 0 ]; then
+	for f in "$tmp"/app*.log "$tmp"/vu*.log; do echo "--- $f"; grep -vE "read message|reply" "$f" | tail -25; done
+fi
+echo "$((cases - fails)) passed, $fails failed"
+[ "$fails" -eq 0 ]
