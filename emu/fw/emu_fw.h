@@ -96,7 +96,10 @@ int emu_fw_subscribe(struct emu_fw *fw, const struct emu_fw_event_sink *sink, ui
 /* Removes every subscription of this sink (channel destroyed). */
 void emu_fw_unsubscribe_all(struct emu_fw *fw, const struct emu_fw_event_sink *sink);
 
-/* Writes one line to stderr: `label`, then the live objects of each kind (leak reports). */
+/*
+ * Writes two lines to stderr, each starting with `label`: the live objects of each kind (leak
+ * reports), and the commands executed per opcode (and general object type).
+ */
 void emu_fw_report_live(struct emu_fw *fw, const char *label);
 
 /*

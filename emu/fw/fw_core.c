@@ -636,6 +636,26 @@ emu_fw_report_live(struct emu_fw *fw, const char *label)
 	}
 	fprintf(stderr, "mlx5emu: %s: %u live firmware objects%s%s\n", label,
 		emu_fw_live_objects_total(fw), len ? ":" : "", kinds);
+
+	/* Then the commands it executed: one line, opcode names with counts. */
+	fprintf(stderr, "mlx5emu: %s: commands:", label);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		uint16_t op = commands[i].opcode;
+		uint64_t n = emu_fw_cmd_count(fw, op);
+
+		if (n == 0)
+			continue;
+		fprintf(stderr, " %s=%llu", prm_opcode_name(op), (unsigned long long)n);
+		if (op < PRM_CMD_CREATE_GENERAL_OBJECT || op > PRM_CMD_DESTROY_GENERAL_OBJECT)
+			continue;
+		for (uint16_t t = 1; t < FW_MAX_OBJ_TYPE; t++) {
+			uint64_t m = emu_fw_general_obj_cmd_count(fw, op, t);
+
+			if (m)
+				fprintf(stderr, "(type 0x%x: %llu)", t, (unsigned long long)m);
+		}
+	}
+	fprintf(stderr, "\n");
 }
 
 int
