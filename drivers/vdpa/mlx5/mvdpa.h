@@ -14,6 +14,7 @@
 #include <vdpa_driver.h>
 
 #include "devx_cmd.h"
+#include "mvdpa_conf.h"
 #include "mvdpa_devargs.h"
 
 /*
@@ -51,6 +52,13 @@ struct mvdpa_dev {
 	struct devx_hca_caps caps;
 	uint32_t queue_pairs;	/* what get_queue_num reports */
 	uint64_t features;	/* what get_features reports */
+	struct mvdpa_conf *conf;	/* while a front-end's device is configured */
+	/*
+	 * Per-queue statistics: counters of queues closed since the last reset are carried over,
+	 * so they survive reconfiguration; a reset takes the current values as the new zero.
+	 */
+	struct devx_virtq_counters stats_carry[2 * MVDPA_MAX_QUEUE_PAIRS];
+	struct devx_virtq_counters stats_base[2 * MVDPA_MAX_QUEUE_PAIRS];
 };
 
 static inline struct mvdpa_dev *
@@ -92,6 +100,9 @@ uint64_t mvdpa_protocol_features(void);
  * and returns -ENOTSUP. Pure.
  */
 int mvdpa_caps_check(const struct devx_hca_caps *caps, char *err, size_t errlen);
+
+/* Adds the counters of the configured queues to the carried totals (before dev_close). */
+void mvdpa_stats_carry(struct mvdpa_dev *dev);
 
 /* The ops template copied into each device. */
 extern const struct rte_vdpa_dev_ops mvdpa_ops_template;

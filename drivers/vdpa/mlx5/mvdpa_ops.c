@@ -17,10 +17,14 @@
  * from the memory table); MTU and STATUS (not reported by the device yet).
  */
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
 #include <linux/vhost.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_net.h>
 
+#include <infiniband/mlx5dv.h>
+#include <infiniband/verbs.h>
 #include <rte_vhost.h>
 
 #include "mvdpa.h"
@@ -147,94 +151,183 @@ mvdpa_get_dev_type(struct rte_vdpa_device *vdev, uint32_t *type)
 	return 0;
 }
 
-/*
- * Device configuration (virtqs, guest memory keys, notifications, statistics) is the next
- * piece of work (issue 5, second part); until then these ops refuse honestly.
- */
-static int
-not_yet(int vid, const char *op)
+static struct mvdpa_dev *
+dev_of_vid(int vid)
 {
 	struct rte_vdpa_device *vdev = rte_vhost_get_vdpa_device(vid);
 
-	MVDPA_LOG(ERR, "%s: %s is not implemented yet\n",
-		  vdev != NULL ? vdev->device->name : "?", op);
-	return -ENOTSUP;
+	return vdev != NULL ? mvdpa_from_vdpa(vdev) : NULL;
 }
 
 static int
 mvdpa_dev_conf(int vid)
 {
-	return not_yet(vid, "dev_conf");
+	struct mvdpa_dev *dev = dev_of_vid(vid);
+
+	return dev != NULL ? mvdpa_conf_create(dev, vid) : -ENODEV;
 }
 
 static int
 mvdpa_dev_close(int vid)
 {
-	return not_yet(vid, "dev_close");
+	struct mvdpa_dev *dev = dev_of_vid(vid);
+
+	if (dev == NULL)
+		return -ENODEV;
+	mvdpa_stats_carry(dev);
+	mvdpa_conf_destroy(dev);
+	return 0;
 }
 
+/*
+ * Queues are created for every ring the front-end set up when the device is configured; a ring
+ * enabled or disabled later is recorded but not yet acted on (issue 5, run-time queue changes).
+ */
 static int
 mvdpa_set_vring_state(int vid, int vring, int state)
 {
-	(void)vring;
-	(void)state;
-	return not_yet(vid, "set_vring_state");
+	MVDPA_LOG(INFO, "vid %d: vring %d %s\n", vid, vring, state ? "enabled" : "disabled");
+	return 0;
 }
 
+/*
+ * Dirty-page logging (live migration) is not implemented yet: refuse LOG_ALL so a migration
+ * fails instead of copying memory the device wrote without logging it.
+ */
 static int
 mvdpa_set_features(int vid)
 {
-	return not_yet(vid, "set_features");
+	uint64_t features;
+
+	if (rte_vhost_get_negotiated_features(vid, &features) < 0)
+		return -EIO;
+	if (features & (1ull << VHOST_F_LOG_ALL)) {
+		MVDPA_LOG(ERR, "vid %d: dirty logging (LOG_ALL) is not supported yet\n", vid);
+		return -ENOTSUP;
+	}
+	return 0;
 }
 
 static int
 mvdpa_migration_done(int vid)
 {
-	return not_yet(vid, "migration_done");
+	(void)vid;
+	return 0;
 }
 
+/* The host notifier: the front-end maps the doorbell page from the context's command fd. */
 static int
 mvdpa_get_vfio_device_fd(int vid)
 {
-	return not_yet(vid, "get_vfio_device_fd (doorbell page fd)");
+	struct mvdpa_dev *dev = dev_of_vid(vid);
+
+	return dev != NULL ? dev->ctx->cmd_fd : -ENODEV;
 }
 
 static int
 mvdpa_get_notify_area(int vid, int qid, uint64_t *offset, uint64_t *size)
 {
-	(void)qid;
-	(void)offset;
-	(void)size;
-	return not_yet(vid, "get_notify_area");
+	struct mvdpa_dev *dev = dev_of_vid(vid);
+
+	(void)qid;	/* one doorbell page for all queues: the queue index is what is written */
+	if (dev == NULL || dev->conf == NULL || dev->conf->var == NULL)
+		return -ENODEV;
+	*offset = (uint64_t)dev->conf->var->mmap_off;
+	*size = dev->conf->var->length;
+	return 0;
+}
+
+static const char *const stats_names[] = {
+	"received_desc", "completed_desc", "bad_desc_errors", "exceed_max_chain",
+	"invalid_buffer", "error_cqes",
+};
+
+static void
+counters_to_array(const struct devx_virtq_counters *c, uint64_t v[RTE_DIM(stats_names)])
+{
+	v[0] = c->received_desc;
+	v[1] = c->completed_desc;
+	v[2] = c->bad_desc_errors;
+	v[3] = c->exceed_max_chain;
+	v[4] = c->invalid_buffer;
+	v[5] = c->error_cqes;
+}
+
+/* The hardware counters of queue qid now, or -ENODEV when it has none. */
+static int
+queue_counters(struct mvdpa_dev *dev, int qid, struct devx_virtq_counters *c)
+{
+	const struct mvdpa_conf *conf = dev->conf;
+
+	memset(c, 0, sizeof(*c));
+	if (conf == NULL || (uint32_t)qid >= conf->nvqs || !conf->vqs[qid].created ||
+	    conf->vqs[qid].counters.id == 0)
+		return -ENODEV;
+	return devx_virtq_counters_query((struct devx_obj *)&conf->vqs[qid].counters, c);
+}
+
+void
+mvdpa_stats_carry(struct mvdpa_dev *dev)
+{
+	for (uint32_t q = 0; dev->conf != NULL && q < dev->conf->nvqs &&
+			     q < RTE_DIM(dev->stats_carry); q++) {
+		struct devx_virtq_counters now;
+		uint64_t n[RTE_DIM(stats_names)], carry[RTE_DIM(stats_names)];
+
+		if (queue_counters(dev, (int)q, &now) < 0)
+			continue;
+		counters_to_array(&now, n);
+		counters_to_array(&dev->stats_carry[q], carry);
+		dev->stats_carry[q] = (struct devx_virtq_counters){
+			.received_desc = carry[0] + n[0], .completed_desc = carry[1] + n[1],
+			.bad_desc_errors = (uint32_t)(carry[2] + n[2]),
+			.exceed_max_chain = (uint32_t)(carry[3] + n[3]),
+			.invalid_buffer = (uint32_t)(carry[4] + n[4]),
+			.error_cqes = (uint32_t)(carry[5] + n[5]),
+		};
+	}
 }
 
 static int
 mvdpa_get_stats_names(struct rte_vdpa_device *vdev, struct rte_vdpa_stat_name *names,
 		      unsigned int size)
 {
-	(void)names;
-	(void)size;
-	MVDPA_LOG(ERR, "%s: get_stats_names is not implemented yet\n", vdev->device->name);
-	return -ENOTSUP;
+	(void)vdev;
+	for (unsigned int i = 0; names != NULL && i < size && i < RTE_DIM(stats_names); i++)
+		snprintf(names[i].name, sizeof(names[i].name), "%s", stats_names[i]);
+	return (int)RTE_DIM(stats_names);
 }
 
 static int
 mvdpa_get_stats(struct rte_vdpa_device *vdev, int qid, struct rte_vdpa_stat *stats,
 		unsigned int n)
 {
-	(void)qid;
-	(void)stats;
-	(void)n;
-	MVDPA_LOG(ERR, "%s: get_stats is not implemented yet\n", vdev->device->name);
-	return -ENOTSUP;
+	struct mvdpa_dev *dev = mvdpa_from_vdpa(vdev);
+	struct devx_virtq_counters now;
+	uint64_t v[RTE_DIM(stats_names)], carry[RTE_DIM(stats_names)], base[RTE_DIM(stats_names)];
+	unsigned int count = RTE_MIN(n, (unsigned int)RTE_DIM(stats_names));
+
+	if (qid < 0 || (unsigned int)qid >= RTE_DIM(dev->stats_carry) || stats == NULL)
+		return -EINVAL;
+	queue_counters(dev, qid, &now);	/* a queue not running now counts as zero */
+	counters_to_array(&now, v);
+	counters_to_array(&dev->stats_carry[qid], carry);
+	counters_to_array(&dev->stats_base[qid], base);
+	for (unsigned int i = 0; i < count; i++)
+		stats[i] = (struct rte_vdpa_stat){ .id = i, .value = carry[i] + v[i] - base[i] };
+	return (int)count;
 }
 
 static int
 mvdpa_reset_stats(struct rte_vdpa_device *vdev, int qid)
 {
-	(void)qid;
-	MVDPA_LOG(ERR, "%s: reset_stats is not implemented yet\n", vdev->device->name);
-	return -ENOTSUP;
+	struct mvdpa_dev *dev = mvdpa_from_vdpa(vdev);
+
+	if (qid < 0 || (unsigned int)qid >= RTE_DIM(dev->stats_carry))
+		return -EINVAL;
+	queue_counters(dev, qid, &dev->stats_base[qid]);
+	memset(&dev->stats_carry[qid], 0, sizeof(dev->stats_carry[qid]));
+	return 0;
 }
 
 /*

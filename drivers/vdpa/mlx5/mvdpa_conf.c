@@ -1,0 +1,524 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Device configuration for a connected front-end, in the order the firmware needs it:
+ * guest memory (a umem and a direct key per region, one indirect key over guest physical
+ * memory), the send path (TD, TIS), then per virtq its umems, counters, notification channel
+ * (CQ + firmware/driver QP pair) and the VIRTIO_NET_Q object, ready. Teardown runs backwards and
+ * hands the hardware's ring indices back to vhost.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <infiniband/mlx5dv.h>
+#include <infiniband/verbs.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_net.h>
+#include <rte_vhost.h>
+
+#include "mvdpa.h"
+#include "mvdpa_conf.h"
+
+#define PAGE 4096u
+#define CQE_SIZE 64u
+#define RQ_STRIDE_LOG 6		/* 64-byte receive WQEs on the driver's QP */
+
+uint64_t
+mvdpa_hva_to_gpa(const struct mvdpa_gpa_map *map, uint32_t n, uint64_t hva, uint64_t len)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (hva >= map[i].hva && len <= map[i].size && hva - map[i].hva <= map[i].size - len)
+			return map[i].gpa + (hva - map[i].hva);
+	return UINT64_MAX;
+}
+
+uint16_t
+mvdpa_queue_features(uint64_t f)
+{
+	static const struct { uint8_t virtio, devx; } map[] = {
+		{ VIRTIO_NET_F_MRG_RXBUF, DEVX_VIRTIO_NET_F_MRG_RXBUF },
+		{ VIRTIO_NET_F_HOST_ECN, DEVX_VIRTIO_NET_F_HOST_ECN },
+		{ VIRTIO_NET_F_GUEST_ECN, DEVX_VIRTIO_NET_F_GUEST_ECN },
+		{ VIRTIO_NET_F_GUEST_TSO6, DEVX_VIRTIO_NET_F_GUEST_TSO6 },
+		{ VIRTIO_NET_F_GUEST_TSO4, DEVX_VIRTIO_NET_F_GUEST_TSO4 },
+		{ VIRTIO_NET_F_GUEST_CSUM, DEVX_VIRTIO_NET_F_GUEST_CSUM },
+		{ VIRTIO_NET_F_CSUM, DEVX_VIRTIO_NET_F_CSUM },
+		{ VIRTIO_NET_F_HOST_TSO6, DEVX_VIRTIO_NET_F_HOST_TSO6 },
+		{ VIRTIO_NET_F_HOST_TSO4, DEVX_VIRTIO_NET_F_HOST_TSO4 },
+	};
+	uint16_t m = 0;
+
+	for (size_t i = 0; i < RTE_DIM(map); i++)
+		if (f & (1ull << map[i].virtio))
+			m |= (uint16_t)(1u << map[i].devx);
+	return m;
+}
+
+static unsigned int
+log2_ceil(uint32_t v)
+{
+	unsigned int l = 0;
+
+	while ((1u << l) < v)
+		l++;
+	return l;
+}
+
+/* Page-aligned, zeroed host memory registered for the device; NULL buf on failure. */
+static int
+umem_alloc(struct ibv_context *ctx, size_t size, void **buf, struct devx_umem *umem)
+{
+	int ret;
+
+	size = RTE_ALIGN_CEIL(size, PAGE);
+	if (posix_memalign(buf, PAGE, size) != 0) {
+		*buf = NULL;
+		return -ENOMEM;
+	}
+	memset(*buf, 0, size);
+	ret = devx_umem_reg(ctx, *buf, size, IBV_ACCESS_LOCAL_WRITE, umem);
+	if (ret < 0) {
+		free(*buf);
+		*buf = NULL;
+	}
+	return ret;
+}
+
+static void
+umem_free(void **buf, struct devx_umem *umem)
+{
+	if (*buf == NULL)
+		return;
+	devx_umem_dereg(umem);
+	free(*buf);
+	*buf = NULL;
+}
+
+/* ---- Guest memory ---- */
+
+static int
+mem_register(struct mvdpa_dev *dev, struct mvdpa_conf *c, const struct rte_vhost_memory *mem,
+	     struct mvdpa_gpa_map *map)
+{
+	struct devx_mem_range *ranges;
+	struct devx_klm *klm = NULL;
+	int n, ret = 0;
+
+	c->regions = calloc(mem->nregions, sizeof(*c->regions));
+	ranges = calloc(mem->nregions, sizeof(*ranges));
+	if (c->regions == NULL || ranges == NULL) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (uint32_t i = 0; i < mem->nregions; i++) {
+		const struct rte_vhost_mem_region *r = &mem->regions[i];
+		struct devx_mkey_attr ma = {
+			.mode = DEVX_MKEY_MTT, .pdn = dev->pdn, .addr = r->guest_phys_addr,
+			.len = r->size, .log_page_size = 12,
+		};
+		uint32_t at = i;
+
+		ret = devx_umem_reg(dev->ctx, (void *)(uintptr_t)r->host_user_addr, r->size,
+				    IBV_ACCESS_LOCAL_WRITE, &c->regions[i].umem);
+		if (ret < 0)
+			goto out;
+		c->nregions = i + 1;
+		ma.umem_id = c->regions[i].umem.id;
+		ret = devx_mkey_create(dev->ctx, &ma, &c->regions[i].mkey);
+		if (ret < 0)
+			goto out;
+		map[i] = (struct mvdpa_gpa_map){ r->guest_phys_addr, r->host_user_addr, r->size };
+		/* Keep the ranges sorted by guest address, as devx_klm_build wants them. */
+		while (at > 0 && ranges[at - 1].addr > r->guest_phys_addr) {
+			ranges[at] = ranges[at - 1];
+			at--;
+		}
+		ranges[at] = (struct devx_mem_range){
+			.addr = r->guest_phys_addr, .len = r->size,
+			.mkey = c->regions[i].mkey.id, .mkey_addr = r->guest_phys_addr,
+		};
+	}
+	c->null_mr = ibv_alloc_null_mr(dev->pd);
+	if (c->null_mr == NULL) {
+		ret = -errno ? -errno : -ENOMEM;
+		goto out;
+	}
+	n = devx_klm_build(ranges, mem->nregions, c->null_mr->lkey, NULL, 0);
+	if (n <= 0) {
+		ret = -EINVAL;
+		goto out;
+	}
+	klm = calloc((size_t)n, sizeof(*klm));
+	if (klm == NULL) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	devx_klm_build(ranges, mem->nregions, c->null_mr->lkey, klm, (uint32_t)n);
+	{
+		const struct devx_mem_range *last = &ranges[mem->nregions - 1];
+		struct devx_mkey_attr ka = {
+			.mode = DEVX_MKEY_KLM, .pdn = dev->pdn, .addr = ranges[0].addr,
+			.len = last->addr + last->len - ranges[0].addr, .klm = klm,
+			.klm_num = (uint32_t)n,
+		};
+
+		ret = devx_mkey_create(dev->ctx, &ka, &c->mkey);
+	}
+	if (ret == 0)
+		MVDPA_LOG(INFO, "vid %d: %u memory regions under key 0x%x (%d KLM entries)\n",
+			  c->vid, mem->nregions, c->mkey.id, n);
+out:
+	free(klm);
+	free(ranges);
+	return ret;
+}
+
+static void
+mem_unregister(struct mvdpa_conf *c)
+{
+	devx_obj_destroy(&c->mkey);
+	if (c->null_mr)
+		ibv_dereg_mr(c->null_mr);
+	c->null_mr = NULL;
+	for (uint32_t i = c->nregions; i-- > 0;) {
+		devx_obj_destroy(&c->regions[i].mkey);
+		devx_umem_dereg(&c->regions[i].umem);
+	}
+	free(c->regions);
+	c->regions = NULL;
+	c->nregions = 0;
+}
+
+/* ---- Virtqs ---- */
+
+static void
+vq_destroy(struct mvdpa_vq *q)
+{
+	devx_obj_destroy(&q->obj);
+	q->created = false;
+	devx_obj_destroy(&q->counters);
+	devx_obj_destroy(&q->drv_qp);
+	devx_obj_destroy(&q->fw_qp);
+	umem_free(&q->qp_buf, &q->qp_umem);
+	devx_obj_destroy(&q->cq);
+	umem_free(&q->cq_buf, &q->cq_umem);
+	for (int i = 0; i < 3; i++)
+		umem_free(&q->umem_buf[i], &q->umem[i]);
+}
+
+/* The notification channel: a CQ, the firmware's QP (RTS) and the driver's (RTR) connected. */
+static int
+vq_channel_create(struct mvdpa_dev *dev, struct mvdpa_conf *c, struct mvdpa_vq *q,
+		  unsigned int log_size)
+{
+	size_t cq_bytes = (size_t)CQE_SIZE << log_size;
+	size_t rq_bytes = (size_t)(1u << RQ_STRIDE_LOG) << log_size;
+	struct devx_cq_attr ca = {
+		.log_size = (uint8_t)log_size, .uar_page = c->uar->page_id, .eqn = c->eqn,
+		.db_offset = cq_bytes, .overrun_ignore = true,
+	};
+	struct devx_qp_attr fwa = { .fw = true, .pdn = dev->pdn };
+	struct devx_qp_attr da = {
+		.pdn = dev->pdn, .uar_page = c->uar->page_id, .log_rq_size = (uint8_t)log_size,
+		.log_rq_stride = RQ_STRIDE_LOG, .db_offset = rq_bytes,
+	};
+	int ret;
+
+	ret = umem_alloc(dev->ctx, cq_bytes + 64, &q->cq_buf, &q->cq_umem);
+	if (ret < 0)
+		return ret;
+	ca.umem_id = ca.db_umem_id = q->cq_umem.id;
+	ret = devx_cq_create(dev->ctx, &ca, &q->cq);
+	if (ret < 0)
+		return ret;
+	ret = devx_qp_create(dev->ctx, &fwa, &q->fw_qp);
+	if (ret < 0)
+		return ret;
+	ret = umem_alloc(dev->ctx, rq_bytes + 64, &q->qp_buf, &q->qp_umem);
+	if (ret < 0)
+		return ret;
+	da.cqn = q->cq.id;
+	da.wq_umem_id = da.db_umem_id = q->qp_umem.id;
+	ret = devx_qp_create(dev->ctx, &da, &q->drv_qp);
+	if (ret == 0)
+		ret = devx_qp_modify(&q->fw_qp, DEVX_QP_RST2INIT, 0);
+	if (ret == 0)
+		ret = devx_qp_modify(&q->fw_qp, DEVX_QP_INIT2RTR, q->drv_qp.id);
+	if (ret == 0)
+		ret = devx_qp_modify(&q->fw_qp, DEVX_QP_RTR2RTS, 0);
+	if (ret == 0)
+		ret = devx_qp_modify(&q->drv_qp, DEVX_QP_RST2INIT, 0);
+	if (ret == 0)
+		ret = devx_qp_modify(&q->drv_qp, DEVX_QP_INIT2RTR, q->fw_qp.id);
+	return ret;
+}
+
+static int
+vq_create(struct mvdpa_dev *dev, struct mvdpa_conf *c, uint16_t index, uint64_t features,
+	  const struct mvdpa_gpa_map *map, uint32_t nmap)
+{
+	const struct devx_virtio_caps *vc = &dev->caps.virtio;
+	struct mvdpa_vq *q = &c->vqs[index];
+	struct rte_vhost_vring vr;
+	struct devx_virtq_attr a = {
+		.state = DEVX_VIRTQ_STATE_RDY, .event_mode = DEVX_VIRTQ_EVENT_QP,
+		.queue_index = index, .pdn = dev->pdn, .mkey = c->mkey.id,
+		.virtio_version_1_0 = (features >> VIRTIO_F_VERSION_1) & 1,
+		.queue_features = mvdpa_queue_features(features),
+		.type = (features >> VIRTIO_F_RING_PACKED) & 1 ? DEVX_VIRTQ_TYPE_PACKED :
+								  DEVX_VIRTQ_TYPE_SPLIT,
+	};
+	uint16_t last_avail, last_used;
+	int ret;
+
+	if (rte_vhost_get_vhost_vring(c->vid, index, &vr) < 0 || vr.desc == NULL)
+		return 0;	/* not set up by the front-end: nothing to create */
+	if (rte_vhost_get_vring_base(c->vid, index, &last_avail, &last_used) < 0)
+		return -EIO;
+	a.queue_size = vr.size;
+	a.desc_addr = mvdpa_hva_to_gpa(map, nmap, (uintptr_t)vr.desc, 1);
+	a.available_addr = mvdpa_hva_to_gpa(map, nmap, (uintptr_t)vr.avail, 1);
+	a.used_addr = mvdpa_hva_to_gpa(map, nmap, (uintptr_t)vr.used, 1);
+	if (a.desc_addr == UINT64_MAX || a.available_addr == UINT64_MAX ||
+	    a.used_addr == UINT64_MAX || vr.size == 0 || (vr.size & (vr.size - 1))) {
+		MVDPA_LOG(ERR, "vid %d: virtq %u: ring outside guest memory or bad size %u\n",
+			  c->vid, index, vr.size);
+		return -EINVAL;
+	}
+	a.hw_available_index = last_avail;
+	a.hw_used_index = last_used;
+	q->kickfd = vr.kickfd;
+	for (int i = 0; i < 3; i++) {
+		size_t size = (size_t)vc->umem[i].a * vr.size + vc->umem[i].b;
+
+		ret = umem_alloc(dev->ctx, size, &q->umem_buf[i], &q->umem[i]);
+		if (ret < 0)
+			goto err;
+		a.umem[i] = (struct devx_virtq_umem){ .id = q->umem[i].id, .size = (uint32_t)size };
+	}
+	if (dev->caps.general_obj_types & DEVX_GENERAL_OBJ_TYPES_VIRTIO_Q_COUNTERS) {
+		ret = devx_virtq_counters_create(dev->ctx, &q->counters);
+		if (ret < 0)
+			goto err;
+		a.counter_set_id = q->counters.id;
+	}
+	ret = vq_channel_create(dev, c, q, log2_ceil(vr.size));
+	if (ret < 0)
+		goto err;
+	a.event_qpn_or_msix = q->fw_qp.id;
+	if (index & 1)
+		a.tisn_or_qpn = c->tis.id;
+	ret = devx_virtq_create(dev->ctx, &a, &q->obj);
+	if (ret < 0)
+		goto err;
+	q->created = true;
+	return 0;
+err:
+	MVDPA_LOG(ERR, "vid %d: cannot create virtq %u: %s\n", c->vid, index, strerror(-ret));
+	vq_destroy(q);
+	return ret;
+}
+
+/* Suspends a ready queue and hands its indices back to vhost, so a restart resumes there. */
+static void
+vq_stop(struct mvdpa_conf *c, uint16_t index)
+{
+	struct mvdpa_vq *q = &c->vqs[index];
+	struct devx_virtq_attr a = { .modify = DEVX_VIRTQ_MODIFY_STATE,
+				     .state = DEVX_VIRTQ_STATE_SUSPEND };
+
+	if (!q->created)
+		return;
+	if (devx_virtq_modify(&q->obj, &a) < 0)
+		MVDPA_LOG(WARNING, "vid %d: virtq %u did not suspend\n", c->vid, index);
+	memset(&a, 0, sizeof(a));
+	if (devx_virtq_query(&q->obj, &a) == 0)
+		rte_vhost_set_vring_base(c->vid, index, a.hw_available_index, a.hw_used_index);
+}
+
+/* ---- Kick relay ---- */
+
+/*
+ * Guest kicks arrive on the vrings' kickfds (unless the front-end maps the doorbell page
+ * itself); each is forwarded as the queue index written to the doorbell. poll() blocks, so an
+ * idle device costs no CPU.
+ */
+static void *
+relay_main(void *arg)
+{
+	struct mvdpa_conf *c = arg;
+	struct pollfd *pfd = calloc(c->nvqs + 1, sizeof(*pfd));
+	uint16_t *qidx = calloc(c->nvqs + 1, sizeof(*qidx));
+	nfds_t n = 0;
+
+	if (pfd == NULL || qidx == NULL)
+		goto out;
+	pfd[n++] = (struct pollfd){ .fd = c->stop_fd, .events = POLLIN };
+	for (uint32_t i = 0; i < c->nvqs; i++) {
+		if (!c->vqs[i].created || c->vqs[i].kickfd < 0)
+			continue;
+		qidx[n] = (uint16_t)i;
+		pfd[n++] = (struct pollfd){ .fd = c->vqs[i].kickfd, .events = POLLIN };
+	}
+	for (;;) {
+		if (poll(pfd, n, -1) < 0 && errno != EINTR)
+			break;
+		if (pfd[0].revents)
+			break;
+		for (nfds_t k = 1; k < n; k++) {
+			eventfd_t v;
+
+			if (!(pfd[k].revents & POLLIN) || eventfd_read(pfd[k].fd, &v) < 0)
+				continue;
+			/* The doorbell is device memory: a plain store of the queue index. */
+			*c->doorbell = qidx[k];
+		}
+	}
+out:
+	free(pfd);
+	free(qidx);
+	return NULL;
+}
+
+static int
+relay_start(struct mvdpa_dev *dev, struct mvdpa_conf *c)
+{
+	void *page;
+	int ret;
+
+	c->var = mlx5dv_alloc_var(dev->ctx, 0);
+	if (c->var == NULL)
+		return -errno ? -errno : -ENOMEM;
+	page = mmap(NULL, c->var->length, PROT_READ | PROT_WRITE, MAP_SHARED, dev->ctx->cmd_fd,
+		    c->var->mmap_off);
+	if (page == MAP_FAILED)
+		return -errno;
+	c->doorbell = page;
+	c->stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (c->stop_fd < 0)
+		return -errno;
+	ret = pthread_create(&c->relay, NULL, relay_main, c);
+	if (ret != 0)
+		return -ret;
+	c->relay_running = true;
+	return 0;
+}
+
+static void
+relay_stop(struct mvdpa_conf *c)
+{
+	if (c->relay_running) {
+		eventfd_write(c->stop_fd, 1);
+		pthread_join(c->relay, NULL);
+		c->relay_running = false;
+	}
+	if (c->stop_fd >= 0)
+		close(c->stop_fd);
+	c->stop_fd = -1;
+	if (c->doorbell)
+		munmap((void *)(uintptr_t)c->doorbell, c->var->length);
+	c->doorbell = NULL;
+	if (c->var)
+		mlx5dv_free_var(c->var);
+	c->var = NULL;
+}
+
+/* ---- dev_conf / dev_close ---- */
+
+void
+mvdpa_conf_destroy(struct mvdpa_dev *dev)
+{
+	struct mvdpa_conf *c = dev->conf;
+
+	if (c == NULL)
+		return;
+	relay_stop(c);
+	for (uint32_t i = 0; i < c->nvqs; i++)
+		vq_stop(c, (uint16_t)i);
+	for (uint32_t i = c->nvqs; i-- > 0;)
+		vq_destroy(&c->vqs[i]);
+	free(c->vqs);
+	if (c->uar)
+		mlx5dv_devx_free_uar(c->uar);
+	devx_obj_destroy(&c->tis);
+	devx_obj_destroy(&c->td);
+	mem_unregister(c);
+	free(c);
+	dev->conf = NULL;
+}
+
+int
+mvdpa_conf_create(struct mvdpa_dev *dev, int vid)
+{
+	struct rte_vhost_memory *mem = NULL;
+	struct mvdpa_gpa_map *map = NULL;
+	struct devx_tis_attr ta = { 0 };
+	struct mvdpa_conf *c;
+	uint64_t features;
+	uint32_t created = 0;
+	int ret;
+
+	if (dev->conf != NULL)
+		return -EBUSY;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return -ENOMEM;
+	c->vid = vid;
+	c->stop_fd = -1;
+	dev->conf = c;
+	if (rte_vhost_get_negotiated_features(vid, &features) < 0 ||
+	    rte_vhost_get_mem_table(vid, &mem) < 0 || mem->nregions == 0) {
+		ret = -EIO;
+		goto err;
+	}
+	map = calloc(mem->nregions, sizeof(*map));
+	if (map == NULL) {
+		ret = -ENOMEM;
+		goto err;
+	}
+	ret = mem_register(dev, c, mem, map);
+	if (ret < 0)
+		goto err;
+	ret = devx_td_alloc(dev->ctx, &c->td);
+	if (ret < 0)
+		goto err;
+	ta.transport_domain = c->td.id;
+	ret = devx_tis_create(dev->ctx, &ta, &c->tis);
+	if (ret < 0)
+		goto err;
+	c->uar = mlx5dv_devx_alloc_uar(dev->ctx, MLX5DV_UAR_ALLOC_TYPE_NC);
+	if (c->uar == NULL || mlx5dv_devx_query_eqn(dev->ctx, 0, &c->eqn) != 0) {
+		ret = -ENODEV;
+		goto err;
+	}
+	c->nvqs = rte_vhost_get_vring_num(vid);
+	c->vqs = calloc(c->nvqs ? c->nvqs : 1, sizeof(*c->vqs));
+	if (c->vqs == NULL) {
+		ret = -ENOMEM;
+		goto err;
+	}
+	for (uint32_t i = 0; i < c->nvqs; i++) {
+		c->vqs[i].kickfd = -1;
+		ret = vq_create(dev, c, (uint16_t)i, features, map, mem->nregions);
+		if (ret < 0)
+			goto err;
+		created += c->vqs[i].created;
+	}
+	ret = relay_start(dev, c);
+	if (ret < 0)
+		goto err;
+	MVDPA_LOG(INFO, "vid %d: configured %u of %u queues\n", vid, created, c->nvqs);
+	free(map);
+	free(mem);
+	return 0;
+err:
+	MVDPA_LOG(ERR, "vid %d: configuration failed: %s\n", vid, strerror(-ret));
+	mvdpa_conf_destroy(dev);
+	free(map);
+	free(mem);
+	return ret;
+}

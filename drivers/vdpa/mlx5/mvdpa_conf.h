@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A configured device: what the firmware holds for one connected vhost-user front-end (guest
+ * memory keys, virtqs with their notification channels) and the kick relay. Built by dev_conf,
+ * torn down by dev_close; the vhost message thread calls both.
+ */
+#ifndef MVDPA_CONF_H
+#define MVDPA_CONF_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_vhost.h>
+
+#include "devx_cmd.h"
+
+struct mvdpa_dev;
+
+/* Guest memory region -> host memory: a pure view of the vhost memory table. */
+struct mvdpa_gpa_map {
+	uint64_t gpa;
+	uint64_t hva;
+	uint64_t size;
+};
+
+/*
+ * The guest physical address of host virtual address hva (a ring address vhost hands over),
+ * or UINT64_MAX when no region holds [hva, hva + len). Pure.
+ */
+uint64_t mvdpa_hva_to_gpa(const struct mvdpa_gpa_map *map, uint32_t n, uint64_t hva,
+			  uint64_t len);
+
+/* The device feature mask (devx_virtio_net_feature bits) for negotiated virtio features. Pure. */
+uint16_t mvdpa_queue_features(uint64_t virtio_features);
+
+struct mvdpa_region {
+	struct devx_umem umem;
+	struct devx_obj mkey;		/* direct key over the region, addressed by GPA */
+};
+
+/* One hardware virtq and its QP-mode notification channel. */
+struct mvdpa_vq {
+	bool created;
+	int kickfd;
+	struct devx_obj obj;
+	struct devx_obj counters;	/* id 0: none */
+	void *umem_buf[3];
+	struct devx_umem umem[3];
+	void *cq_buf;			/* CQEs, then the CQ doorbell record */
+	struct devx_umem cq_umem;
+	struct devx_obj cq;
+	void *qp_buf;			/* the driver QP's receive queue, then its doorbell record */
+	struct devx_umem qp_umem;
+	struct devx_obj fw_qp;
+	struct devx_obj drv_qp;
+};
+
+struct mvdpa_conf {
+	int vid;
+	uint32_t nregions;
+	struct mvdpa_region *regions;
+	struct ibv_mr *null_mr;		/* its lkey fills the guest-memory key's holes */
+	struct devx_obj mkey;		/* indirect key over guest physical memory */
+	struct devx_obj td;
+	struct devx_obj tis;		/* TX queues send through it */
+	struct mlx5dv_devx_uar *uar;
+	uint32_t eqn;
+	struct mlx5dv_var *var;		/* the doorbell page */
+	volatile uint32_t *doorbell;
+	uint32_t nvqs;
+	struct mvdpa_vq *vqs;
+	/* Kick relay: a thread moving guest kicks (kickfds) to the doorbell. */
+	pthread_t relay;
+	bool relay_running;
+	int stop_fd;			/* eventfd that ends the relay */
+};
+
+/* dev_conf / dev_close for dev on vid; 0 or a negative errno (nothing left on failure). */
+int mvdpa_conf_create(struct mvdpa_dev *dev, int vid);
+void mvdpa_conf_destroy(struct mvdpa_dev *dev);
+
+#endif /* MVDPA_CONF_H */

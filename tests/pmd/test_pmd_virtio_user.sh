@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Our PMD on an emulated function, served by the vDPA app: a DPDK virtio-user front-end
+# (testpmd) connects with 1 queue pair, then 4, then connects and leaves 5 more times. Each time
+# the device must be configured with every queue, report per-queue stats, and at exit no
+# firmware object may be left (MLX5_EMU report=exit).
+# Usage: test_pmd_virtio_user.sh <vdpa-app> <our PMD .so> <libmlx5emu.so>
+set -u
+app="$1"
+pmd="$2"
+emu="$3"
+testpmd=${TESTPMD:-dpdk-testpmd}
+tmp=$(mktemp -d)
+apid=
+trap '[ -n "$apid" ] && kill -9 "$apid" 2>/dev/null; rm -rf "$tmp"' EXIT
+san=$(ldd "$emu" | awk '/lib(asan|ubsan)\.so/ {print $3}' | tr '\n' ' ')
+[ -z "$san" ] || export ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+fails=0
+cases=0
+check() {
+	cases=$((cases + 1))
+	if [ "$2" -eq 0 ]; then echo "ok   $1"; else echo "FAIL $1"; fails=$((fails + 1)); fi
+}
+
+MLX5_EMU="functions=1,report=exit" LD_PRELOAD="$san$emu" timeout 120 "$app" -l 0-1 --no-huge \
+	-m 512 --no-pci --no-telemetry --file-prefix pmdvu -d "$pmd" --vdev vdpa_mlx5x0,ibdev=mlx5_0 \
+	--log-level=pmd.vdpa.mlx5x:info -- --iface "$tmp/sock" --stats-interval 1 \
+	</dev/null >"$tmp/app.log" 2>&1 &
+apid=$!
+for _ in $(seq 100); do [ -S "$tmp/sock0" ] && break; sleep 0.1; done
+
+connect() {	# queue pairs, seconds connected, name
+	LD_PRELOAD= sleep "$2" | timeout 30 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci \
+		--no-telemetry --file-prefix "vu$3" --vdev "net_virtio_user0,path=$tmp/sock0,queues=$1" \
+		-- -i --rxq="$1" --txq="$1" --total-num-mbufs=4096 >"$tmp/vu$3.log" 2>&1
+}
+
+connect 1 2.5 a; check "1 queue pair: front-end exit status 0" $?
+grep -q "configured 2 of 2 queues" "$tmp/app.log"; check "1 queue pair: 2 queues configured" $?
+connect 4 2.5 b; check "4 queue pairs: front-end exit status 0" $?
+grep -q "configured 8 of 8 queues" "$tmp/app.log"; check "4 queue pairs: 8 queues configured" $?
+grep -q "vdpa_mlx5x0 q7: received_desc=" "$tmp/app.log"; check "4 queue pairs: stats of queue 7" $?
+for i in 1 2 3 4 5; do
+	connect 2 0.5 "c$i" || echo "reconnect $i: front-end failed"
+done
+n=$(grep -c "configured 4 of 4 queues" "$tmp/app.log")
+[ "$n" -eq 5 ]; check "5 reconnections configured 4 queues each (saw $n)" $?
+kill -TERM "$apid"
+wait "$apid"; rc=$?
+apid=
+check "app exit status 0 after SIGTERM (got $rc)" $rc
+grep -q "mlx5emu: mlx5_0: 0 live firmware objects" "$tmp/app.log"; check "no firmware object left" $?
+! grep -q "configuration failed" "$tmp/app.log"; check "no configuration failure logged" $?
+
+if [ "$fails" -ne 0 ]; then
+	grep -vE "read message|reply|VHOST_CONFIG" "$tmp/app.log" | tail -30
+fi
+echo "$((cases - fails)) passed, $fails failed"
+[ "$fails" -eq 0 ]
