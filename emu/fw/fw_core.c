@@ -637,7 +637,10 @@ emu_fw_report_live(struct emu_fw *fw, const char *label)
 	fprintf(stderr, "mlx5emu: %s: %u live firmware objects%s%s\n", label,
 		emu_fw_live_objects_total(fw), len ? ":" : "", kinds);
 
-	/* Then the commands it executed: one line, opcode names with counts. */
+	/*
+	 * Then the commands it executed: one line of NAME=count, general objects followed by
+	 * /<obj_type>=count per type (no spaces inside an item, so scripts can split on them).
+	 */
 	fprintf(stderr, "mlx5emu: %s: commands:", label);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		uint16_t op = commands[i].opcode;
@@ -652,7 +655,7 @@ emu_fw_report_live(struct emu_fw *fw, const char *label)
 			uint64_t m = emu_fw_general_obj_cmd_count(fw, op, t);
 
 			if (m)
-				fprintf(stderr, "(type 0x%x: %llu)", t, (unsigned long long)m);
+				fprintf(stderr, "/0x%x=%llu", t, (unsigned long long)m);
 		}
 	}
 	fprintf(stderr, "\n");

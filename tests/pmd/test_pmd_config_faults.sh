@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# For every firmware command our PMD issues while configuring a device (taken from the
+# emulator's report of a clean run), one run in which exactly that command fails once: the PMD
+# logs the failed command with its status and syndrome, the front-end's connection fails, the
+# next connection configures the device, and at exit no firmware object is left.
+# Usage: test_pmd_config_faults.sh <vdpa-app> <our PMD .so> <libmlx5emu.so>
+set -u
+app="$1"
+pmd="$2"
+emu="$3"
+testpmd=${TESTPMD:-dpdk-testpmd}
+tmp=$(mktemp -d)
+apid=
+trap '[ -n "$apid" ] && kill -9 "$apid" 2>/dev/null; rm -rf "$tmp"' EXIT
+san=$(ldd "$emu" | awk '/lib(asan|ubsan)\.so/ {print $3}' | tr '\n' ' ')
+[ -z "$san" ] || export ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+fails=0
+cases=0
+check() {
+	cases=$((cases + 1))
+	if [ "$2" -eq 0 ]; then echo "ok   $1"; else echo "FAIL $1"; fails=$((fails + 1)); fi
+}
+
+# One app run: $1 = extra MLX5_EMU items, $2 = log; the front-end connects twice.
+run() {
+	rm -f "$tmp/sock0"
+	MLX5_EMU="functions=1,report=exit$1" LD_PRELOAD="$san$emu" timeout 60 "$app" -l 0-1 \
+		--no-huge -m 512 --no-pci --no-telemetry --file-prefix pmdflt -d "$pmd" \
+		--vdev vdpa_mlx5x0,ibdev=mlx5_0 --log-level=pmd.vdpa.mlx5x:info \
+		-- --iface "$tmp/sock" </dev/null >"$2" 2>&1 &
+	apid=$!
+	for _ in $(seq 100); do [ -S "$tmp/sock0" ] && break; sleep 0.1; done
+	for n in 1 2; do
+		sleep 0.7 | timeout 20 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
+			--file-prefix pmdfltvu --vdev "net_virtio_user0,path=$tmp/sock0,queues=1" \
+			-- -i --total-num-mbufs=2048 >"$tmp/vu$n.log" 2>&1
+	done
+	kill -TERM "$apid"
+	wait "$apid"
+	apid=
+}
+
+# A clean run names the commands; only those issued after probing configure the device.
+run "" "$tmp/clean.log"
+cmds=$(sed -n 's/^mlx5emu: mlx5_0: commands: //p' "$tmp/clean.log")
+ops=$(for c in $cmds; do echo "${c%%=*}"; done |
+	grep -vE '^(QUERY_HCA_CAP|ALLOC_PD|DEALLOC_PD|CREATE_UCTX|DESTROY_UCTX|DESTROY_.*|DEALLOC_.*|QUERY_GENERAL_OBJECT)$')
+[ -n "$ops" ]; check "configuration commands found in the clean run: $(echo $ops)" $?
+
+declare -A opcode=(
+	[ALLOC_TRANSPORT_DOMAIN]=0x816 [CREATE_MKEY]=0x200 [QUERY_SPECIAL_CONTEXTS]=0x203
+	[CREATE_CQ]=0x400 [CREATE_QP]=0x500 [RST2INIT_QP]=0x502 [INIT2RTR_QP]=0x503
+	[RTR2RTS_QP]=0x504 [CREATE_TIS]=0x912 [CREATE_GENERAL_OBJECT]=0xa00
+	[MODIFY_GENERAL_OBJECT]=0xa01 [CREATE_VIRTQ]=0xa00/0xd [CREATE_VIRTQ_COUNTERS]=0xa00/0x1c
+)
+# General objects fail per type: the virtq and its counters.
+ops=$(echo "$ops" | sed 's/^CREATE_GENERAL_OBJECT$/CREATE_VIRTQ\nCREATE_VIRTQ_COUNTERS/')
+for op in $ops; do
+	code=${opcode[$op]:-}
+	if [ -z "$code" ]; then
+		check "$op: no opcode known to this test (add it)" 1
+		continue
+	fi
+	log=$tmp/$op.log
+	run ",fault=$code:1:0x3:0xbad" "$log"
+	configured=$(grep -c "configured [0-9]* of [0-9]* queues" "$log")
+	if [ "$op" = MODIFY_GENERAL_OBJECT ]; then
+		# Only dev_close modifies (suspend): the device works, the failure is logged at close.
+		grep -q "did not suspend" "$log"; check "$op: failed suspend logged" $?
+	else
+		grep -q "BAD_PARAM (0x3), syndrome 0x00000bad" "$log"
+		check "$op: the failed command is logged with status and syndrome" $?
+		grep -q "configuration failed" "$log"; check "$op: configuration reported failed" $?
+	fi
+	[ "$configured" -ge 1 ]; check "$op: a later connection configures the device" $?
+	grep -q "mlx5emu: mlx5_0: 0 live firmware objects" "$log"; check "$op: no object left" $?
+done
+
+if [ "$fails" -ne 0 ]; then
+	for f in "$tmp"/*.log; do echo "--- $f"; grep -vE "read message|reply|VHOST_CONFIG" "$f" | tail -12; done
+fi
+echo "$((cases - fails)) passed, $fails failed"
+[ "$fails" -eq 0 ]
