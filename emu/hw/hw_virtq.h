@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The emulated hardware's virtq engine for split rings: what the NIC does with a RDY virtq.
+ * TX queues (odd index) gather each available descriptor chain into a frame, strip the
+ * virtio-net header and hand the frame on; RX queues (even index) scatter a frame, behind a
+ * virtio-net header, into the next available chain. Guest memory is reached only through the
+ * DMA ops, and a hostile ring moves the queue to an error state with the PRM's counter for it,
+ * never touching anything map() did not return.
+ *
+ * Not thread-safe: one engine thread (or a test) drives a queue at a time.
+ */
+#ifndef EMU_HW_VIRTQ_H
+#define EMU_HW_VIRTQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Guest memory as the device sees it (in production: through the virtq's memory key). */
+struct hw_dma_ops {
+	/*
+	 * The host address of [addr, addr + len) when all of it is mapped contiguously with the
+	 * right to read (write = false) or write it; NULL otherwise.
+	 */
+	void *(*map)(void *ctx, uint64_t addr, size_t len, bool write);
+};
+
+struct hw_virtq_config {
+	uint16_t index;			/* odd: TX (guest to wire), even: RX */
+	uint16_t size;			/* power of two */
+	uint64_t desc;			/* guest addresses of the three ring parts */
+	uint64_t avail;
+	uint64_t used;
+	uint16_t avail_idx;		/* where the device starts: hw_available_index */
+	uint16_t used_idx;		/* hw_used_index */
+	uint16_t hdr_len;		/* virtio-net header: 12 (VERSION_1 or MRG_RXBUF) or 10 */
+	const struct hw_dma_ops *dma;
+	void *dma_ctx;
+};
+
+/* The PRM's virtio_q_counters. */
+struct hw_virtq_counters {
+	uint64_t received_desc;		/* chains taken from the available ring */
+	uint64_t completed_desc;	/* chains returned in the used ring */
+	uint32_t error_cqes;
+	uint32_t bad_desc_errors;	/* descriptor or ring address not mapped, bad flags/index */
+	uint32_t exceed_max_chain;	/* chain longer than the queue (a loop) */
+	uint32_t invalid_buffer;	/* RX frame larger than the chain offered */
+};
+
+struct hw_virtq;
+
+/* Largest frame a queue carries (64 KiB TSO frame plus header room). */
+#define HW_VIRTQ_MAX_FRAME (64u * 1024 + 64)
+
+int hw_virtq_create(const struct hw_virtq_config *cfg, struct hw_virtq **q);
+void hw_virtq_destroy(struct hw_virtq *q);
+
+typedef void (*hw_frame_out_t)(void *ctx, const uint8_t *frame, size_t len);
+
+/*
+ * TX: takes up to `budget` available chains, hands each frame (header stripped) to out(), and
+ * returns them in the used ring. Returns the number of chains completed, or -EIO when the ring
+ * is hostile (the queue is then in error and stays so).
+ */
+int hw_virtq_tx_poll(struct hw_virtq *q, unsigned int budget, hw_frame_out_t out, void *ctx);
+
+/*
+ * RX: writes a virtio-net header (num_buffers 1) and the frame into the next available chain.
+ * 0 on success; -ENOBUFS when no chain is available or it is too small (dropped and counted);
+ * -EIO when the ring is hostile (queue in error).
+ */
+int hw_virtq_rx_push(struct hw_virtq *q, const uint8_t *frame, size_t len);
+
+/* True when the guest made chains available that the device has not taken yet. */
+bool hw_virtq_pending(const struct hw_virtq *q);
+bool hw_virtq_failed(const struct hw_virtq *q);
+void hw_virtq_indices(const struct hw_virtq *q, uint16_t *avail_idx, uint16_t *used_idx);
+void hw_virtq_get_counters(const struct hw_virtq *q, struct hw_virtq_counters *c);
+
+#endif /* EMU_HW_VIRTQ_H */
