@@ -96,6 +96,15 @@ int emu_fw_subscribe(struct emu_fw *fw, const struct emu_fw_event_sink *sink, ui
 /* Removes every subscription of this sink (channel destroyed). */
 void emu_fw_unsubscribe_all(struct emu_fw *fw, const struct emu_fw_event_sink *sink);
 
+struct hw_nic;
+
+/*
+ * Connects the function to port `port` of the emulated NIC's data plane (emu/hw/hw_nic.h):
+ * from then on its virtqs move frames while RDY. Without it queues take commands only. The NIC
+ * must outlive the function.
+ */
+void emu_fw_attach_nic(struct emu_fw *fw, struct hw_nic *nic, unsigned int port);
+
 /*
  * Writes two lines to stderr, each starting with `label`: the live objects of each kind (leak
  * reports), and the commands executed per opcode (and general object type).

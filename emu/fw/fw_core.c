@@ -622,6 +622,15 @@ emu_fw_general_obj_cmd_count(struct emu_fw *fw, uint16_t opcode, uint16_t obj_ty
 }
 
 void
+emu_fw_attach_nic(struct emu_fw *fw, struct hw_nic *nic, unsigned int port)
+{
+	pthread_mutex_lock(&fw->lock);
+	fw->nic = nic;
+	fw->nic_port = port;
+	pthread_mutex_unlock(&fw->lock);
+}
+
+void
 emu_fw_report_live(struct emu_fw *fw, const char *label)
 {
 	char kinds[512] = "";

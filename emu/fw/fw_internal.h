@@ -90,6 +90,10 @@ struct emu_fw {
 	uint8_t bar_used[FW_BAR_PAGES];	/* 0 free, else EMU_OBJ_UAR / EMU_OBJ_VAR */
 	int bar_fd;
 
+	/* The data plane this function's RDY virtqs run on (NULL: commands only). */
+	struct hw_nic *nic;
+	unsigned int nic_port;
+
 	/* Cost model: a command holds one of `slots` for its latency; no lock held meanwhile. */
 	enum emu_cost_model cost;
 	unsigned int slots;
@@ -181,5 +185,28 @@ struct fw_umem {
 };
 
 struct fw_virtq;	/* fw_virtq.c */
+
+/*
+ * A memory key flattened into guest-address segments backed by host memory, for the data path:
+ * it reads it without the firmware's lock. Valid while the key is referenced (a referenced key,
+ * and what it points to, cannot be destroyed).
+ */
+struct fw_dma_seg {
+	uint64_t start;
+	uint64_t len;
+	uint8_t *host;
+	bool writable;
+};
+
+struct fw_dma_map {
+	unsigned int n;
+	struct fw_dma_seg *segs;	/* sorted by start */
+};
+
+/* Flattens key into map (fw->lock held); 0 or a negative errno. */
+int fw_mkey_flatten(struct emu_fw *fw, uint32_t key, struct fw_dma_map *map);
+void fw_dma_map_free(struct fw_dma_map *map);
+/* hw_dma_ops.map over a flattened key. */
+void *fw_dma_map_lookup(void *map, uint64_t addr, size_t len, bool write);
 
 #endif /* EMU_FW_INTERNAL_H */

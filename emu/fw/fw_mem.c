@@ -326,3 +326,98 @@ emu_fw_mkey_translate(struct emu_fw *fw, uint32_t mkey, uint64_t addr, size_t le
 	pthread_mutex_unlock(&fw->lock);
 	return ret;
 }
+
+/* Appends the segments of [addr, addr + len) under key to map. */
+static int
+flatten(struct emu_fw *fw, uint32_t key, uint64_t va, uint64_t addr, uint64_t len,
+	struct fw_dma_map *map, unsigned int *cap, int depth)
+{
+	struct fw_mkey *m;
+
+	if (key == FW_NULL_MKEY)
+		return 0;	/* a hole: no segment, accesses fault */
+	m = (struct fw_mkey *)fw_obj_find(fw, EMU_OBJ_MKEY, key >> 8);
+	if (m == NULL || m->key8 != (key & 0xff) || depth > MAX_KLM_DEPTH)
+		return -ENOENT;
+	if (m->backing == MKEY_KLM) {
+		for (uint32_t i = 0; i < m->nklm; i++) {
+			const struct fw_klm_entry *k = &m->klm[i];
+			uint64_t s = m->start + k->va, e = s + k->bytes;
+			uint64_t lo = addr > s ? addr : s, hi = addr + len < e ? addr + len : e;
+			int ret;
+
+			if (lo >= hi)
+				continue;
+			ret = flatten(fw, k->key, va + (lo - addr), k->address + (lo - s), hi - lo, map,
+				      cap, depth + 1);
+			if (ret < 0)
+				return ret;
+		}
+		return 0;
+	}
+	if (addr < m->start || addr - m->start > m->len || len > m->len - (addr - m->start))
+		return -EFAULT;
+	if (map->n == *cap) {
+		unsigned int ncap = *cap ? *cap * 2 : 8;
+		struct fw_dma_seg *segs = realloc(map->segs, ncap * sizeof(*segs));
+
+		if (segs == NULL)
+			return -ENOMEM;
+		map->segs = segs;
+		*cap = ncap;
+	}
+	map->segs[map->n++] = (struct fw_dma_seg){
+		.start = va, .len = len, .writable = m->lw,
+		.host = (m->backing == MKEY_UMEM ? ((struct fw_umem *)m->umem)->addr + m->umem_off :
+						   m->host) + (addr - m->start),
+	};
+	return 0;
+}
+
+int
+fw_mkey_flatten(struct emu_fw *fw, uint32_t key, struct fw_dma_map *map)
+{
+	struct fw_mkey *m = (struct fw_mkey *)fw_obj_find(fw, EMU_OBJ_MKEY, key >> 8);
+	unsigned int cap = 0;
+	int ret;
+
+	memset(map, 0, sizeof(*map));
+	if (m == NULL || m->len == UINT64_MAX)
+		return -ENOENT;
+	/* KLM entries come in address order, so the segments do too. */
+	ret = flatten(fw, key, m->start, m->start, m->len, map, &cap, 0);
+	if (ret < 0)
+		fw_dma_map_free(map);
+	return ret;
+}
+
+void
+fw_dma_map_free(struct fw_dma_map *map)
+{
+	free(map->segs);
+	map->segs = NULL;
+	map->n = 0;
+}
+
+void *
+fw_dma_map_lookup(void *ctx, uint64_t addr, size_t len, bool write)
+{
+	const struct fw_dma_map *map = ctx;
+
+	for (unsigned int lo = 0, hi = map->n; lo < hi;) {
+		unsigned int mid = (lo + hi) / 2;
+		const struct fw_dma_seg *s = &map->segs[mid];
+
+		if (addr < s->start) {
+			hi = mid;
+		} else if (addr - s->start >= s->len) {
+			lo = mid + 1;
+		} else {
+			/* A buffer must lie in one segment (guest regions and 1 GiB KLM entries). */
+			if (len > s->len - (addr - s->start) || (write && !s->writable))
+				return NULL;
+			return s->host + (addr - s->start);
+		}
+	}
+	return NULL;
+}

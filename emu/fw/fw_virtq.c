@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "fw_internal.h"
+#include "hw_nic.h"
+#include "hw_virtq.h"
 #include "fw_states.h"
 #include "prm_eq.h"
 #include "prm_mem.h"
@@ -24,6 +26,7 @@
 
 struct fw_counters {
 	struct fw_obj obj;
+	struct fw_virtq *owner;		/* the virtq counting into it, whose live counts add up */
 	uint64_t received_desc;
 	uint64_t completed_desc;
 	uint32_t error_cqes;
@@ -43,7 +46,85 @@ struct fw_virtq {
 	uint8_t ctx[PRM_SIZE(virtio_net_q_object)];	/* as created and modified */
 	enum prm_virtq_state state;
 	struct fw_obj *refs[REF_COUNT];
+	/* While RDY on a function with a data plane: the hardware queue and its guest memory. */
+	struct hw_virtq *hwq;
+	struct fw_dma_map dma;
 };
+
+static const struct hw_dma_ops fw_dma_ops = { .map = fw_dma_map_lookup };
+
+/* Starts moving frames: the queue went RDY. Without a data plane, a RDY queue just waits. */
+static void
+hw_start(struct emu_fw *fw, struct fw_virtq *vq)
+{
+	const void *q = PRM_ADDR(virtio_net_q_object, vq->ctx, virtio_q_context);
+	uint16_t features = (uint16_t)(PRM_GET(virtio_net_q_object, vq->ctx,
+					       queue_feature_bit_mask_12_3) << 3 |
+				       PRM_GET(virtio_net_q_object, vq->ctx, queue_feature_bit_mask_2_0));
+	struct hw_virtq_config cfg = {
+		.index = (uint16_t)PRM_GET(virtio_q, q, queue_index),
+		.size = (uint16_t)PRM_GET(virtio_q, q, queue_size),
+		.desc = PRM_GET(virtio_q, q, desc_addr),
+		.avail = PRM_GET(virtio_q, q, available_addr),
+		.used = PRM_GET(virtio_q, q, used_addr),
+		.avail_idx = (uint16_t)PRM_GET(virtio_net_q_object, vq->ctx, hw_available_index),
+		.used_idx = (uint16_t)PRM_GET(virtio_net_q_object, vq->ctx, hw_used_index),
+		/* virtio 1.0 and mergeable buffers use the 12-byte header */
+		.hdr_len = PRM_GET(virtio_q, q, virtio_version_1_0) ||
+				   (features & (1u << PRM_VIRTQ_FEATURE_MRG_RXBUF)) ? 12 : 10,
+		.dma = &fw_dma_ops,
+		.dma_ctx = &vq->dma,
+	};
+
+	if (fw->nic == NULL || vq->hwq != NULL ||
+	    PRM_GET(virtio_q, q, virtio_q_type) != PRM_VIRTQ_TYPE_SPLIT)
+		return;	/* packed rings: commands only, the engine walks split rings */
+	if (fw_mkey_flatten(fw, (uint32_t)PRM_GET(virtio_q, q, virtio_q_mkey), &vq->dma) < 0)
+		return;
+	if (hw_virtq_create(&cfg, &vq->hwq) < 0) {
+		fw_dma_map_free(&vq->dma);
+		return;
+	}
+	if (hw_nic_add_queue(fw->nic, fw->nic_port, vq->hwq) < 0) {
+		hw_virtq_destroy(vq->hwq);
+		vq->hwq = NULL;
+		fw_dma_map_free(&vq->dma);
+	}
+}
+
+/*
+ * Stops the hardware queue: its indices go back into the object (what QUERY reports and a
+ * later RDY resumes from) and its counters into the counters object. A queue the engine failed
+ * (hostile ring) is in ERR.
+ */
+static void
+hw_stop(struct emu_fw *fw, struct fw_virtq *vq)
+{
+	struct fw_counters *k = (struct fw_counters *)vq->refs[REF_COUNTERS];
+	struct hw_virtq_counters c;
+	uint16_t a, u;
+
+	if (vq->hwq == NULL)
+		return;
+	hw_nic_remove_queue(fw->nic, fw->nic_port, vq->hwq);
+	hw_virtq_indices(vq->hwq, &a, &u);
+	hw_virtq_get_counters(vq->hwq, &c);
+	PRM_SET(virtio_net_q_object, vq->ctx, hw_available_index, a);
+	PRM_SET(virtio_net_q_object, vq->ctx, hw_used_index, u);
+	if (k != NULL) {
+		k->received_desc += c.received_desc;
+		k->completed_desc += c.completed_desc;
+		k->error_cqes += c.error_cqes;
+		k->bad_desc_errors += c.bad_desc_errors;
+		k->exceed_max_chain += c.exceed_max_chain;
+		k->invalid_buffer += c.invalid_buffer;
+	}
+	if (hw_virtq_failed(vq->hwq))
+		vq->state = PRM_VIRTQ_STATE_ERR;
+	hw_virtq_destroy(vq->hwq);
+	vq->hwq = NULL;
+	fw_dma_map_free(&vq->dma);
+}
 
 #define Q(ctx) PRM_ADDR(virtio_net_q_object, (ctx), virtio_q_context)
 
@@ -94,7 +175,9 @@ virtq_release(struct emu_fw *fw, struct fw_obj *obj)
 {
 	struct fw_virtq *vq = (struct fw_virtq *)obj;
 
-	(void)fw;
+	hw_stop(fw, vq);
+	if (vq->refs[REF_COUNTERS] != NULL)
+		((struct fw_counters *)vq->refs[REF_COUNTERS])->owner = NULL;
 	for (int i = 0; i < REF_COUNT; i++)
 		fw_obj_put(vq->refs[i]);
 }
@@ -256,6 +339,10 @@ virtq_create(struct fw_cmd *c)
 	memcpy(vq->ctx, ctx, sizeof(vq->ctx));
 	PRM_SET(virtio_net_q_object, vq->ctx, modify_field_select, 0);
 	vq->state = state;
+	if (vq->refs[REF_COUNTERS] != NULL)
+		((struct fw_counters *)vq->refs[REF_COUNTERS])->owner = vq;
+	if (state == PRM_VIRTQ_STATE_RDY)
+		hw_start(c->fw, vq);
 	PRM_SET(general_obj_out_cmd_hdr, c->out, obj_id, vq->obj.id);
 	return PRM_STATUS_OK;
 
@@ -363,8 +450,13 @@ virtq_modify(struct fw_cmd *c, struct fw_virtq *vq)
 		COPY_OBJ(queue_feature_bit_mask_12_3);
 		COPY_OBJ(queue_feature_bit_mask_2_0);
 	}
-	if (mask & PRM_VIRTQ_MODIFY_STATE)
+	if (mask & PRM_VIRTQ_MODIFY_STATE) {
 		vq->state = (enum prm_virtq_state)PRM_GET(virtio_net_q_object, ctx, state);
+		if (vq->state == PRM_VIRTQ_STATE_RDY)
+			hw_start(c->fw, vq);
+		else
+			hw_stop(c->fw, vq);
+	}
 	return PRM_STATUS_OK;
 }
 
@@ -377,6 +469,17 @@ virtq_query(struct fw_cmd *c, struct fw_virtq *vq)
 		return fw_fail(c, PRM_STATUS_BAD_OUTPUT_LEN, EMU_SYND_OUTLEN);
 	memcpy(ctx, vq->ctx, sizeof(vq->ctx));
 	PRM_SET(virtio_net_q_object, ctx, state, vq->state);
+	if (vq->hwq != NULL) {
+		struct hw_virtq_counters cnt;
+		uint16_t a, u;
+		bool failed;
+
+		hw_nic_queue_state(c->fw->nic, vq->hwq, &a, &u, &cnt, &failed);
+		PRM_SET(virtio_net_q_object, ctx, hw_available_index, a);
+		PRM_SET(virtio_net_q_object, ctx, hw_used_index, u);
+		if (failed)
+			PRM_SET(virtio_net_q_object, ctx, state, PRM_VIRTQ_STATE_ERR);
+	}
 	return PRM_STATUS_OK;
 }
 
@@ -398,15 +501,23 @@ static uint8_t
 counters_query(struct fw_cmd *c, struct fw_counters *k)
 {
 	void *out = PRM_ADDR(query_virtio_q_counters_out, c->out, counters);
+	struct hw_virtq_counters live = { 0 };
 
 	if (c->outlen < COUNTERS_MIN_LEN)
 		return fw_fail(c, PRM_STATUS_BAD_OUTPUT_LEN, EMU_SYND_OUTLEN);
-	PRM_SET(virtio_q_counters, out, received_desc, k->received_desc);
-	PRM_SET(virtio_q_counters, out, completed_desc, k->completed_desc);
-	PRM_SET(virtio_q_counters, out, error_cqes, k->error_cqes);
-	PRM_SET(virtio_q_counters, out, bad_desc_errors, k->bad_desc_errors);
-	PRM_SET(virtio_q_counters, out, exceed_max_chain, k->exceed_max_chain);
-	PRM_SET(virtio_q_counters, out, invalid_buffer, k->invalid_buffer);
+	if (k->owner != NULL && k->owner->hwq != NULL) {
+		uint16_t a, u;
+		bool failed;
+
+		hw_nic_queue_state(c->fw->nic, k->owner->hwq, &a, &u, &live, &failed);
+	}
+	PRM_SET(virtio_q_counters, out, received_desc, k->received_desc + live.received_desc);
+	PRM_SET(virtio_q_counters, out, completed_desc, k->completed_desc + live.completed_desc);
+	PRM_SET(virtio_q_counters, out, error_cqes, k->error_cqes + live.error_cqes);
+	PRM_SET(virtio_q_counters, out, bad_desc_errors, k->bad_desc_errors + live.bad_desc_errors);
+	PRM_SET(virtio_q_counters, out, exceed_max_chain,
+		k->exceed_max_chain + live.exceed_max_chain);
+	PRM_SET(virtio_q_counters, out, invalid_buffer, k->invalid_buffer + live.invalid_buffer);
 	return PRM_STATUS_OK;
 }
 
@@ -454,6 +565,7 @@ emu_fw_fault_virtq_error(struct emu_fw *fw, uint32_t virtq_id, uint8_t error_typ
 		pthread_mutex_unlock(&fw->lock);
 		return -ENOENT;
 	}
+	hw_stop(fw, vq);
 	vq->state = PRM_VIRTQ_STATE_ERR;
 	PRM_SET(virtio_q, Q(vq->ctx), error_type, error_type);
 	PRM_SET(affiliated_event_header, data, obj_type, PRM_OBJ_TYPE_VIRTIO_NET_Q);

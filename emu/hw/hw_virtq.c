@@ -322,6 +322,12 @@ hw_virtq_rx_push(struct hw_virtq *q, const uint8_t *frame, size_t len)
 	return push_used(q, head, (uint32_t)s.written);
 }
 
+uint16_t
+hw_virtq_index(const struct hw_virtq *q)
+{
+	return q->cfg.index;
+}
+
 bool
 hw_virtq_failed(const struct hw_virtq *q)
 {

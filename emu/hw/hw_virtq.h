@@ -75,6 +75,7 @@ int hw_virtq_rx_push(struct hw_virtq *q, const uint8_t *frame, size_t len);
 /* True when the guest made chains available that the device has not taken yet. */
 bool hw_virtq_pending(const struct hw_virtq *q);
 bool hw_virtq_failed(const struct hw_virtq *q);
+uint16_t hw_virtq_index(const struct hw_virtq *q);
 void hw_virtq_indices(const struct hw_virtq *q, uint16_t *avail_idx, uint16_t *used_idx);
 void hw_virtq_get_counters(const struct hw_virtq *q, struct hw_virtq_counters *c);
 

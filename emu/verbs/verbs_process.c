@@ -16,6 +16,7 @@
 #include <mlx5_log.h>
 
 #include "emu_verbs.h"
+#include "hw_nic.h"
 #include "mlx5_emu_process.h"
 #include "verbs_config.h"
 
@@ -25,6 +26,7 @@ struct emu_process {
 	unsigned int nfuncs;
 	unsigned int open_contexts;
 	bool report_at_exit;
+	struct hw_nic *nic;	/* the functions' data plane: switch and engine thread */
 	char root[192];		/* temporary folder holding the ibdev folders; fits ibdev_path */
 	struct emu_function funcs[];
 };
@@ -115,6 +117,8 @@ process_free(struct emu_process *p)
 		emu_steer_destroy(p->funcs[i].steer);
 		emu_fw_destroy(p->funcs[i].fw);
 	}
+	/* After the functions: destroying them removes their queues from the NIC. */
+	hw_nic_destroy(p->nic);
 	remove_tree(p->root);
 	free(p);
 }
@@ -172,6 +176,19 @@ process_create(struct emu_process **out)
 		ret = function_write_ibdev(p, fn);
 		if (ret != 0)
 			goto err_funcs;
+	}
+	{
+		uint8_t (*macs)[6] = calloc(cfg.nfuncs, sizeof(*macs));
+
+		for (i = 0; macs != NULL && i < cfg.nfuncs; i++)
+			memcpy(macs[i], cfg.funcs[i].params.mac, 6);
+		ret = macs != NULL ? hw_nic_create(cfg.nfuncs, (const uint8_t (*)[6])macs, &p->nic) :
+				     -ENOMEM;
+		free(macs);
+		if (ret != 0)
+			goto err_funcs;
+		for (i = 0; i < cfg.nfuncs; i++)
+			emu_fw_attach_nic(p->funcs[i].fw, p->nic, i);
 	}
 	p->report_at_exit = cfg.report_at_exit;
 	emu_verbs_config_free(&cfg);

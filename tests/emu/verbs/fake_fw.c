@@ -322,6 +322,15 @@ emu_fw_query_eqn(struct emu_fw *fw, uint32_t vector, uint32_t *eqn)
 	return 0;
 }
 
+/* The fake has no data plane. */
+void
+emu_fw_attach_nic(struct emu_fw *fw, struct hw_nic *nic, unsigned int port)
+{
+	(void)fw;
+	(void)nic;
+	(void)port;
+}
+
 /* The fake keeps no object store: it reports that it is a fake. */
 void
 emu_fw_report_live(struct emu_fw *fw, const char *label)

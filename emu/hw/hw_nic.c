@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hw_nic.h"
+
+#define MAX_QUEUES_PER_PORT 256
+#define TX_BURST 32
+#define IDLE_SLEEP_MIN_NS 20000		/* after a pass without work ... */
+#define IDLE_SLEEP_MAX_NS 1000000	/* ... doubling up to 1 ms */
+
+struct hw_nic_port {
+	uint8_t mac[6];
+	unsigned int nqueues;
+	struct hw_virtq *queues[MAX_QUEUES_PER_PORT];
+	struct hw_nic_port_stats stats;
+};
+
+struct hw_nic {
+	/* Protects the ports' queue lists and stats, and every queue while a pass runs. */
+	pthread_mutex_t lock;
+	pthread_t engine;
+	bool stop;		/* under lock */
+	unsigned int nports;
+	struct hw_nic_port ports[];
+};
+
+static struct hw_virtq *
+first_rx_queue(struct hw_nic_port *p)
+{
+	for (unsigned int i = 0; i < p->nqueues; i++)
+		if (!(hw_virtq_index(p->queues[i]) & 1) && !hw_virtq_failed(p->queues[i]))
+			return p->queues[i];
+	return NULL;
+}
+
+struct tx_ctx {
+	struct hw_nic *nic;
+	unsigned int from;
+};
+
+static void
+deliver_to(struct hw_nic *nic, unsigned int port, const uint8_t *frame, size_t len)
+{
+	struct hw_nic_port *p = &nic->ports[port];
+	struct hw_virtq *rx = first_rx_queue(p);
+
+	if (rx != NULL && hw_virtq_rx_push(rx, frame, len) == 0)
+		p->stats.rx_frames++;
+	else
+		p->stats.rx_dropped++;
+}
+
+/* The embedded switch: by destination MAC; group addresses flood, never back to the sender. */
+static void
+switch_frame(void *ctx, const uint8_t *frame, size_t len)
+{
+	struct tx_ctx *t = ctx;
+	struct hw_nic *nic = t->nic;
+
+	nic->ports[t->from].stats.tx_frames++;
+	if (len < 14)
+		return;
+	if (frame[0] & 1) {
+		for (unsigned int i = 0; i < nic->nports; i++)
+			if (i != t->from)
+				deliver_to(nic, i, frame, len);
+		return;
+	}
+	for (unsigned int i = 0; i < nic->nports; i++)
+		if (i != t->from && memcmp(frame, nic->ports[i].mac, 6) == 0) {
+			deliver_to(nic, i, frame, len);
+			return;
+		}
+	/* Unknown unicast would go to the uplink, which does not exist yet: dropped. */
+}
+
+static unsigned int
+pass(struct hw_nic *nic)
+{
+	unsigned int work = 0;
+
+	for (unsigned int p = 0; p < nic->nports; p++) {
+		struct tx_ctx t = { .nic = nic, .from = p };
+
+		for (unsigned int i = 0; i < nic->ports[p].nqueues; i++) {
+			struct hw_virtq *q = nic->ports[p].queues[i];
+			int n;
+
+			if (!(hw_virtq_index(q) & 1) || !hw_virtq_pending(q))
+				continue;
+			n = hw_virtq_tx_poll(q, TX_BURST, switch_frame, &t);
+			if (n > 0)
+				work += (unsigned int)n;
+		}
+	}
+	return work;
+}
+
+static void *
+engine_main(void *arg)
+{
+	struct hw_nic *nic = arg;
+	long idle_ns = IDLE_SLEEP_MIN_NS;
+
+	for (;;) {
+		unsigned int work;
+
+		pthread_mutex_lock(&nic->lock);
+		if (nic->stop) {
+			pthread_mutex_unlock(&nic->lock);
+			break;
+		}
+		work = pass(nic);
+		pthread_mutex_unlock(&nic->lock);
+		if (work) {
+			idle_ns = IDLE_SLEEP_MIN_NS;
+			continue;
+		}
+		/* Bounded back-off: rings are memory the guest writes without telling us. */
+		nanosleep(&(struct timespec){ .tv_nsec = idle_ns }, NULL);
+		idle_ns = idle_ns * 2 > IDLE_SLEEP_MAX_NS ? IDLE_SLEEP_MAX_NS : idle_ns * 2;
+	}
+	return NULL;
+}
+
+int
+hw_nic_create(unsigned int nports, const uint8_t (*macs)[6], struct hw_nic **out)
+{
+	struct hw_nic *nic;
+	int ret;
+
+	if (nports == 0 || macs == NULL)
+		return -EINVAL;
+	nic = calloc(1, sizeof(*nic) + nports * sizeof(nic->ports[0]));
+	if (nic == NULL)
+		return -ENOMEM;
+	nic->nports = nports;
+	for (unsigned int i = 0; i < nports; i++)
+		memcpy(nic->ports[i].mac, macs[i], 6);
+	pthread_mutex_init(&nic->lock, NULL);
+	ret = pthread_create(&nic->engine, NULL, engine_main, nic);
+	if (ret != 0) {
+		pthread_mutex_destroy(&nic->lock);
+		free(nic);
+		return -ret;
+	}
+	*out = nic;
+	return 0;
+}
+
+void
+hw_nic_destroy(struct hw_nic *nic)
+{
+	if (nic == NULL)
+		return;
+	pthread_mutex_lock(&nic->lock);
+	nic->stop = true;
+	pthread_mutex_unlock(&nic->lock);
+	pthread_join(nic->engine, NULL);
+	pthread_mutex_destroy(&nic->lock);
+	free(nic);
+}
+
+int
+hw_nic_add_queue(struct hw_nic *nic, unsigned int port, struct hw_virtq *q)
+{
+	int ret = 0;
+
+	if (port >= nic->nports)
+		return -EINVAL;
+	pthread_mutex_lock(&nic->lock);
+	if (nic->ports[port].nqueues >= MAX_QUEUES_PER_PORT)
+		ret = -ENOSPC;
+	else
+		nic->ports[port].queues[nic->ports[port].nqueues++] = q;
+	pthread_mutex_unlock(&nic->lock);
+	return ret;
+}
+
+void
+hw_nic_remove_queue(struct hw_nic *nic, unsigned int port, struct hw_virtq *q)
+{
+	struct hw_nic_port *p;
+
+	if (port >= nic->nports)
+		return;
+	p = &nic->ports[port];
+	pthread_mutex_lock(&nic->lock);
+	for (unsigned int i = 0; i < p->nqueues; i++)
+		if (p->queues[i] == q) {
+			p->queues[i] = p->queues[--p->nqueues];
+			break;
+		}
+	pthread_mutex_unlock(&nic->lock);
+}
+
+void
+hw_nic_queue_state(struct hw_nic *nic, const struct hw_virtq *q, uint16_t *avail_idx,
+		   uint16_t *used_idx, struct hw_virtq_counters *c, bool *failed)
+{
+	pthread_mutex_lock(&nic->lock);
+	hw_virtq_indices(q, avail_idx, used_idx);
+	hw_virtq_get_counters(q, c);
+	*failed = hw_virtq_failed(q);
+	pthread_mutex_unlock(&nic->lock);
+}
+
+void
+hw_nic_port_stats(struct hw_nic *nic, unsigned int port, struct hw_nic_port_stats *s)
+{
+	memset(s, 0, sizeof(*s));
+	if (port >= nic->nports)
+		return;
+	pthread_mutex_lock(&nic->lock);
+	*s = nic->ports[port].stats;
+	pthread_mutex_unlock(&nic->lock);
+}
