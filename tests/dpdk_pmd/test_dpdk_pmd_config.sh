@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# DPDK's own mlx5 vDPA PMD (Debian's binary, unmodified) serves an emulated function in our
-# vDPA app; a DPDK virtio-user front-end (testpmd) connects with 1 and then 4 queue pairs. The
-# driver must register guest memory, create every virtq, stop and close them when the front-end
-# leaves, and leave no firmware object behind. Needs root (private mount namespace, as
+# DPDK's own mlx5 vDPA PMD (Debian's binary, unmodified) serves emulated functions in our vDPA
+# app. A DPDK virtio-user front-end (testpmd) connects with 1 and then 4 queue pairs: the driver
+# must register guest memory, create every virtq, stop and close them when the front-end
+# leaves, and leave no firmware object behind. Then frames cross the emulated NIC both ways
+# between two functions, counted exactly by DPDK's driver. Needs root (private mount namespace, as
 # run-dpdk-testpmd-probe.sh explains).
 # Usage: test_dpdk_pmd_config.sh <vdpa-app> <libmlx5emu.so>
 set -u
@@ -58,6 +59,54 @@ for qp in 1 4; do
 	if grep -qE "DevX .* failed|Failed to" "$log"; then
 		echo "note: driver errors in the log:"; grep -E "DevX .* failed|Failed to" "$log" | head -5
 	fi
+done
+
+# Traffic both ways between two functions served by DPDK's driver: txonly on one front-end to
+# the other function's MAC, rxonly on the other; then the other way round. Each receiver's count
+# must equal what DPDK's driver reports as its RX queue's completed descriptors.
+export MLX5_EMU="functions=2,report=exit"
+rm -rf "$tmp/devices"
+mkdir "$tmp/devices"
+a0=$(LD_PRELOAD="$san" python3 "$(dirname "$0")/write-pci-tree.py" "$so" "$tmp/devices" 0) &&
+a1=$(LD_PRELOAD="$san" python3 "$(dirname "$0")/write-pci-tree.py" "$so" "$tmp/devices" 1) ||
+	exit 1
+for dir in "0 1" "1 0"; do
+	set -- $dir
+	from=$1
+	to=$2
+	log=$tmp/traffic$from.log
+	rm -f "$tmp/sock0" "$tmp/sock1"
+	unshare -m sh -c '
+		mount --bind "$1/devices" /sys/bus/pci/devices || exit 99
+		exec env SYSFS_PCI_DEVICES=/sys/bus/pci/devices LD_PRELOAD="$2" timeout 60 "$3" \
+			-l 0-1 --no-huge -m 512 --no-telemetry --file-prefix dtr -a "$4,class=vdpa" \
+			-a "$5,class=vdpa" --log-level=lib.vhost.config:warning \
+			-- --iface "$1/sock" --duration 11 --stats-interval 1
+	' sh "$tmp" "$san$so" "$app" "$a0" "$a1" </dev/null >"$log" 2>&1 &
+	apid=$!
+	pids+=($apid)
+	for _ in $(seq 100); do [ -S "$tmp/sock1" ] && break; sleep 0.1; done
+	sleep 7 | timeout 30 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
+		--file-prefix drx --vdev "net_virtio_user0,path=$tmp/sock$to,queues=1" \
+		-- --forward-mode=rxonly --total-num-mbufs=4096 >"$tmp/rx$from.log" 2>&1 &
+	rpid=$!
+	pids+=($rpid)
+	sleep 1.5
+	sleep 3 | timeout 30 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
+		--file-prefix dtx --vdev "net_virtio_user0,path=$tmp/sock$from,queues=1" \
+		-- --forward-mode=txonly --eth-peer=0,02:00:00:00:00:0$to --total-num-mbufs=4096 \
+		>"$tmp/tx$from.log" 2>&1
+	wait "$rpid"
+	wait "$apid"
+	rx=$(awk '/RX-packets:/ {print $2; exit}' "$tmp/rx$from.log")
+	dst=$([ "$to" = 0 ] && echo "$a0" || echo "$a1")
+	done_rx=$(grep "^$dst q0: " "$log" | tail -1 | tr ' ' '\n' |
+		sed -n 's/^completed_descriptors=//p')
+	[ "${rx:-0}" -gt 0 ]; check "function $from -> $to: receiver got frames (${rx:-0})" $?
+	[ "${done_rx:--1}" = "${rx:-0}" ]
+	check "function $from -> $to: equal to DPDK's RX queue completed descriptors (${done_rx:-none})" $?
+	grep -q "mlx5emu: mlx5_1: 0 live firmware objects" "$log"
+	check "function $from -> $to: no firmware object left" $?
 done
 
 if [ "$fails" -ne 0 ]; then
