@@ -8,34 +8,22 @@ set -u
 app="$1"
 pmd="$2"
 emu="$3"
-dir=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-	rm -rf "$dir"
-}
-trap cleanup EXIT
-fails=0
-cases=0
-check() {	# name, condition (0 = ok)
-	cases=$((cases + 1))
-	if [ "$2" -eq 0 ]; then echo "ok   $1"; else echo "FAIL $1"; fails=$((fails + 1)); fi
-}
+. "$(dirname "$0")/../lib/e2e.sh"
+dir=$e2e_tmp
 
 eal=(-l 0-1 --no-huge -m 256 --no-pci --log-level=lib.eal:error -d "$pmd"
      --vdev vdpa_mlx5x0,ibdev=mlx5_0 --vdev vdpa_mlx5x1,ibdev=mlx5_1)
 export MLX5_EMU="functions=2"
 # In a sanitizer build the runtimes must come before the preloaded emulator.
-san=$(ldd "$emu" | awk '/lib(asan|ubsan)\.so/ {print $3}' | tr '\n' ' ')
-export LD_PRELOAD="$san$emu"
+export LD_PRELOAD="$(e2e_sanitizer_preload "$emu")$emu"
 
 # Non-interactive: both devices attached to <prefix>0 and <prefix>1, sockets exist while running.
 timeout 30 "$app" "${eal[@]}" --file-prefix app1 -- --iface "$dir/sock" --duration 3 \
 	</dev/null >"$dir/out1" 2>&1 &
-pids+=($!)
+e2e_bg
 sleep 1.5
 [ -S "$dir/sock0" ] && [ -S "$dir/sock1" ]; check "sockets created while running" $?
-wait "${pids[-1]}"; rc=$?
+wait "${e2e_pids[-1]}"; rc=$?
 check "duration exit status 0 (got $rc)" $rc
 grep -q "attached vdpa_mlx5x0 to $dir/sock0" "$dir/out1" && grep -q "attached vdpa_mlx5x1 to $dir/sock1" "$dir/out1"
 check "every device attached" $?
@@ -62,7 +50,7 @@ grep -q "Device vdpa_mlx5x0 was not created" "$dir/out3"; check "stats of a devi
 timeout 30 "$app" "${eal[@]}" --file-prefix app4 -- --iface "$dir/tsock" </dev/null \
 	>"$dir/out4" 2>&1 &
 pid=$!
-pids+=($pid)
+e2e_bg
 for _ in $(seq 50); do [ -S "$dir/tsock1" ] && break; sleep 0.1; done
 kill -TERM "$pid"
 wait "$pid"; rc=$?
@@ -73,8 +61,4 @@ check "SIGTERM exit status 0 (got $rc)" $rc
 "$app" "${eal[@]}" --file-prefix app5 -- --iface "$dir/x" --duration forever >"$dir/out5" 2>&1
 [ $? -ne 0 ] && grep -q -- "--duration: expected" "$dir/out5"; check "bad --duration refused" $?
 
-if [ "$fails" -ne 0 ]; then
-	for f in "$dir"/out*; do echo "--- $f"; tail -20 "$f"; done
-fi
-echo "$((cases - fails)) passed, $fails failed"
-[ "$fails" -eq 0 ]
+e2e_finish "$dir"/out*

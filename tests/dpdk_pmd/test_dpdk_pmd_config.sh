@@ -11,22 +11,11 @@ set -u
 app=$(realpath "$1")
 so=$(realpath "$2")
 testpmd=${TESTPMD:-dpdk-testpmd}
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-san=$(ldd "$so" | awk '/lib(asan|ubsan)\.so/ {print $3}' | tr '\n' ' ')
+. "$(dirname "$0")/../lib/e2e.sh"
+tmp=$e2e_tmp
+san=$(e2e_sanitizer_preload "$so")
 [ -z "$san" ] || export ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 export MLX5_EMU="functions=1,report=exit"
-fails=0
-cases=0
-check() {
-	cases=$((cases + 1))
-	if [ "$2" -eq 0 ]; then echo "ok   $1"; else echo "FAIL $1"; fails=$((fails + 1)); fi
-}
 
 mkdir "$tmp/devices"
 addr=$(LD_PRELOAD="$san" python3 "$(dirname "$0")/write-pci-tree.py" "$so" "$tmp/devices") || exit 1
@@ -41,7 +30,7 @@ for qp in 1 4; do
 			--log-level=pmd.vdpa.mlx5:debug -- --iface "$1/sock" --duration 8
 	' sh "$tmp" "$san$so" "$app" "$addr" "$qp" </dev/null >"$log" 2>&1 &
 	apid=$!
-	pids+=($apid)
+	e2e_bg
 	for _ in $(seq 100); do [ -S "$tmp/sock0" ] && break; sleep 0.1; done
 	# The front-end runs while its stdin is open, then quits.
 	sleep 3 | timeout 30 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
@@ -84,13 +73,13 @@ for dir in "0 1" "1 0"; do
 			-- --iface "$1/sock" --duration 11 --stats-interval 1
 	' sh "$tmp" "$san$so" "$app" "$a0" "$a1" </dev/null >"$log" 2>&1 &
 	apid=$!
-	pids+=($apid)
+	e2e_bg
 	for _ in $(seq 100); do [ -S "$tmp/sock1" ] && break; sleep 0.1; done
 	sleep 7 | timeout 30 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
 		--file-prefix drx --vdev "net_virtio_user0,path=$tmp/sock$to,queues=1" \
 		-- --forward-mode=rxonly --total-num-mbufs=4096 >"$tmp/rx$from.log" 2>&1 &
 	rpid=$!
-	pids+=($rpid)
+	e2e_bg
 	sleep 1.5
 	sleep 3 | timeout 30 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
 		--file-prefix dtx --vdev "net_virtio_user0,path=$tmp/sock$from,queues=1" \
@@ -109,8 +98,4 @@ for dir in "0 1" "1 0"; do
 	check "function $from -> $to: no firmware object left" $?
 done
 
-if [ "$fails" -ne 0 ]; then
-	for f in "$tmp"/app*.log "$tmp"/vu*.log; do echo "--- $f"; grep -vE "read message|reply" "$f" | tail -25; done
-fi
-echo "$((cases - fails)) passed, $fails failed"
-[ "$fails" -eq 0 ]
+e2e_finish "$tmp"/app*.log "$tmp"/vu*.log "$tmp"/traffic*.log

@@ -10,17 +10,10 @@ app="$1"
 pmd="$2"
 emu="$3"
 testpmd=${TESTPMD:-dpdk-testpmd}
-tmp=$(mktemp -d)
-apid=
-trap '[ -n "$apid" ] && kill -9 "$apid" 2>/dev/null; rm -rf "$tmp"' EXIT
-san=$(ldd "$emu" | awk '/lib(asan|ubsan)\.so/ {print $3}' | tr '\n' ' ')
+. "$(dirname "$0")/../lib/e2e.sh"
+tmp=$e2e_tmp
+san=$(e2e_sanitizer_preload "$emu")
 [ -z "$san" ] || export ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
-fails=0
-cases=0
-check() {
-	cases=$((cases + 1))
-	if [ "$2" -eq 0 ]; then echo "ok   $1"; else echo "FAIL $1"; fails=$((fails + 1)); fi
-}
 
 # One app run: $1 = extra MLX5_EMU items, $2 = log; the front-end connects twice.
 run() {
@@ -30,6 +23,7 @@ run() {
 		--vdev vdpa_mlx5x0,ibdev=mlx5_0 --log-level=pmd.vdpa.mlx5x:info \
 		-- --iface "$tmp/sock" </dev/null >"$2" 2>&1 &
 	apid=$!
+	e2e_bg
 	for _ in $(seq 100); do [ -S "$tmp/sock0" ] && break; sleep 0.1; done
 	for n in 1 2; do
 		sleep 0.7 | timeout 20 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
@@ -38,7 +32,6 @@ run() {
 	done
 	kill -TERM "$apid"
 	wait "$apid"
-	apid=
 }
 
 # A clean run names the commands; only those issued after probing configure the device.
@@ -77,8 +70,4 @@ for op in $ops; do
 	grep -q "mlx5emu: mlx5_0: 0 live firmware objects" "$log"; check "$op: no object left" $?
 done
 
-if [ "$fails" -ne 0 ]; then
-	for f in "$tmp"/*.log; do echo "--- $f"; grep -vE "read message|reply|VHOST_CONFIG" "$f" | tail -12; done
-fi
-echo "$((cases - fails)) passed, $fails failed"
-[ "$fails" -eq 0 ]
+e2e_finish "$tmp"/*.log

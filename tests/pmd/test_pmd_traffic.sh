@@ -11,17 +11,10 @@ app="$1"
 pmd="$2"
 emu="$3"
 testpmd=${TESTPMD:-dpdk-testpmd}
-tmp=$(mktemp -d)
-pids=()
-trap 'for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done; rm -rf "$tmp"' EXIT
-san=$(ldd "$emu" | awk '/lib(asan|ubsan)\.so/ {print $3}' | tr '\n' ' ')
+. "$(dirname "$0")/../lib/e2e.sh"
+tmp=$e2e_tmp
+san=$(e2e_sanitizer_preload "$emu")
 [ -z "$san" ] || export ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
-fails=0
-cases=0
-check() {
-	cases=$((cases + 1))
-	if [ "$2" -eq 0 ]; then echo "ok   $1"; else echo "FAIL $1"; fails=$((fails + 1)); fi
-}
 
 MLX5_EMU="functions=2,report=exit" LD_PRELOAD="$san$emu" timeout 60 "$app" -l 0-1 --no-huge \
 	-m 512 --no-pci --no-telemetry --file-prefix traffic -d "$pmd" \
@@ -29,7 +22,7 @@ MLX5_EMU="functions=2,report=exit" LD_PRELOAD="$san$emu" timeout 60 "$app" -l 0-
 	--log-level=pmd.vdpa.mlx5x:info --log-level=lib.vhost.config:warning \
 	-- --iface "$tmp/sock" --stats-interval 1 </dev/null >"$tmp/app.log" 2>&1 &
 apid=$!
-pids+=($apid)
+e2e_bg
 for _ in $(seq 100); do [ -S "$tmp/sock1" ] && break; sleep 0.1; done
 
 # The receiver runs longer than the sender; each quits when its stdin closes, printing its stats.
@@ -37,7 +30,7 @@ sleep 7 | timeout 30 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry 
 	--file-prefix trx --vdev "net_virtio_user0,path=$tmp/sock1,queues=1" \
 	-- --forward-mode=rxonly --total-num-mbufs=4096 >"$tmp/rx.log" 2>&1 &
 rpid=$!
-pids+=($rpid)
+e2e_bg
 sleep 1.5
 sleep 3 | timeout 30 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
 	--file-prefix ttx --vdev "net_virtio_user0,path=$tmp/sock0,queues=1" \
@@ -67,9 +60,5 @@ grep -q "mlx5emu: mlx5_0: 0 live firmware objects" "$tmp/app.log" &&
 	grep -q "mlx5emu: mlx5_1: 0 live firmware objects" "$tmp/app.log"
 check "no firmware object left" $?
 
-if [ "$fails" -ne 0 ]; then
-	tail -20 "$tmp/app.log" "$tmp/rx.log" "$tmp/tx.log"
-fi
 echo "frames: sent by the TX queue ${tx_done:-?}, received ${rx:-0}"
-echo "$((cases - fails)) passed, $fails failed"
-[ "$fails" -eq 0 ]
+e2e_finish "$tmp/app.log" "$tmp/rx.log" "$tmp/tx.log"

@@ -10,23 +10,17 @@ app="$1"
 pmd="$2"
 emu="$3"
 testpmd=${TESTPMD:-dpdk-testpmd}
-tmp=$(mktemp -d)
-apid=
-trap '[ -n "$apid" ] && kill -9 "$apid" 2>/dev/null; rm -rf "$tmp"' EXIT
-san=$(ldd "$emu" | awk '/lib(asan|ubsan)\.so/ {print $3}' | tr '\n' ' ')
+. "$(dirname "$0")/../lib/e2e.sh"
+tmp=$e2e_tmp
+san=$(e2e_sanitizer_preload "$emu")
 [ -z "$san" ] || export ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
-fails=0
-cases=0
-check() {
-	cases=$((cases + 1))
-	if [ "$2" -eq 0 ]; then echo "ok   $1"; else echo "FAIL $1"; fails=$((fails + 1)); fi
-}
 
 MLX5_EMU="functions=1,report=exit" LD_PRELOAD="$san$emu" timeout 120 "$app" -l 0-1 --no-huge \
 	-m 512 --no-pci --no-telemetry --file-prefix pmdvu -d "$pmd" --vdev vdpa_mlx5x0,ibdev=mlx5_0 \
 	--log-level=pmd.vdpa.mlx5x:info -- --iface "$tmp/sock" --stats-interval 1 \
 	</dev/null >"$tmp/app.log" 2>&1 &
 apid=$!
+e2e_bg
 for _ in $(seq 100); do [ -S "$tmp/sock0" ] && break; sleep 0.1; done
 
 connect() {	# queue pairs, seconds connected, name
@@ -47,13 +41,8 @@ n=$(grep -c "configured 4 of 4 queues" "$tmp/app.log")
 [ "$n" -eq 5 ]; check "5 reconnections configured 4 queues each (saw $n)" $?
 kill -TERM "$apid"
 wait "$apid"; rc=$?
-apid=
 check "app exit status 0 after SIGTERM (got $rc)" $rc
 grep -q "mlx5emu: mlx5_0: 0 live firmware objects" "$tmp/app.log"; check "no firmware object left" $?
 ! grep -q "configuration failed" "$tmp/app.log"; check "no configuration failure logged" $?
 
-if [ "$fails" -ne 0 ]; then
-	grep -vE "read message|reply|VHOST_CONFIG" "$tmp/app.log" | tail -30
-fi
-echo "$((cases - fails)) passed, $fails failed"
-[ "$fails" -eq 0 ]
+e2e_finish "$tmp/app.log"
