@@ -386,9 +386,26 @@ fw_mkey_flatten(struct emu_fw *fw, uint32_t key, struct fw_dma_map *map)
 		return -ENOENT;
 	/* KLM entries come in address order, so the segments do too. */
 	ret = flatten(fw, key, m->start, m->start, m->len, map, &cap, 0);
-	if (ret < 0)
+	if (ret < 0) {
 		fw_dma_map_free(map);
-	return ret;
+		return ret;
+	}
+	/*
+	 * Merge neighbours contiguous in guest and host memory: a region split into 1 GiB KLM
+	 * entries is one segment again, so a buffer across an entry boundary stays reachable.
+	 */
+	for (unsigned int i = 1, out = 0; i < map->n; i++) {
+		struct fw_dma_seg *p = &map->segs[out], *s = &map->segs[i];
+
+		if (p->start + p->len == s->start && p->host + p->len == s->host &&
+		    p->writable == s->writable)
+			p->len += s->len;
+		else
+			map->segs[++out] = *s;
+		if (i == map->n - 1)
+			map->n = out + 1;
+	}
+	return 0;
 }
 
 void

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "fw_internal.h"
 #include "fw_test.h"
 #include "prm_mem.h"
 
@@ -264,6 +265,73 @@ fixed_size_and_padded_lists_translate_like_dpdk_builds_them(void **state)
 		assert_int_equal(fwt_destroy_by_id(f->fw, PRM_CMD_DESTROY_MKEY, direct[i] >> 8, NULL), 0);
 }
 
+/* What the data plane reads: a key split into entries over one memory comes back whole. */
+static void
+flattened_key_joins_entries_contiguous_in_host_memory(void **state)
+{
+	struct mkey_fixture *f = *state;
+	uint32_t half[2], keys[3], klm;
+	struct fw_dma_map map;
+	uint8_t *p;
+
+	/* Two direct keys over the two halves of umem 0, then the whole of umem 1 after a hole. */
+	half[0] = fwt_mtt_mkey(f->fw, f->pd, f->umem[0], 0, MB / 2, 1);
+	{
+		uint8_t in[PRM_SIZE(create_mkey_in)] = { 0 }, out[16];
+		void *mkc = PRM_ADDR(create_mkey_in, in, memory_key_mkey_entry);
+
+		PRM_SET(create_mkey_in, in, opcode, PRM_CMD_CREATE_MKEY);
+		PRM_SET(create_mkey_in, in, mkey_umem_id, f->umem[0]);
+		PRM_SET(create_mkey_in, in, mkey_umem_offset, MB / 2);
+		PRM_SET(mkc, mkc, access_mode_1_0, PRM_MKC_ACCESS_MODE_MTT);
+		PRM_SET(mkc, mkc, lr, 1);
+		PRM_SET(mkc, mkc, lw, 1);
+		PRM_SET(mkc, mkc, pd, f->pd);
+		PRM_SET(mkc, mkc, start_addr, MB / 2);
+		PRM_SET(mkc, mkc, len, MB / 2);
+		assert_int_equal(fwt_exec(f->fw, in, sizeof(in), out, sizeof(out), NULL), 0);
+		half[1] = (uint32_t)PRM_GET(create_mkey_out, out, mkey_index) << 8;
+	}
+	keys[0] = half[0];
+	keys[1] = half[1];
+	keys[2] = null_mkey(f->fw);
+	{
+		uint8_t in[PRM_SIZE(create_mkey_in) + 4 * PRM_SIZE(klm)] = { 0 }, out[16];
+		void *mkc = PRM_ADDR(create_mkey_in, in, memory_key_mkey_entry);
+		const uint64_t bytes[3] = { MB / 2, MB / 2, MB };
+		const uint64_t addr[3] = { 0, MB / 2, 0 };
+
+		PRM_SET(create_mkey_in, in, opcode, PRM_CMD_CREATE_MKEY);
+		PRM_SET(create_mkey_in, in, translations_octword_actual_size, 4);
+		PRM_SET(mkc, mkc, access_mode_1_0, PRM_MKC_ACCESS_MODE_KLMS);
+		PRM_SET(mkc, mkc, lr, 1);
+		PRM_SET(mkc, mkc, lw, 1);
+		PRM_SET(mkc, mkc, pd, f->pd);
+		PRM_SET(mkc, mkc, len, 2 * MB);
+		for (int i = 0; i < 3; i++) {
+			uint8_t *e = in + PRM_SIZE(create_mkey_in) + i * PRM_SIZE(klm);
+
+			PRM_SET(klm, e, byte_count, bytes[i]);
+			PRM_SET(klm, e, mkey, keys[i]);
+			PRM_SET(klm, e, address, addr[i]);
+		}
+		assert_int_equal(fwt_exec(f->fw, in, sizeof(in), out, sizeof(out), NULL), 0);
+		klm = (uint32_t)PRM_GET(create_mkey_out, out, mkey_index) << 8;
+	}
+	assert_int_equal(fw_mkey_flatten(f->fw, klm, &map), 0);
+	assert_int_equal(map.n, 1);	/* both halves joined; the hole has no segment */
+	assert_true(map.segs[0].start == 0 && map.segs[0].len == MB);
+	/* A buffer across the halves' boundary is reachable; one into the hole is not. */
+	p = fw_dma_map_lookup(&map, MB / 2 - 8, 16, true);
+	assert_ptr_equal(p, f->buf[0] + MB / 2 - 8);
+	assert_null(fw_dma_map_lookup(&map, MB + 8, 8, false));
+	assert_null(fw_dma_map_lookup(&map, MB - 4, 8, false));
+	fw_dma_map_free(&map);
+	assert_int_equal(fwt_destroy_by_id(f->fw, PRM_CMD_DESTROY_MKEY, klm >> 8, NULL), 0);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(fwt_destroy_by_id(f->fw, PRM_CMD_DESTROY_MKEY, half[i] >> 8, NULL), 0);
+}
+
 int
 main(void)
 {
@@ -280,6 +348,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(registered_memory_belongs_to_its_pds_user, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(fixed_size_and_padded_lists_translate_like_dpdk_builds_them,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(flattened_key_joins_entries_contiguous_in_host_memory,
 						setup, teardown),
 	};
 
