@@ -123,6 +123,7 @@ emu_fw_create(const struct emu_fw_params *params, struct emu_fw **out)
 		goto close_bar;
 	}
 	pthread_mutex_init(&fw->lock, NULL);
+	pthread_mutex_init(&fw->subs_lock, NULL);
 	*out = fw;
 	return 0;
 
@@ -142,6 +143,7 @@ emu_fw_destroy(struct emu_fw *fw)
 	fw_obj_destroy_all(fw);
 	pthread_mutex_unlock(&fw->lock);
 	pthread_mutex_destroy(&fw->lock);
+	pthread_mutex_destroy(&fw->subs_lock);
 	sem_destroy(&fw->slot_sem);
 	close(fw->bar_fd);
 	free(fw->subs);
@@ -510,7 +512,7 @@ emu_fw_subscribe(struct emu_fw *fw, const struct emu_fw_event_sink *sink, uint16
 
 	if (sink == NULL || sink->deliver == NULL)
 		return -EINVAL;
-	pthread_mutex_lock(&fw->lock);
+	pthread_mutex_lock(&fw->subs_lock);
 	if (fw->nsubs >= FW_MAX_SUBSCRIPTIONS) {
 		ret = -ENOSPC;
 		goto unlock;
@@ -526,7 +528,7 @@ emu_fw_subscribe(struct emu_fw *fw, const struct emu_fw_event_sink *sink, uint16
 		.event_type = event_type, .cookie = cookie,
 	};
 unlock:
-	pthread_mutex_unlock(&fw->lock);
+	pthread_mutex_unlock(&fw->subs_lock);
 	return ret;
 }
 
@@ -535,24 +537,26 @@ emu_fw_unsubscribe_all(struct emu_fw *fw, const struct emu_fw_event_sink *sink)
 {
 	unsigned int kept = 0;
 
-	pthread_mutex_lock(&fw->lock);
+	pthread_mutex_lock(&fw->subs_lock);
 	for (unsigned int i = 0; i < fw->nsubs; i++)
 		if (fw->subs[i].sink != sink)
 			fw->subs[kept++] = fw->subs[i];
 	fw->nsubs = kept;
-	pthread_mutex_unlock(&fw->lock);
+	pthread_mutex_unlock(&fw->subs_lock);
 }
 
 void
 fw_raise_event(struct emu_fw *fw, uint16_t obj_type, uint32_t obj_id, uint16_t event_type,
 	       const void *data, size_t len)
 {
+	pthread_mutex_lock(&fw->subs_lock);
 	for (unsigned int i = 0; i < fw->nsubs; i++) {
 		const struct fw_subscription *s = &fw->subs[i];
 
 		if (s->event_type == event_type && s->obj_type == obj_type && s->obj_id == obj_id)
 			s->sink->deliver(s->sink->ctx, event_type, s->cookie, data, len);
 	}
+	pthread_mutex_unlock(&fw->subs_lock);
 }
 
 /* ---- Introspection and faults ---- */

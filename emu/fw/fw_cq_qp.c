@@ -282,3 +282,15 @@ fw_query_qp(struct fw_cmd *c)
 		PRM_SET(qpc, qpc, cqn_snd, qp->cq_snd->id);
 	return PRM_STATUS_OK;
 }
+
+uint32_t
+fw_qp_notify_cqn(struct emu_fw *fw, uint32_t fw_qpn)
+{
+	struct fw_qp *qp = (struct fw_qp *)fw_obj_find(fw, EMU_OBJ_QP, fw_qpn);
+	struct fw_qp *peer;
+
+	if (qp == NULL || qp->remote_qpn == 0)
+		return 0;
+	peer = (struct fw_qp *)fw_obj_find(fw, EMU_OBJ_QP, qp->remote_qpn);
+	return peer != NULL && peer->cq_rcv != NULL ? peer->cq_rcv->id : 0;
+}

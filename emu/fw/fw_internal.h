@@ -83,6 +83,12 @@ struct emu_fw {
 	uint64_t gen_obj_count[4][FW_MAX_OBJ_TYPE];	/* create/modify/query/destroy */
 	struct fw_fault faults[EMU_CONFIG_MAX_FAULTS];
 	unsigned int nfaults;
+	/*
+	 * Protects subs/nsubs. Not fw->lock: the data plane raises completion events from its
+	 * engine thread, which must never wait for fw->lock (the firmware waits for the engine
+	 * while holding it).
+	 */
+	pthread_mutex_t subs_lock;
 	struct fw_subscription *subs;
 	unsigned int nsubs;
 	uint8_t vport_mac[6];
@@ -163,7 +169,7 @@ uint8_t fw_qp_transition(struct fw_cmd *c);
 uint8_t fw_query_qp(struct fw_cmd *c);
 uint8_t fw_general_obj(struct fw_cmd *c);			/* fw_virtq.c */
 
-/* Events (fw_core.c), with fw->lock held. */
+/* Events (fw_core.c): delivers to the subscribers of (obj_type, obj_id, event_type). Any lock. */
 void fw_raise_event(struct emu_fw *fw, uint16_t obj_type, uint32_t obj_id, uint16_t event_type,
 		    const void *data, size_t len);
 
@@ -202,6 +208,9 @@ struct fw_dma_map {
 	unsigned int n;
 	struct fw_dma_seg *segs;	/* sorted by start */
 };
+
+/* The CQ the completions of a virtq with event QP fw_qpn go to: its peer QP's receive CQ. */
+uint32_t fw_qp_notify_cqn(struct emu_fw *fw, uint32_t fw_qpn);
 
 /* Flattens key into map (fw->lock held); 0 or a negative errno. */
 int fw_mkey_flatten(struct emu_fw *fw, uint32_t key, struct fw_dma_map *map);

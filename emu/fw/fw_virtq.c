@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "fw_internal.h"
 #include "hw_nic.h"
@@ -49,7 +50,42 @@ struct fw_virtq {
 	/* While RDY on a function with a data plane: the hardware queue and its guest memory. */
 	struct hw_virtq *hwq;
 	struct fw_dma_map dma;
+	struct emu_fw *fw;
+	uint32_t notify_cqn;		/* completions raise events on this CQ (QP event mode) */
+	uint64_t last_event_ns;		/* engine thread only: moderation */
 };
+
+/*
+ * Completion event moderation: at most one event per queue per period, as the hardware's CQ
+ * moderation (cq_period) does; without it a busy queue raises an event per batch.
+ */
+#define EVENT_PERIOD_NS 100000u
+
+/*
+ * Completions of a running queue: a completion event on the CQ of its notification channel,
+ * as the hardware raises it for the CQE it writes there, moderated to one per EVENT_PERIOD_NS
+ * (the CQ is treated as always armed; arming is not modelled yet). Engine thread.
+ */
+static void
+virtq_notify(void *ctx)
+{
+	struct fw_virtq *vq = ctx;
+	uint8_t data[PRM_SIZE(comp_event)] = { 0 };
+	struct timespec ts;
+	uint64_t now;
+
+	if (vq->notify_cqn == 0)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	if (now - vq->last_event_ns < EVENT_PERIOD_NS)
+		return;
+	vq->last_event_ns = now;
+	PRM_SET(comp_event, data, cq_number, vq->notify_cqn);
+	/* DevX names subscriptions to non-general objects by their create opcode. */
+	fw_raise_event(vq->fw, PRM_CMD_CREATE_CQ, vq->notify_cqn, PRM_EVENT_TYPE_COMP, data,
+		       sizeof(data));
+}
 
 static const struct hw_dma_ops fw_dma_ops = { .map = fw_dma_map_lookup };
 
@@ -74,6 +110,8 @@ hw_start(struct emu_fw *fw, struct fw_virtq *vq)
 				   (features & (1u << PRM_VIRTQ_FEATURE_MRG_RXBUF)) ? 12 : 10,
 		.dma = &fw_dma_ops,
 		.dma_ctx = &vq->dma,
+		.notify = virtq_notify,
+		.notify_ctx = vq,
 	};
 
 	if (fw->nic == NULL || vq->hwq != NULL ||
@@ -81,6 +119,9 @@ hw_start(struct emu_fw *fw, struct fw_virtq *vq)
 		return;	/* packed rings: commands only, the engine walks split rings */
 	if (fw_mkey_flatten(fw, (uint32_t)PRM_GET(virtio_q, q, virtio_q_mkey), &vq->dma) < 0)
 		return;
+	vq->fw = fw;
+	vq->notify_cqn = PRM_GET(virtio_q, q, event_mode) == PRM_VIRTQ_EVENT_MODE_QP ?
+			 fw_qp_notify_cqn(fw, (uint32_t)PRM_GET(virtio_q, q, event_qpn_or_msix)) : 0;
 	if (hw_virtq_create(&cfg, &vq->hwq) < 0) {
 		fw_dma_map_free(&vq->dma);
 		return;

@@ -49,9 +49,10 @@ deliver_to(struct hw_nic *nic, unsigned int port, const uint8_t *frame, size_t l
 	struct hw_nic_port *p = &nic->ports[port];
 	struct hw_virtq *rx = first_rx_queue(p);
 
-	if (rx != NULL && hw_virtq_rx_push(rx, frame, len) == 0)
+	if (rx != NULL && hw_virtq_rx_push(rx, frame, len) == 0) {
 		p->stats.rx_frames++;
-	else
+		hw_virtq_notify(rx);
+	} else
 		p->stats.rx_dropped++;
 }
 
@@ -94,8 +95,10 @@ pass(struct hw_nic *nic)
 			if (!(hw_virtq_index(q) & 1) || !hw_virtq_pending(q))
 				continue;
 			n = hw_virtq_tx_poll(q, TX_BURST, switch_frame, &t);
-			if (n > 0)
+			if (n > 0) {
 				work += (unsigned int)n;
+				hw_virtq_notify(q);
+			}
 		}
 	}
 	return work;

@@ -322,6 +322,13 @@ hw_virtq_rx_push(struct hw_virtq *q, const uint8_t *frame, size_t len)
 	return push_used(q, head, (uint32_t)s.written);
 }
 
+void
+hw_virtq_notify(const struct hw_virtq *q)
+{
+	if (q->cfg.notify != NULL)
+		q->cfg.notify(q->cfg.notify_ctx);
+}
+
 uint16_t
 hw_virtq_index(const struct hw_virtq *q)
 {

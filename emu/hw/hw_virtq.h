@@ -36,6 +36,9 @@ struct hw_virtq_config {
 	uint16_t hdr_len;		/* virtio-net header: 12 (VERSION_1 or MRG_RXBUF) or 10 */
 	const struct hw_dma_ops *dma;
 	void *dma_ctx;
+	/* Called after chains were completed (the firmware turns it into a completion event). */
+	void (*notify)(void *ctx);
+	void *notify_ctx;
 };
 
 /* The PRM's virtio_q_counters. */
@@ -76,6 +79,8 @@ int hw_virtq_rx_push(struct hw_virtq *q, const uint8_t *frame, size_t len);
 bool hw_virtq_pending(const struct hw_virtq *q);
 bool hw_virtq_failed(const struct hw_virtq *q);
 uint16_t hw_virtq_index(const struct hw_virtq *q);
+/* Signals completions through the queue's notify hook, if it has one. */
+void hw_virtq_notify(const struct hw_virtq *q);
 void hw_virtq_indices(const struct hw_virtq *q, uint16_t *avail_idx, uint16_t *used_idx);
 void hw_virtq_get_counters(const struct hw_virtq *q, struct hw_virtq_counters *c);
 

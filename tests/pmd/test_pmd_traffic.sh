@@ -4,7 +4,8 @@
 # a DPDK virtio-user front-end sending (testpmd txonly, to function 1's MAC) on one and another
 # receiving (rxonly) on the other. The receiver must count frames, exactly as many as the
 # hardware counters of function 1's RX queue say were completed, and the sender's TX queue
-# must show completed frames; no firmware object may be left.
+# must show completed frames; both devices relay completion events to their callfds; no
+# firmware object may be left.
 # Usage: test_pmd_traffic.sh <vdpa-app> <our PMD .so> <libmlx5emu.so>
 set -u
 app="$1"
@@ -56,6 +57,9 @@ tx_done=$(grep "^vdpa_mlx5x0 q1: " "$tmp/app.log" | tr ' ' '\n' | sed -n 's/^com
 check "receiver's count equals the RX queue's completed_desc (${rx_done:-none})" $?
 [ "${tx_done:-0}" -gt 0 ]
 check "sender's TX queue completed frames (${tx_done:-none})" $?
+# Completions reach the front-ends: the firmware raises CQ events, the PMD relays them to callfd.
+n=$(grep -cE "closed; [1-9][0-9]* completion events relayed" "$tmp/app.log")
+[ "$n" -ge 2 ]; check "completion events relayed to both devices' callfds ($n devices)" $?
 grep -q "mlx5emu: mlx5_0: 0 live firmware objects" "$tmp/app.log" &&
 	grep -q "mlx5emu: mlx5_1: 0 live firmware objects" "$tmp/app.log"
 check "no firmware object left" $?

@@ -7,6 +7,7 @@
  * hands the hardware's ring indices back to vhost.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -292,6 +293,7 @@ vq_create(struct mvdpa_dev *dev, struct mvdpa_conf *c, uint16_t index, uint64_t 
 	a.hw_available_index = last_avail;
 	a.hw_used_index = last_used;
 	q->kickfd = vr.kickfd;
+	q->callfd = vr.callfd;
 	for (int i = 0; i < 3; i++) {
 		size_t size = (size_t)vc->umem[i].a * vr.size + vc->umem[i].b;
 
@@ -310,6 +312,15 @@ vq_create(struct mvdpa_dev *dev, struct mvdpa_conf *c, uint16_t index, uint64_t 
 	if (ret < 0)
 		goto err;
 	a.event_qpn_or_msix = q->fw_qp.id;
+	{
+		uint16_t comp = 0;	/* MLX5_EVENT_TYPE_COMP */
+
+		if (mlx5dv_devx_subscribe_devx_event(c->events, q->cq.obj, sizeof(comp), &comp,
+						     index) != 0) {
+			ret = -errno ? -errno : -EIO;
+			goto err;
+		}
+	}
 	if (index & 1)
 		a.tisn_or_qpn = c->tis.id;
 	ret = devx_virtq_create(dev->ctx, &a, &q->obj);
@@ -344,20 +355,22 @@ vq_stop(struct mvdpa_conf *c, uint16_t index)
 
 /*
  * Guest kicks arrive on the vrings' kickfds (unless the front-end maps the doorbell page
- * itself); each is forwarded as the queue index written to the doorbell. poll() blocks, so an
- * idle device costs no CPU.
+ * itself); each is forwarded as the queue index written to the doorbell. Completion events of
+ * the queues' CQs arrive on the event channel; each is forwarded to the queue's callfd (the
+ * guest's interrupt). poll() blocks, so an idle device costs no CPU.
  */
 static void *
 relay_main(void *arg)
 {
 	struct mvdpa_conf *c = arg;
-	struct pollfd *pfd = calloc(c->nvqs + 1, sizeof(*pfd));
-	uint16_t *qidx = calloc(c->nvqs + 1, sizeof(*qidx));
+	struct pollfd *pfd = calloc(c->nvqs + 2, sizeof(*pfd));	/* stop, events, kicks */
+	uint16_t *qidx = calloc(c->nvqs + 2, sizeof(*qidx));
 	nfds_t n = 0;
 
 	if (pfd == NULL || qidx == NULL)
 		goto out;
 	pfd[n++] = (struct pollfd){ .fd = c->stop_fd, .events = POLLIN };
+	pfd[n++] = (struct pollfd){ .fd = c->events->fd, .events = POLLIN };
 	for (uint32_t i = 0; i < c->nvqs; i++) {
 		if (!c->vqs[i].created || c->vqs[i].kickfd < 0)
 			continue;
@@ -369,7 +382,17 @@ relay_main(void *arg)
 			break;
 		if (pfd[0].revents)
 			break;
-		for (nfds_t k = 1; k < n; k++) {
+		if (pfd[1].revents & POLLIN) {
+			struct mlx5dv_devx_async_event_hdr ev;
+
+			/* One event per wake-up: the channel stays readable while more are queued. */
+			if (mlx5dv_devx_get_event(c->events, &ev, sizeof(ev)) >= (ssize_t)sizeof(ev.cookie) &&
+			    ev.cookie < c->nvqs && c->vqs[ev.cookie].callfd >= 0) {
+				eventfd_write(c->vqs[ev.cookie].callfd, 1);
+				c->completions++;
+			}
+		}
+		for (nfds_t k = 2; k < n; k++) {
 			eventfd_t v;
 
 			if (!(pfd[k].revents & POLLIN) || eventfd_read(pfd[k].fd, &v) < 0)
@@ -442,6 +465,11 @@ mvdpa_conf_destroy(struct mvdpa_dev *dev)
 	for (uint32_t i = c->nvqs; i-- > 0;)
 		vq_destroy(&c->vqs[i]);
 	free(c->vqs);
+	if (c->events)
+		mlx5dv_devx_destroy_event_channel(c->events);
+	if (c->nvqs)
+		MVDPA_LOG(INFO, "vid %d: closed; %" PRIu64 " completion events relayed\n", c->vid,
+			  c->completions);
 	if (c->uar)
 		mlx5dv_devx_free_uar(c->uar);
 	devx_obj_destroy(&c->tis);
@@ -495,6 +523,12 @@ mvdpa_conf_create(struct mvdpa_dev *dev, int vid)
 		ret = -ENODEV;
 		goto err;
 	}
+	c->events = mlx5dv_devx_create_event_channel(dev->ctx,
+			MLX5DV_DEVX_CREATE_EVENT_CHANNEL_FLAGS_OMIT_EV_DATA);
+	if (c->events == NULL) {
+		ret = -errno ? -errno : -ENOMEM;
+		goto err;
+	}
 	c->nvqs = rte_vhost_get_vring_num(vid);
 	c->vqs = calloc(c->nvqs ? c->nvqs : 1, sizeof(*c->vqs));
 	if (c->vqs == NULL) {
@@ -503,6 +537,7 @@ mvdpa_conf_create(struct mvdpa_dev *dev, int vid)
 	}
 	for (uint32_t i = 0; i < c->nvqs; i++) {
 		c->vqs[i].kickfd = -1;
+		c->vqs[i].callfd = -1;
 		ret = vq_create(dev, c, (uint16_t)i, features, map, mem->nregions);
 		if (ret < 0)
 			goto err;

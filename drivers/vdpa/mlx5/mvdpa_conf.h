@@ -43,6 +43,7 @@ struct mvdpa_region {
 struct mvdpa_vq {
 	bool created;
 	int kickfd;
+	int callfd;			/* where completions are signalled to the front-end */
 	struct devx_obj obj;
 	struct devx_obj counters;	/* id 0: none */
 	void *umem_buf[3];
@@ -70,7 +71,10 @@ struct mvdpa_conf {
 	volatile uint32_t *doorbell;
 	uint32_t nvqs;
 	struct mvdpa_vq *vqs;
-	/* Kick relay: a thread moving guest kicks (kickfds) to the doorbell. */
+	/* Completion events of the queues' CQs (cookie: queue index), relayed to the callfds. */
+	struct mlx5dv_devx_event_channel *events;
+	uint64_t completions;		/* events relayed, for the log at close */
+	/* Relay: a thread moving guest kicks (kickfds) to the doorbell, and completions to callfds. */
 	pthread_t relay;
 	bool relay_running;
 	int stop_fd;			/* eventfd that ends the relay */
