@@ -25,6 +25,7 @@ struct hw_nic {
 	pthread_mutex_t lock;
 	pthread_t engine;
 	bool stop;		/* under lock */
+	bool started;		/* under lock: the engine thread runs from the first queue on */
 	unsigned int nports;
 	struct hw_nic_port ports[];
 };
@@ -135,7 +136,6 @@ int
 hw_nic_create(unsigned int nports, const uint8_t (*macs)[6], struct hw_nic **out)
 {
 	struct hw_nic *nic;
-	int ret;
 
 	if (nports == 0 || macs == NULL)
 		return -EINVAL;
@@ -146,14 +146,24 @@ hw_nic_create(unsigned int nports, const uint8_t (*macs)[6], struct hw_nic **out
 	for (unsigned int i = 0; i < nports; i++)
 		memcpy(nic->ports[i].mac, macs[i], 6);
 	pthread_mutex_init(&nic->lock, NULL);
-	ret = pthread_create(&nic->engine, NULL, engine_main, nic);
-	if (ret != 0) {
-		pthread_mutex_destroy(&nic->lock);
-		free(nic);
-		return -ret;
-	}
 	*out = nic;
 	return 0;
+}
+
+void
+hw_nic_stop(struct hw_nic *nic)
+{
+	bool started;
+
+	if (nic == NULL)
+		return;
+	pthread_mutex_lock(&nic->lock);
+	nic->stop = true;
+	started = nic->started;
+	nic->started = false;
+	pthread_mutex_unlock(&nic->lock);
+	if (started)
+		pthread_join(nic->engine, NULL);
 }
 
 void
@@ -161,10 +171,7 @@ hw_nic_destroy(struct hw_nic *nic)
 {
 	if (nic == NULL)
 		return;
-	pthread_mutex_lock(&nic->lock);
-	nic->stop = true;
-	pthread_mutex_unlock(&nic->lock);
-	pthread_join(nic->engine, NULL);
+	hw_nic_stop(nic);
 	pthread_mutex_destroy(&nic->lock);
 	free(nic);
 }
@@ -177,9 +184,14 @@ hw_nic_add_queue(struct hw_nic *nic, unsigned int port, struct hw_virtq *q)
 	if (port >= nic->nports)
 		return -EINVAL;
 	pthread_mutex_lock(&nic->lock);
-	if (nic->ports[port].nqueues >= MAX_QUEUES_PER_PORT)
+	if (nic->ports[port].nqueues >= MAX_QUEUES_PER_PORT) {
 		ret = -ENOSPC;
-	else
+	} else if (!nic->started && !nic->stop) {
+		/* No thread until a queue runs: an idle emulator costs nothing. */
+		ret = -pthread_create(&nic->engine, NULL, engine_main, nic);
+		nic->started = ret == 0;
+	}
+	if (ret == 0)
 		nic->ports[port].queues[nic->ports[port].nqueues++] = q;
 	pthread_mutex_unlock(&nic->lock);
 	return ret;

@@ -23,9 +23,11 @@ struct hw_nic_port_stats {
 	uint64_t rx_dropped;	/* no RX queue or no buffer */
 };
 
-/* A NIC of nports ports, port i with MAC macs[i]; the engine thread starts at once. */
+/* A NIC of nports ports, port i with MAC macs[i]; its engine thread starts with the first queue. */
 int hw_nic_create(unsigned int nports, const uint8_t (*macs)[6], struct hw_nic **nic);
-/* Stops the engine thread (joined) and frees the NIC; its queues must have been removed. */
+/* Stops the engine thread (joined) for good; frames stop moving. Idempotent. */
+void hw_nic_stop(struct hw_nic *nic);
+/* Stops the engine thread and frees the NIC; its queues must have been removed. */
 void hw_nic_destroy(struct hw_nic *nic);
 
 /*

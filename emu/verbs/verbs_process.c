@@ -431,7 +431,10 @@ mlx5_emu_process_reset(void)
 	return 0;
 }
 
-/* At exit: the report if asked for, and no temporary files left behind (ibdev folders). */
+/*
+ * At exit: the report if asked for, the data plane's engine thread stopped (a thread still
+ * running at exit is not a clean end), and no temporary files left behind (ibdev folders).
+ */
 __attribute__((destructor)) static void
 process_exit(void)
 {
@@ -439,6 +442,7 @@ process_exit(void)
 	if (emu_instance != NULL) {
 		for (unsigned int i = 0; emu_instance->report_at_exit && i < emu_instance->nfuncs; i++)
 			emu_fw_report_live(emu_instance->funcs[i].fw, emu_instance->funcs[i].ibdev.name);
+		hw_nic_stop(emu_instance->nic);
 		remove_tree(emu_instance->root);
 	}
 	pthread_mutex_unlock(&emu_instance_lock);
