@@ -89,14 +89,19 @@ virtq_notify(void *ctx)
 
 static const struct hw_dma_ops fw_dma_ops = { .map = fw_dma_map_lookup };
 
+static uint16_t
+feature_mask(const void *ctx)
+{
+	return (uint16_t)(PRM_GET(virtio_net_q_object, ctx, queue_feature_bit_mask_12_3) << 3 |
+			  PRM_GET(virtio_net_q_object, ctx, queue_feature_bit_mask_2_0));
+}
+
 /* Starts moving frames: the queue went RDY. Without a data plane, a RDY queue just waits. */
 static void
 hw_start(struct emu_fw *fw, struct fw_virtq *vq)
 {
 	const void *q = PRM_ADDR(virtio_net_q_object, vq->ctx, virtio_q_context);
-	uint16_t features = (uint16_t)(PRM_GET(virtio_net_q_object, vq->ctx,
-					       queue_feature_bit_mask_12_3) << 3 |
-				       PRM_GET(virtio_net_q_object, vq->ctx, queue_feature_bit_mask_2_0));
+	uint16_t features = feature_mask(vq->ctx);
 	struct hw_virtq_config cfg = {
 		.index = (uint16_t)PRM_GET(virtio_q, q, queue_index),
 		.size = (uint16_t)PRM_GET(virtio_q, q, queue_size),
@@ -289,12 +294,6 @@ check_umem(struct fw_cmd *c, struct fw_virtq *vq, int i, const void *q, uint32_t
 	return PRM_STATUS_OK;
 }
 
-static uint16_t
-feature_mask(const void *ctx)
-{
-	return (uint16_t)(PRM_GET(virtio_net_q_object, ctx, queue_feature_bit_mask_12_3) << 3 |
-			  PRM_GET(virtio_net_q_object, ctx, queue_feature_bit_mask_2_0));
-}
 
 /* Checks of fields that both create and modify set. */
 static uint8_t
