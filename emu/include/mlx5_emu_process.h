@@ -54,6 +54,13 @@ int mlx5_emu_process_write_pci_sysfs(const char *dir);
  */
 int mlx5_emu_process_reset(void);
 
+/*
+ * Calls of one rdma-core entry point (e.g. "mlx5dv_devx_obj_create") since the library was
+ * loaded, whichever way it was reached (symbol or the verbs context's function table); 0 for one
+ * never called. `report=exit` prints every entry point called, with its count.
+ */
+uint64_t mlx5_emu_api_calls(const char *name);
+
 #ifdef __cplusplus
 }
 #endif

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <infiniband/verbs.h>
 #include <infiniband/mlx5dv.h>
@@ -22,6 +23,28 @@
 #include "emu_steer.h"
 
 #define EMU_EXPORT __attribute__((visibility("default")))
+
+/* Calls of one rdma-core entry point (verbs_api_calls.c); one static counter per entry point. */
+struct emu_api_counter {
+	const char *name;
+	uint64_t calls;
+	bool unsupported;	/* an entry point the emulator refuses (verbs_unsupported.c) */
+	bool linked;
+	struct emu_api_counter *next;
+};
+
+void emu_api_count(struct emu_api_counter *c);
+void emu_api_report(FILE *out);
+
+/* First statement of every entry point; `api` names one reached through a function table. */
+#define EMU_API_COUNT(api, refused) do { \
+		static struct emu_api_counter api_counter_ = { \
+			.name = (api), .unsupported = (refused) }; \
+		emu_api_count(&api_counter_); \
+	} while (0)
+#define EMU_API_CALL_AS(api) EMU_API_COUNT(api, false)
+#define EMU_API_CALL() EMU_API_COUNT(__func__, false)
+#define EMU_API_CALL_UNSUPPORTED() EMU_API_COUNT(__func__, true)
 
 #define emu_container_of(ptr, type, member) \
 	((type *)(void *)((char *)(ptr) - offsetof(type, member)))

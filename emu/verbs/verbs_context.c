@@ -214,12 +214,14 @@ err:
 EMU_EXPORT struct ibv_context *
 ibv_open_device(struct ibv_device *device)
 {
+	EMU_API_CALL();
 	return ctx_open(device, false);
 }
 
 EMU_EXPORT struct ibv_context *
 mlx5dv_open_device(struct ibv_device *device, struct mlx5dv_context_attr *attr)
 {
+	EMU_API_CALL();
 	bool devx = false;
 
 	if (attr != NULL) {
@@ -236,6 +238,7 @@ mlx5dv_open_device(struct ibv_device *device, struct mlx5dv_context_attr *attr)
 EMU_EXPORT int
 ibv_close_device(struct ibv_context *context)
 {
+	EMU_API_CALL();
 	struct emu_context *ctx;
 	struct emu_res *res;
 
@@ -270,12 +273,14 @@ ibv_close_device(struct ibv_context *context)
 EMU_EXPORT bool
 mlx5dv_is_supported(struct ibv_device *device)
 {
+	EMU_API_CALL();
 	return device != NULL;
 }
 
 EMU_EXPORT const char *
 ibv_get_device_name(struct ibv_device *device)
 {
+	EMU_API_CALL();
 	return device != NULL ? device->name : NULL;
 }
 
@@ -311,6 +316,7 @@ ctx_fill_device_attr(struct emu_context *ctx, struct ibv_device_attr *attr)
 EMU_EXPORT int
 ibv_query_device(struct ibv_context *context, struct ibv_device_attr *device_attr)
 {
+	EMU_API_CALL();
 	if (context == NULL || device_attr == NULL)
 		return EINVAL;
 	ctx_fill_device_attr(ibctx_to_emu(context), device_attr);
@@ -371,6 +377,7 @@ EMU_EXPORT int
 ibv_query_port(struct ibv_context *context, uint8_t port_num,
 	       struct _compat_ibv_port_attr *port_attr)
 {
+	EMU_API_CALL();
 	if (context == NULL)
 		return EINVAL;
 	/* The compat struct is the current one up to `flags`, without the later fields. */
@@ -381,6 +388,7 @@ ibv_query_port(struct ibv_context *context, uint8_t port_num,
 EMU_EXPORT const char *
 ibv_port_state_str(enum ibv_port_state port_state)
 {
+	EMU_API_CALL();
 	static const char *const names[] = {
 		[IBV_PORT_NOP] = "PORT_NOP",
 		[IBV_PORT_DOWN] = "PORT_DOWN",
@@ -398,6 +406,7 @@ ibv_port_state_str(enum ibv_port_state port_state)
 EMU_EXPORT int
 mlx5dv_query_device(struct ibv_context *ctx_in, struct mlx5dv_context *attrs_out)
 {
+	EMU_API_CALL();
 	if (ctx_in == NULL || attrs_out == NULL)
 		return EINVAL;
 	/* Only the base fields; comp_mask bits the caller asked for are cleared as unsupported. */
@@ -411,6 +420,7 @@ EMU_EXPORT int
 mlx5dv_set_context_attr(struct ibv_context *context, enum mlx5dv_set_ctx_attr_type type,
 			void *attr)
 {
+	EMU_API_CALL();
 	(void)attr;
 	if (context == NULL)
 		return EINVAL;
@@ -423,6 +433,7 @@ mlx5dv_set_context_attr(struct ibv_context *context, enum mlx5dv_set_ctx_attr_ty
 EMU_EXPORT int
 ibv_get_async_event(struct ibv_context *context, struct ibv_async_event *event)
 {
+	EMU_API_CALL();
 	uint64_t v;
 
 	if (context == NULL || event == NULL) {
@@ -439,28 +450,55 @@ ibv_get_async_event(struct ibv_context *context, struct ibv_async_event *event)
 EMU_EXPORT void
 ibv_ack_async_event(struct ibv_async_event *event)
 {
+	EMU_API_CALL();
 	(void)event;
 }
 
 EMU_EXPORT int
 ibv_fork_init(void)
 {
+	EMU_API_CALL();
 	return 0;
 }
 
 EMU_EXPORT enum ibv_fork_status
 ibv_is_fork_initialized(void)
 {
+	EMU_API_CALL();
 	return IBV_FORK_UNNEEDED;
 }
 
 /* Defined in verbs_objects.c. */
 struct ibv_mr *emu_alloc_null_mr(struct ibv_pd *pd);
 
+/* rdma-core's inline ibv_query_port(), ibv_alloc_null_mr() and ibv_query_device_ex() land here. */
+static int
+op_query_port(struct ibv_context *context, uint8_t port_num, struct ibv_port_attr *port_attr,
+	      size_t port_attr_len)
+{
+	EMU_API_CALL_AS("ibv_query_port");
+	return ctx_query_port(context, port_num, port_attr, port_attr_len);
+}
+
+static struct ibv_mr *
+op_alloc_null_mr(struct ibv_pd *pd)
+{
+	EMU_API_CALL_AS("ibv_alloc_null_mr");
+	return emu_alloc_null_mr(pd);
+}
+
+static int
+op_query_device_ex(struct ibv_context *context, const struct ibv_query_device_ex_input *input,
+		   struct ibv_device_attr_ex *attr, size_t attr_size)
+{
+	EMU_API_CALL_AS("ibv_query_device_ex");
+	return ctx_query_device_ex(context, input, attr, attr_size);
+}
+
 void
 emu_vctx_fill_ops(struct verbs_context *vctx)
 {
-	vctx->query_port = ctx_query_port;
-	vctx->alloc_null_mr = emu_alloc_null_mr;
-	vctx->query_device_ex = ctx_query_device_ex;
+	vctx->query_port = op_query_port;
+	vctx->alloc_null_mr = op_alloc_null_mr;
+	vctx->query_device_ex = op_query_device_ex;
 }

@@ -56,6 +56,7 @@ EMU_EXPORT int
 mlx5dv_devx_general_cmd(struct ibv_context *context, const void *in, size_t inlen, void *out,
 			size_t outlen)
 {
+	EMU_API_CALL();
 	uint8_t probe_out[EMU_DESTROY_MAX] = {0};
 	uint8_t probe_in[EMU_DESTROY_MAX];
 	size_t len = sizeof(probe_in);
@@ -84,6 +85,7 @@ EMU_EXPORT struct mlx5dv_devx_obj *
 mlx5dv_devx_obj_create(struct ibv_context *context, const void *in, size_t inlen, void *out,
 		       size_t outlen)
 {
+	EMU_API_CALL();
 	struct emu_context *ctx = devx_ctx(context);
 	struct mlx5dv_devx_obj *obj;
 	int ret;
@@ -109,6 +111,7 @@ EMU_EXPORT int
 mlx5dv_devx_obj_query(struct mlx5dv_devx_obj *obj, const void *in, size_t inlen, void *out,
 		      size_t outlen)
 {
+	EMU_API_CALL();
 	if (obj == NULL)
 		return devx_ret(-EINVAL);
 	return devx_ret(emu_ctx_cmd(obj->kobj.ctx, in, inlen, out, outlen));
@@ -118,6 +121,7 @@ EMU_EXPORT int
 mlx5dv_devx_obj_modify(struct mlx5dv_devx_obj *obj, const void *in, size_t inlen, void *out,
 		       size_t outlen)
 {
+	EMU_API_CALL();
 	if (obj == NULL)
 		return devx_ret(-EINVAL);
 	return devx_ret(emu_ctx_cmd(obj->kobj.ctx, in, inlen, out, outlen));
@@ -126,6 +130,7 @@ mlx5dv_devx_obj_modify(struct mlx5dv_devx_obj *obj, const void *in, size_t inlen
 EMU_EXPORT int
 mlx5dv_devx_obj_destroy(struct mlx5dv_devx_obj *obj)
 {
+	EMU_API_CALL();
 	int ret;
 
 	if (obj == NULL)
@@ -408,6 +413,7 @@ cmd_comp_release(struct emu_res *res)
 EMU_EXPORT struct mlx5dv_devx_cmd_comp *
 mlx5dv_devx_create_cmd_comp(struct ibv_context *context)
 {
+	EMU_API_CALL();
 	struct emu_context *ctx = devx_ctx(context);
 	struct emu_cmd_comp *comp;
 	int ret;
@@ -435,6 +441,7 @@ mlx5dv_devx_create_cmd_comp(struct ibv_context *context)
 EMU_EXPORT void
 mlx5dv_devx_destroy_cmd_comp(struct mlx5dv_devx_cmd_comp *cmd_comp)
 {
+	EMU_API_CALL();
 	struct emu_cmd_comp *comp;
 
 	if (cmd_comp == NULL)
@@ -448,6 +455,7 @@ EMU_EXPORT int
 mlx5dv_devx_obj_query_async(struct mlx5dv_devx_obj *obj, const void *in, size_t inlen,
 			    size_t outlen, uint64_t wr_id, struct mlx5dv_devx_cmd_comp *cmd_comp)
 {
+	EMU_API_CALL();
 	struct emu_cmd_comp *comp;
 	struct emu_context *ctx;
 	struct emu_async *as;
@@ -491,6 +499,7 @@ EMU_EXPORT int
 mlx5dv_devx_get_async_cmd_comp(struct mlx5dv_devx_cmd_comp *cmd_comp,
 			       struct mlx5dv_devx_async_cmd_hdr *cmd_resp, size_t cmd_resp_len)
 {
+	EMU_API_CALL();
 	struct emu_cmd_comp *comp;
 	struct emu_entry *e;
 
@@ -612,6 +621,7 @@ EMU_EXPORT struct mlx5dv_devx_event_channel *
 mlx5dv_devx_create_event_channel(struct ibv_context *context,
 				 enum mlx5dv_devx_create_event_channel_flags flags)
 {
+	EMU_API_CALL();
 	struct emu_context *ctx = devx_ctx(context);
 	struct emu_event_channel *ch;
 	int ret;
@@ -646,6 +656,7 @@ mlx5dv_devx_create_event_channel(struct ibv_context *context,
 EMU_EXPORT void
 mlx5dv_devx_destroy_event_channel(struct mlx5dv_devx_event_channel *event_channel)
 {
+	EMU_API_CALL();
 	struct emu_event_channel *ch;
 
 	if (event_channel == NULL)
@@ -660,6 +671,7 @@ mlx5dv_devx_subscribe_devx_event(struct mlx5dv_devx_event_channel *event_channel
 				 struct mlx5dv_devx_obj *obj, uint16_t events_sz,
 				 uint16_t events_num[], uint64_t cookie)
 {
+	EMU_API_CALL();
 	struct emu_event_channel *ch;
 	uint16_t type;
 	uint32_t id;
@@ -683,6 +695,7 @@ EMU_EXPORT int
 mlx5dv_devx_subscribe_devx_event_fd(struct mlx5dv_devx_event_channel *event_channel, int fd,
 				    struct mlx5dv_devx_obj *obj, uint16_t event_num)
 {
+	EMU_API_CALL();
 	struct emu_event_channel *ch;
 	struct emu_fd_sink *s;
 	uint16_t type;
@@ -715,6 +728,7 @@ EMU_EXPORT ssize_t
 mlx5dv_devx_get_event(struct mlx5dv_devx_event_channel *event_channel,
 		      struct mlx5dv_devx_async_event_hdr *event_data, size_t event_resp_len)
 {
+	EMU_API_CALL();
 	struct emu_event_channel *ch;
 	struct emu_entry *e;
 	ssize_t len;

@@ -84,6 +84,7 @@ dr_domain_free(struct emu_res *res)
 EMU_EXPORT struct mlx5dv_dr_domain *
 mlx5dv_dr_domain_create(struct ibv_context *ctx, enum mlx5dv_dr_domain_type type)
 {
+	EMU_API_CALL();
 	struct mlx5dv_dr_domain *dmn;
 	struct emu_context *ectx;
 
@@ -113,6 +114,7 @@ mlx5dv_dr_domain_create(struct ibv_context *ctx, enum mlx5dv_dr_domain_type type
 EMU_EXPORT int
 mlx5dv_dr_domain_destroy(struct mlx5dv_dr_domain *dmn)
 {
+	EMU_API_CALL();
 	if (dmn == NULL)
 		return EINVAL;
 	if (!ref_claim(&dmn->refs))
@@ -125,6 +127,7 @@ mlx5dv_dr_domain_destroy(struct mlx5dv_dr_domain *dmn)
 EMU_EXPORT int
 mlx5dv_dr_domain_sync(struct mlx5dv_dr_domain *dmn, uint32_t flags)
 {
+	EMU_API_CALL();
 	(void)flags;
 	/* Rules take effect when created: there is never anything to flush. */
 	return dmn == NULL ? EINVAL : 0;
@@ -133,6 +136,7 @@ mlx5dv_dr_domain_sync(struct mlx5dv_dr_domain *dmn, uint32_t flags)
 EMU_EXPORT void
 mlx5dv_dr_domain_set_reclaim_device_memory(struct mlx5dv_dr_domain *dmn, bool enable)
 {
+	EMU_API_CALL();
 	(void)dmn;
 	(void)enable;
 }
@@ -140,6 +144,7 @@ mlx5dv_dr_domain_set_reclaim_device_memory(struct mlx5dv_dr_domain *dmn, bool en
 EMU_EXPORT void
 mlx5dv_dr_domain_allow_duplicate_rules(struct mlx5dv_dr_domain *dmn, bool allow)
 {
+	EMU_API_CALL();
 	/* Duplicates are always allowed: the older rule wins, as in hardware. */
 	(void)dmn;
 	(void)allow;
@@ -157,6 +162,7 @@ dr_table_release(struct emu_res *res)
 EMU_EXPORT struct mlx5dv_dr_table *
 mlx5dv_dr_table_create(struct mlx5dv_dr_domain *dmn, uint32_t level)
 {
+	EMU_API_CALL();
 	struct mlx5dv_dr_table *tbl;
 
 	if (dmn == NULL) {
@@ -179,6 +185,7 @@ mlx5dv_dr_table_create(struct mlx5dv_dr_domain *dmn, uint32_t level)
 EMU_EXPORT int
 mlx5dv_dr_table_destroy(struct mlx5dv_dr_table *tbl)
 {
+	EMU_API_CALL();
 	if (tbl == NULL)
 		return EINVAL;
 	if (!ref_claim(&tbl->refs))
@@ -209,6 +216,7 @@ EMU_EXPORT struct mlx5dv_dr_matcher *
 mlx5dv_dr_matcher_create(struct mlx5dv_dr_table *table, uint16_t priority,
 			 uint8_t match_criteria_enable, struct mlx5dv_flow_match_parameters *mask)
 {
+	EMU_API_CALL();
 	struct mlx5dv_dr_matcher *m;
 	int ret;
 
@@ -241,6 +249,7 @@ mlx5dv_dr_matcher_create(struct mlx5dv_dr_table *table, uint16_t priority,
 EMU_EXPORT int
 mlx5dv_dr_matcher_destroy(struct mlx5dv_dr_matcher *matcher)
 {
+	EMU_API_CALL();
 	if (matcher == NULL)
 		return EINVAL;
 	if (!ref_claim(&matcher->refs))
@@ -259,6 +268,7 @@ dr_action_free(struct emu_res *res)
 EMU_EXPORT struct mlx5dv_dr_action *
 mlx5dv_dr_action_create_dest_devx_tir(struct mlx5dv_devx_obj *devx_obj)
 {
+	EMU_API_CALL();
 	struct emu_kobj *kobj = devx_obj != NULL ? &devx_obj->kobj : NULL;
 	struct mlx5dv_dr_action *a;
 
@@ -282,6 +292,7 @@ mlx5dv_dr_action_create_dest_devx_tir(struct mlx5dv_devx_obj *devx_obj)
 EMU_EXPORT int
 mlx5dv_dr_action_destroy(struct mlx5dv_dr_action *action)
 {
+	EMU_API_CALL();
 	if (action == NULL)
 		return EINVAL;
 	if (!ref_claim(&action->refs))
@@ -307,6 +318,7 @@ EMU_EXPORT struct mlx5dv_dr_rule *
 mlx5dv_dr_rule_create(struct mlx5dv_dr_matcher *matcher, struct mlx5dv_flow_match_parameters *value,
 		      size_t num_actions, struct mlx5dv_dr_action *actions[])
 {
+	EMU_API_CALL();
 	struct mlx5dv_dr_rule *r;
 	int ret;
 
@@ -347,6 +359,7 @@ mlx5dv_dr_rule_create(struct mlx5dv_dr_matcher *matcher, struct mlx5dv_flow_matc
 EMU_EXPORT int
 mlx5dv_dr_rule_destroy(struct mlx5dv_dr_rule *rule)
 {
+	EMU_API_CALL();
 	if (rule == NULL)
 		return EINVAL;
 	emu_res_del(rule->matcher->tbl->dmn->ctx, &rule->res);

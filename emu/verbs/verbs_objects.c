@@ -45,6 +45,7 @@ pd_release(struct emu_res *res)
 EMU_EXPORT struct ibv_pd *
 ibv_alloc_pd(struct ibv_context *context)
 {
+	EMU_API_CALL();
 	uint8_t in[PRM_SIZE(alloc_pd_in)] = {0};
 	uint8_t out[PRM_SIZE(alloc_pd_out)] = {0};
 	struct emu_pd *pd;
@@ -77,6 +78,7 @@ ibv_alloc_pd(struct ibv_context *context)
 EMU_EXPORT int
 ibv_dealloc_pd(struct ibv_pd *ibpd)
 {
+	EMU_API_CALL();
 	struct emu_pd *pd;
 	int ret;
 
@@ -99,6 +101,7 @@ pd_to_pdn(struct ibv_pd *ibpd)
 EMU_EXPORT int
 mlx5dv_init_obj(struct mlx5dv_obj *obj, uint64_t obj_type)
 {
+	EMU_API_CALL();
 	if (obj == NULL)
 		return EINVAL;
 	/* Queues are DevX objects here; only the PD has something to tell. */
@@ -173,6 +176,7 @@ mr_register(struct ibv_pd *pd, void *addr, size_t length, uint64_t iova, unsigne
 EMU_EXPORT struct ibv_mr *
 ibv_reg_mr(struct ibv_pd *pd, void *addr, size_t length, int access)
 {
+	EMU_API_CALL();
 	return mr_register(pd, addr, length, (uintptr_t)addr, (unsigned int)access);
 }
 
@@ -180,6 +184,7 @@ ibv_reg_mr(struct ibv_pd *pd, void *addr, size_t length, int access)
 EMU_EXPORT struct ibv_mr *
 ibv_reg_mr_iova(struct ibv_pd *pd, void *addr, size_t length, uint64_t iova, int access)
 {
+	EMU_API_CALL();
 	return mr_register(pd, addr, length, iova, (unsigned int)access);
 }
 
@@ -187,12 +192,14 @@ EMU_EXPORT struct ibv_mr *
 ibv_reg_mr_iova2(struct ibv_pd *pd, void *addr, size_t length, uint64_t iova,
 		 unsigned int access)
 {
+	EMU_API_CALL();
 	return mr_register(pd, addr, length, iova, access);
 }
 
 EMU_EXPORT int
 ibv_dereg_mr(struct ibv_mr *ibmr)
 {
+	EMU_API_CALL();
 	struct emu_mr *mr;
 	int ret = 0;
 
@@ -277,6 +284,7 @@ uar_release(struct emu_res *res)
 EMU_EXPORT struct mlx5dv_devx_uar *
 mlx5dv_devx_alloc_uar(struct ibv_context *context, uint32_t flags)
 {
+	EMU_API_CALL();
 	struct emu_context *ctx;
 	struct emu_uar *u;
 	uint64_t off;
@@ -328,6 +336,7 @@ err_free:
 EMU_EXPORT void
 mlx5dv_devx_free_uar(struct mlx5dv_devx_uar *devx_uar)
 {
+	EMU_API_CALL();
 	struct emu_uar *u;
 
 	if (devx_uar == NULL)
@@ -355,6 +364,7 @@ var_release(struct emu_res *res)
 EMU_EXPORT struct mlx5dv_var *
 mlx5dv_alloc_var(struct ibv_context *context, uint32_t flags)
 {
+	EMU_API_CALL();
 	struct emu_context *ctx;
 	struct emu_var *v;
 	uint64_t off;
@@ -386,6 +396,7 @@ mlx5dv_alloc_var(struct ibv_context *context, uint32_t flags)
 EMU_EXPORT void
 mlx5dv_free_var(struct mlx5dv_var *dv_var)
 {
+	EMU_API_CALL();
 	struct emu_var *v;
 
 	if (dv_var == NULL)
@@ -415,6 +426,7 @@ umem_release(struct emu_res *res)
 EMU_EXPORT struct mlx5dv_devx_umem *
 mlx5dv_devx_umem_reg(struct ibv_context *context, void *addr, size_t size, uint32_t access)
 {
+	EMU_API_CALL();
 	struct emu_context *ctx;
 	struct emu_umem *u;
 	int ret;
@@ -448,6 +460,7 @@ mlx5dv_devx_umem_reg(struct ibv_context *context, void *addr, size_t size, uint3
 EMU_EXPORT struct mlx5dv_devx_umem *
 mlx5dv_devx_umem_reg_ex(struct ibv_context *ctx, struct mlx5dv_devx_umem_in *umem_in)
 {
+	EMU_API_CALL();
 	if (umem_in == NULL) {
 		errno = EINVAL;
 		return NULL;
@@ -463,6 +476,7 @@ mlx5dv_devx_umem_reg_ex(struct ibv_context *ctx, struct mlx5dv_devx_umem_in *ume
 EMU_EXPORT int
 mlx5dv_devx_umem_dereg(struct mlx5dv_devx_umem *dv_umem)
 {
+	EMU_API_CALL();
 	struct emu_umem *u;
 	int ret;
 
@@ -480,6 +494,7 @@ mlx5dv_devx_umem_dereg(struct mlx5dv_devx_umem *dv_umem)
 EMU_EXPORT int
 mlx5dv_devx_query_eqn(struct ibv_context *context, uint32_t vector, uint32_t *eqn)
 {
+	EMU_API_CALL();
 	int ret;
 
 	if (context == NULL || eqn == NULL)

@@ -258,6 +258,7 @@ emu_process_release(void)
 EMU_EXPORT struct ibv_device **
 ibv_get_device_list(int *num_devices)
 {
+	EMU_API_CALL();
 	struct emu_process *p = process_get();
 	struct ibv_device **list;
 	unsigned int i;
@@ -279,6 +280,7 @@ ibv_get_device_list(int *num_devices)
 EMU_EXPORT void
 ibv_free_device_list(struct ibv_device **list)
 {
+	EMU_API_CALL();
 	/* The devices belong to the instance; only the array is the caller's. */
 	free(list);
 }
@@ -442,6 +444,8 @@ process_exit(void)
 	if (emu_instance != NULL) {
 		for (unsigned int i = 0; emu_instance->report_at_exit && i < emu_instance->nfuncs; i++)
 			emu_fw_report_live(emu_instance->funcs[i].fw, emu_instance->funcs[i].ibdev.name);
+		if (emu_instance->report_at_exit)
+			emu_api_report(stderr);
 		hw_nic_stop(emu_instance->nic);
 		remove_tree(emu_instance->root);
 	}

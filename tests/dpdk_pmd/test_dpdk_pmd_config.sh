@@ -45,6 +45,14 @@ for qp in 1 4; do
 	grep -q "vDPA device 0 was closed" "$log"; check "$qp queue pair(s): device closed" $?
 	grep -q "mlx5emu: mlx5_0: 0 live firmware objects" "$log"
 	check "$qp queue pair(s): no firmware object left" $?
+	grep -q "mlx5emu: rdma-core API calls" "$log"
+	check "$qp queue pair(s): the emulator counted the driver's rdma-core calls" $?
+	! grep -q "(unsupported" "$log"
+	check "$qp queue pair(s): no call to an entry point the emulator does not implement" $?
+	if [ "$qp" -eq 1 ]; then
+		echo "rdma-core calls of DPDK's PMD, probe to teardown, 1 queue pair:"
+		sed -n 's/^mlx5emu:   /  /p' "$log"
+	fi
 	if grep -qE "DevX .* failed|Failed to" "$log"; then
 		echo "note: driver errors in the log:"; grep -E "DevX .* failed|Failed to" "$log" | head -5
 	fi

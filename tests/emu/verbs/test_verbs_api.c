@@ -461,6 +461,40 @@ mr_and_inline_null_mr(void **state)
 	assert_int_equal(ibv_close_device(ctx), 0);
 }
 
+/* Counted per entry point, whether reached by symbol or through the verbs context's table. */
+static void
+api_calls_are_counted_per_entry_point(void **state)
+{
+	uint64_t open0 = mlx5_emu_api_calls("mlx5dv_open_device");
+	uint64_t list0 = mlx5_emu_api_calls("ibv_get_device_list");
+	uint64_t pd0 = mlx5_emu_api_calls("ibv_alloc_pd");
+	uint64_t null0 = mlx5_emu_api_calls("ibv_alloc_null_mr");
+	uint64_t gen0 = mlx5_emu_api_calls("mlx5dv_devx_general_cmd");
+	struct ibv_context *ctx = open_devx(0);
+	uint8_t in[16], out[32];
+	struct ibv_mr *null_mr;
+	struct ibv_pd *pd;
+
+	(void)state;
+	assert_int_equal(mlx5_emu_api_calls("mlx5dv_open_device"), open0 + 1);
+	assert_int_equal(mlx5_emu_api_calls("ibv_get_device_list"), list0 + 1);
+	pd = ibv_alloc_pd(ctx);
+	assert_non_null(pd);
+	null_mr = ibv_alloc_null_mr(pd);
+	assert_non_null(null_mr);
+	memset(in, 0, sizeof(in));
+	put16(in, 0, PRM_CMD_QUERY_SPECIAL_CONTEXTS);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(mlx5dv_devx_general_cmd(ctx, in, sizeof(in), out, sizeof(out)), 0);
+	assert_int_equal(mlx5_emu_api_calls("ibv_alloc_pd"), pd0 + 1);
+	assert_int_equal(mlx5_emu_api_calls("ibv_alloc_null_mr"), null0 + 1);
+	assert_int_equal(mlx5_emu_api_calls("mlx5dv_devx_general_cmd"), gen0 + 3);
+	assert_int_equal(mlx5_emu_api_calls("no_such_entry_point"), 0);
+	assert_int_equal(ibv_dereg_mr(null_mr), 0);
+	assert_int_equal(ibv_dealloc_pd(pd), 0);
+	assert_int_equal(ibv_close_device(ctx), 0);
+}
+
 static void
 async_queries_complete_through_a_pollable_fd(void **state)
 {
@@ -752,6 +786,8 @@ main(void)
 			uar_and_var_pages_are_the_cmd_fd_pages_at_their_offsets, setup, teardown),
 		cmocka_unit_test_setup_teardown(umem_register_and_deregister, setup, teardown),
 		cmocka_unit_test_setup_teardown(mr_and_inline_null_mr, setup, teardown),
+		cmocka_unit_test_setup_teardown(api_calls_are_counted_per_entry_point, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(async_queries_complete_through_a_pollable_fd, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(blocked_get_event_is_a_cancellation_point, setup,
