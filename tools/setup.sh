@@ -11,6 +11,8 @@ packages=(
 	libdpdk-dev dpdk dpdk-dev libibverbs-dev ibverbs-providers rdma-core
 	# tests
 	libcmocka-dev valgrind
+	# QEMU guest tests (the guest kernel is downloaded by tests/qemu/make-guest.sh)
+	qemu-system-x86 busybox-static cpio
 	# apt-get source of DPDK for its driver-SDK headers (dpkg-source unpacks it)
 	dpkg-dev xz-utils
 )

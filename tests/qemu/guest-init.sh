@@ -1,0 +1,96 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+# /init of the test guests (busybox). Loads the virtio-net modules, gives eth0 the address of the
+# kernel command line and runs one scenario; every line for the test starts with "guest:".
+# Command line words:
+#   guest_ip=ADDR/LEN     eth0's address
+#   guest_peer=ADDR       the other guest
+#   guest_run=ping|serve  ping: wait for the peer's first reply, ping it guest_count times, then
+#                         as fast as replies come for guest_secs seconds (the rate), then once
+#                         from each CPU (guest_cpus > 1: one TX queue per CPU); serve: answer for
+#                         guest_secs seconds
+# Then the guest powers off (QEMU runs with -no-reboot).
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+
+now() { cut -d' ' -f1 /proc/uptime; }
+finish() {
+	echo "guest: done at $(now) s"
+	poweroff -f
+}
+
+guest_ip="" guest_peer="" guest_run=serve guest_count=10 guest_secs=5
+for w in $(cat /proc/cmdline); do
+	case $w in
+	guest_ip=* | guest_peer=* | guest_run=* | guest_count=* | guest_secs=*)
+		eval "${w%%=*}=\${w#*=}" ;;
+	esac
+done
+
+for m in $(cat /lib/modules/order); do
+	insmod "/lib/modules/$m.ko" || echo "guest: insmod $m failed"
+done
+i=0
+while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 100 ]; do
+	usleep 100000
+	i=$((i + 1))
+done
+if [ ! -e /sys/class/net/eth0 ]; then
+	echo "guest: no eth0"
+	finish
+fi
+ip link set lo up
+ip addr add "$guest_ip" dev eth0
+ip link set eth0 up
+ncpu=$(nproc)
+nq=$(ls -d /sys/class/net/eth0/queues/tx-* | wc -l)
+echo "guest: eth0 up $guest_ip mac $(cat /sys/class/net/eth0/address) cpus $ncpu tx queues $nq at $(now) s"
+
+counters() {
+	echo "guest: eth0 rx_packets $(cat /sys/class/net/eth0/statistics/rx_packets)" \
+		"tx_packets $(cat /sys/class/net/eth0/statistics/tx_packets)"
+	grep -i virtio /proc/interrupts | sed 's/^/guest: irq /'
+}
+
+case $guest_run in
+ping)
+	tries=0
+	while ! ping -c 1 -W 1 "$guest_peer" >/dev/null 2>&1; do
+		tries=$((tries + 1))
+		if [ $tries -ge 30 ]; then
+			echo "guest: no reply from $guest_peer after $tries tries"
+			counters
+			finish
+		fi
+	done
+	echo "guest: first reply at $(now) s"
+	ping -c "$guest_count" -i 0.2 "$guest_peer" 2>&1 | sed 's/^/guest: /'
+	t0=$(now)
+	out=$(ping -A -q -w "$guest_secs" "$guest_peer" 2>&1)
+	t1=$(now)
+	echo "$out" | sed 's/^/guest: flood /'
+	echo "$out" | awk -v t0="$t0" -v t1="$t1" '/packets received/ {
+		printf "guest: rate %d round trips in %.2f s: %.0f round trips/s\n",
+			$4, t1 - t0, $4 / (t1 - t0) }'
+	if [ "$ncpu" -gt 1 ]; then
+		c=0
+		while [ $c -lt "$ncpu" ]; do
+			r=$(taskset -c $c ping -c 5 -i 0.1 -q "$guest_peer" 2>&1 |
+				sed -n 's/.* \([0-9]*\) packets received.*/\1/p')
+			echo "guest: cpu $c received ${r:-0} of 5"
+			c=$((c + 1))
+		done
+		grep . /sys/class/net/eth0/queues/tx-*/xps_cpus 2>/dev/null | sed 's/^/guest: xps /'
+	fi
+	counters
+	;;
+serve)
+	echo "guest: serving for $guest_secs s"
+	sleep "$guest_secs"
+	counters
+	;;
+esac
+finish

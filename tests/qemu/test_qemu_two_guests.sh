@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Two QEMU guests (Linux virtio-net driver, TCG) on our PMD: the vDPA app serves two emulated
+# functions on vhost-user sockets, one guest per socket with the MAC of its function; guest A pings
+# guest B through the emulated NIC's switch. Checked: replies in A's console, both devices'
+# queues completed descriptors (the app's per-queue hardware counters), completion events relayed
+# to both devices' callfds, no firmware object left at exit. Printed: wall time from A's QEMU
+# start to its first reply, and guest-to-guest round trips (two frames each) per second.
+# Exit 77 (skipped) without qemu-system-x86_64.
+# Usage: test_qemu_two_guests.sh <vdpa-app> <our PMD .so> <libmlx5emu.so> <guest folder>
+set -u
+app="$1"
+pmd="$2"
+emu="$3"
+guestdir="$4"
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/e2e.sh"
+. "$here/qemu-lib.sh"
+tmp=$e2e_tmp
+
+qemu_require || exit 77
+qemu_make_guest "$guestdir" || { check "guest kernel and initramfs prepared" 1; e2e_finish; exit; }
+
+san=$(e2e_sanitizer_preload "$emu")
+[ -z "$san" ] || export ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+MLX5_EMU="functions=2,report=exit" LD_PRELOAD="$san$emu" timeout 300 "$app" -l 0-1 --no-huge \
+	-m 512 --no-pci --no-telemetry --file-prefix qemu2 -d "$pmd" \
+	--vdev vdpa_mlx5x0,ibdev=mlx5_0 --vdev vdpa_mlx5x1,ibdev=mlx5_1 \
+	--log-level=lib.eal:error --log-level=pmd.vdpa.mlx5x:info \
+	--log-level=lib.vhost.config:warning \
+	-- --iface "$tmp/vhost-user" --stats-interval 2 </dev/null >"$tmp/app.log" 2>&1 &
+apid=$!
+e2e_bg
+for _ in $(seq 100); do [ -S "$tmp/vhost-user1" ] && break; sleep 0.1; done
+[ -S "$tmp/vhost-user1" ]; check "app serves both vhost-user sockets" $?
+
+# Guest B (function 1) answers; guest A (function 0) pings it. Addresses from the documentation
+# range: the frames never leave the emulated NIC.
+qemu_guest b "$tmp/vhost-user1" 02:00:00:00:00:01 \
+	"guest_ip=192.0.2.2/24 guest_run=serve guest_secs=150" >"$tmp/b.log" 2>&1 &
+bpid=$!
+e2e_bg
+t0=$(date +%s.%N)
+qemu_guest a "$tmp/vhost-user0" 02:00:00:00:00:00 \
+	"guest_ip=192.0.2.1/24 guest_peer=192.0.2.2 guest_run=ping guest_count=10 guest_secs=5" \
+	>"$tmp/a.log" 2>&1 &
+qpid=$!
+e2e_bg
+first=$(qemu_wait_line "$tmp/a.log" "guest: first reply" 120 "$qpid")
+first_wall=$(awk -v a="$t0" -v b="${first:-0}" 'BEGIN { printf "%.1f", b - a }')
+wait "$qpid"; rc=$?
+check "guest A powered off by itself (QEMU exit status $rc)" $rc
+kill -TERM "$bpid" 2>/dev/null
+wait "$bpid"
+sed -i 's/\r$//' "$tmp/a.log" "$tmp/b.log"	# serial consoles end lines with CR LF
+
+grep -q "guest: eth0 up 192.0.2.1/24 mac 02:00:00:00:00:00" "$tmp/a.log"
+check "guest A's virtio-net driver brought eth0 up with function 0's MAC" $?
+grep -q "guest: eth0 up 192.0.2.2/24 mac 02:00:00:00:00:01" "$tmp/b.log"
+check "guest B's virtio-net driver brought eth0 up with function 1's MAC" $?
+[ -n "$first" ]; check "guest A got a first reply from guest B (${first_wall} s after QEMU start)" $?
+grep -q "guest: 10 packets transmitted, 10 packets received, 0% packet loss" "$tmp/a.log"
+check "10 of 10 pings answered" $?
+rate=$(sed -n 's/.*: \([0-9]*\) round trips\/s/\1/p' "$tmp/a.log")
+[ "${rate:-0}" -gt 0 ]; check "back-to-back pings answered (${rate:-0} round trips/s)" $?
+
+# Stop the app after one more stats interval: its last lines hold the final counts.
+sleep 2.5
+kill -TERM "$apid"
+wait "$apid"; check "app exit status 0" $?
+maxof() {	# device, queue, counter: its largest value over the stats lines
+	grep "^$1 q$2: " "$tmp/app.log" | tr ' ' '\n' | sed -n "s/^$3=//p" | sort -n | tail -1
+}
+for d in 0 1; do
+	for q in 0 1; do
+		n=$(maxof "vdpa_mlx5x$d" "$q" completed_desc)
+		[ "${n:-0}" -gt 0 ]; check "vdpa_mlx5x$d q$q completed descriptors (${n:-none})" $?
+	done
+done
+n=$(grep -cE "closed; [1-9][0-9]* completion events relayed" "$tmp/app.log")
+[ "$n" -ge 2 ]; check "completion events relayed to both devices' callfds ($n devices)" $?
+grep -q "mlx5emu: mlx5_0: 0 live firmware objects" "$tmp/app.log" &&
+	grep -q "mlx5emu: mlx5_1: 0 live firmware objects" "$tmp/app.log"
+check "no firmware object left" $?
+
+echo "boot to first reply: ${first_wall} s from QEMU start (guest uptime" \
+	"$(sed -n 's/.*first reply at \([0-9.]*\) s/\1/p' "$tmp/a.log") s)"
+echo "guest to guest: ${rate:-0} round trips/s = $(( ${rate:-0} * 2 )) frames/s through the NIC"
+e2e_finish "$tmp/app.log" "$tmp/a.log" "$tmp/b.log"
