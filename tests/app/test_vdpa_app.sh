@@ -18,7 +18,7 @@ export MLX5_EMU="functions=2"
 export LD_PRELOAD="$(e2e_sanitizer_preload "$emu")$emu"
 
 # Non-interactive: both devices attached to <prefix>0 and <prefix>1, sockets exist while running.
-timeout 30 "$app" "${eal[@]}" --file-prefix app1 -- --iface "$dir/sock" --duration 3 \
+timeout 30 "$app" "${eal[@]}" --file-prefix app1-$e2e_id -- --iface "$dir/sock" --duration 3 \
 	</dev/null >"$dir/out1" 2>&1 &
 e2e_bg
 sleep 1.5
@@ -31,7 +31,7 @@ check "every device attached" $?
 
 # An existing socket path is refused, as DPDK's app does.
 touch "$dir/sock0"
-timeout 30 "$app" "${eal[@]}" --file-prefix app2 -- --iface "$dir/sock" --duration 1 \
+timeout 30 "$app" "${eal[@]}" --file-prefix app2-$e2e_id -- --iface "$dir/sock" --duration 1 \
 	</dev/null >"$dir/out2" 2>&1; rc=$?
 [ "$rc" -ne 0 ] && grep -q "exists, please remove it" "$dir/out2"; check "existing socket refused" $?
 rm -f "$dir/sock0"
@@ -39,7 +39,7 @@ rm -f "$dir/sock0"
 # Interactive: list, create, stats of a device never created, quit.
 printf 'list\ncreate %s vdpa_mlx5x1\ncreate %s nosuchdev\nstats vdpa_mlx5x0 0\nquit\n' \
 	"$dir/isock" "$dir/isock2" |
-	timeout 30 "$app" "${eal[@]}" --file-prefix app3 -- -i >"$dir/out3" 2>&1; rc=$?
+	timeout 30 "$app" "${eal[@]}" --file-prefix app3-$e2e_id -- -i >"$dir/out3" 2>&1; rc=$?
 check "interactive quit exit status 0 (got $rc)" $rc
 grep -q "device name" "$dir/out3" && grep -qE "^vdpa_mlx5x0[[:space:]]+[0-9]+[[:space:]]+0x[0-9a-f]+" "$dir/out3"
 check "list shows devices with queue number and features" $?
@@ -47,7 +47,7 @@ grep -q "Unable to find vdpa device id for nosuchdev" "$dir/out3"; check "create
 grep -q "Device vdpa_mlx5x0 was not created" "$dir/out3"; check "stats of a device not created refused" $?
 
 # SIGTERM: clean exit, sockets removed.
-timeout 30 "$app" "${eal[@]}" --file-prefix app4 -- --iface "$dir/tsock" </dev/null \
+timeout 30 "$app" "${eal[@]}" --file-prefix app4-$e2e_id -- --iface "$dir/tsock" </dev/null \
 	>"$dir/out4" 2>&1 &
 pid=$!
 e2e_bg
@@ -58,7 +58,7 @@ check "SIGTERM exit status 0 (got $rc)" $rc
 [ ! -e "$dir/tsock0" ]; check "SIGTERM removes sockets" $?
 
 # Bad option values are refused with the option's name.
-"$app" "${eal[@]}" --file-prefix app5 -- --iface "$dir/x" --duration forever >"$dir/out5" 2>&1
+"$app" "${eal[@]}" --file-prefix app5-$e2e_id -- --iface "$dir/x" --duration forever >"$dir/out5" 2>&1
 [ $? -ne 0 ] && grep -q -- "--duration: expected" "$dir/out5"; check "bad --duration refused" $?
 
 e2e_finish "$dir"/out*

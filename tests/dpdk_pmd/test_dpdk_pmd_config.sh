@@ -26,7 +26,7 @@ for qp in 1 4; do
 	unshare -m sh -c '
 		mount --bind "$1/devices" /sys/bus/pci/devices || exit 99
 		exec env SYSFS_PCI_DEVICES=/sys/bus/pci/devices LD_PRELOAD="$2" timeout 60 "$3" \
-			-l 0-1 --no-huge -m 512 --no-telemetry --file-prefix dcfg$5 -a "$4,class=vdpa" \
+			-l 0-1 --no-huge -m 512 --no-telemetry --file-prefix dcfg$5-$e2e_id -a "$4,class=vdpa" \
 			--log-level=pmd.vdpa.mlx5:debug -- --iface "$1/sock" --duration 8
 	' sh "$tmp" "$san$so" "$app" "$addr" "$qp" </dev/null >"$log" 2>&1 &
 	apid=$!
@@ -34,7 +34,7 @@ for qp in 1 4; do
 	for _ in $(seq 100); do [ -S "$tmp/sock0" ] && break; sleep 0.1; done
 	# The front-end runs while its stdin is open, then quits.
 	sleep 3 | timeout 30 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
-		--file-prefix vu$qp --vdev "net_virtio_user0,path=$tmp/sock0,queues=$qp" \
+		--file-prefix vu$qp-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock0,queues=$qp" \
 		-- -i --rxq="$qp" --txq="$qp" --total-num-mbufs=4096 >"$tmp/vu$qp.log" 2>&1
 	check "$qp queue pair(s): front-end exit status 0 (got $?)" $?
 	wait "$apid"; rc=$?
@@ -76,7 +76,7 @@ for dir in "0 1" "1 0"; do
 	unshare -m sh -c '
 		mount --bind "$1/devices" /sys/bus/pci/devices || exit 99
 		exec env SYSFS_PCI_DEVICES=/sys/bus/pci/devices LD_PRELOAD="$2" timeout 60 "$3" \
-			-l 0-1 --no-huge -m 512 --no-telemetry --file-prefix dtr -a "$4,class=vdpa" \
+			-l 0-1 --no-huge -m 512 --no-telemetry --file-prefix dtr-$e2e_id -a "$4,class=vdpa" \
 			-a "$5,class=vdpa" --log-level=lib.vhost.config:warning \
 			-- --iface "$1/sock" --duration 11 --stats-interval 1
 	' sh "$tmp" "$san$so" "$app" "$a0" "$a1" </dev/null >"$log" 2>&1 &
@@ -84,13 +84,13 @@ for dir in "0 1" "1 0"; do
 	e2e_bg
 	for _ in $(seq 100); do [ -S "$tmp/sock1" ] && break; sleep 0.1; done
 	sleep 7 | timeout 30 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
-		--file-prefix drx --vdev "net_virtio_user0,path=$tmp/sock$to,queues=1" \
+		--file-prefix drx-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock$to,queues=1" \
 		-- --forward-mode=rxonly --total-num-mbufs=4096 >"$tmp/rx$from.log" 2>&1 &
 	rpid=$!
 	e2e_bg
 	sleep 1.5
 	sleep 3 | timeout 30 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
-		--file-prefix dtx --vdev "net_virtio_user0,path=$tmp/sock$from,queues=1" \
+		--file-prefix dtx-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock$from,queues=1" \
 		-- --forward-mode=txonly --eth-peer=0,02:00:00:00:00:0$to --total-num-mbufs=4096 \
 		>"$tmp/tx$from.log" 2>&1
 	wait "$rpid"

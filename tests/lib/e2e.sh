@@ -4,6 +4,8 @@
 # e2e_finish for "ok/FAIL" lines and the closing "N passed, N failed".
 
 e2e_tmp=$(mktemp -d)
+# For DPDK's --file-prefix: two runs at once (two build folders, two people) must not share one.
+export e2e_id=${e2e_tmp##*.}
 e2e_pids=()
 e2e_cases=0
 e2e_fails=0

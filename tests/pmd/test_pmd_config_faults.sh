@@ -19,7 +19,7 @@ san=$(e2e_sanitizer_preload "$emu")
 run() {
 	rm -f "$tmp/sock0"
 	MLX5_EMU="functions=1,report=exit$1" LD_PRELOAD="$san$emu" timeout 60 "$app" -l 0-1 \
-		--no-huge -m 512 --no-pci --no-telemetry --file-prefix pmdflt -d "$pmd" \
+		--no-huge -m 512 --no-pci --no-telemetry --file-prefix pmdflt-$e2e_id -d "$pmd" \
 		--vdev vdpa_mlx5x0,ibdev=mlx5_0 --log-level=pmd.vdpa.mlx5x:info \
 		-- --iface "$tmp/sock" </dev/null >"$2" 2>&1 &
 	apid=$!
@@ -27,7 +27,7 @@ run() {
 	for _ in $(seq 100); do [ -S "$tmp/sock0" ] && break; sleep 0.1; done
 	for n in 1 2; do
 		sleep 0.7 | timeout 20 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
-			--file-prefix pmdfltvu --vdev "net_virtio_user0,path=$tmp/sock0,queues=1" \
+			--file-prefix pmdfltvu-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock0,queues=1" \
 			-- -i --total-num-mbufs=2048 >"$tmp/vu$n.log" 2>&1
 	done
 	kill -TERM "$apid"

@@ -18,7 +18,7 @@ san=$(e2e_sanitizer_preload "$emu")
 [ -z "$san" ] || export ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 
 MLX5_EMU="functions=2,report=exit" LD_PRELOAD="$san$emu" timeout 60 "$app" -l 0-1 --no-huge \
-	-m 512 --no-pci --no-telemetry --file-prefix traffic -d "$pmd" \
+	-m 512 --no-pci --no-telemetry --file-prefix traffic-$e2e_id -d "$pmd" \
 	--vdev vdpa_mlx5x0,ibdev=mlx5_0 --vdev vdpa_mlx5x1,ibdev=mlx5_1 \
 	--log-level=pmd.vdpa.mlx5x:info --log-level=lib.vhost.config:warning \
 	-- --iface "$tmp/sock" --stats-interval 1 </dev/null >"$tmp/app.log" 2>&1 &
@@ -28,13 +28,13 @@ for _ in $(seq 100); do [ -S "$tmp/sock1" ] && break; sleep 0.1; done
 
 # The receiver runs longer than the sender; each quits when its stdin closes, printing its stats.
 sleep 7 | timeout 30 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
-	--file-prefix trx --vdev "net_virtio_user0,path=$tmp/sock1,queues=1" \
+	--file-prefix trx-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock1,queues=1" \
 	-- --forward-mode=rxonly --total-num-mbufs=4096 >"$tmp/rx.log" 2>&1 &
 rpid=$!
 e2e_bg
 sleep 1.5
 sleep 3 | timeout 30 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
-	--file-prefix ttx --vdev "net_virtio_user0,path=$tmp/sock0,queues=1" \
+	--file-prefix ttx-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock0,queues=1" \
 	-- --forward-mode=txonly --eth-peer=0,02:00:00:00:00:01 --total-num-mbufs=4096 \
 	>"$tmp/tx.log" 2>&1
 check "sender exit status 0" $?

@@ -16,7 +16,7 @@ san=$(e2e_sanitizer_preload "$emu")
 [ -z "$san" ] || export ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 
 MLX5_EMU="functions=1,report=exit" LD_PRELOAD="$san$emu" timeout 120 "$app" -l 0-1 --no-huge \
-	-m 512 --no-pci --no-telemetry --file-prefix pmdvu -d "$pmd" --vdev vdpa_mlx5x0,ibdev=mlx5_0 \
+	-m 512 --no-pci --no-telemetry --file-prefix pmdvu-$e2e_id -d "$pmd" --vdev vdpa_mlx5x0,ibdev=mlx5_0 \
 	--log-level=pmd.vdpa.mlx5x:info -- --iface "$tmp/sock" --stats-interval 1 \
 	</dev/null >"$tmp/app.log" 2>&1 &
 apid=$!
@@ -25,7 +25,7 @@ for _ in $(seq 100); do [ -S "$tmp/sock0" ] && break; sleep 0.1; done
 
 connect() {	# queue pairs, seconds connected, name
 	LD_PRELOAD= sleep "$2" | timeout 30 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci \
-		--no-telemetry --file-prefix "vu$3" --vdev "net_virtio_user0,path=$tmp/sock0,queues=$1" \
+		--no-telemetry --file-prefix "vu$3-$e2e_id" --vdev "net_virtio_user0,path=$tmp/sock0,queues=$1" \
 		-- -i --rxq="$1" --txq="$1" --total-num-mbufs=4096 >"$tmp/vu$3.log" 2>&1
 }
 
