@@ -11,6 +11,8 @@ packages=(
 	libdpdk-dev dpdk dpdk-dev libibverbs-dev ibverbs-providers rdma-core
 	# tests
 	libcmocka-dev valgrind
+	# dpdk-pmdinfo.py (the PMD info test) runs on Debian's python3 and needs its ELF reader
+	python3-pyelftools
 	# QEMU guest tests (the guest kernel is downloaded by tests/qemu/make-guest.sh)
 	qemu-system-x86 busybox-static cpio
 	# apt-get source of DPDK for its driver-SDK headers (dpkg-source unpacks it)
