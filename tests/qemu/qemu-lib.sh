@@ -62,3 +62,42 @@ qemu_wait_line() {
 		sleep 0.05
 	done
 }
+
+# qemu_app_start DIR: the vDPA app with our PMD on two emulated functions, serving
+# DIR/vhost-user0 and DIR/vhost-user1, printing every queue's counters each 2 s into DIR/app.log
+# (report=exit: the emulator lists live firmware objects at exit). Needs app, pmd and emu set.
+# Sets qemu_app_pid; returns 1 if the sockets did not appear within 10 s.
+qemu_app_pid=""
+qemu_app_start() {
+	local dir=$1 san
+	san=$(e2e_sanitizer_preload "$emu")
+	[ -z "$san" ] || export ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+	MLX5_EMU="functions=2,report=exit" LD_PRELOAD="$san$emu" timeout 300 "$app" -l 0-1 \
+		--no-huge -m 512 --no-pci --no-telemetry --file-prefix "qemu-${e2e_id:-$$}" \
+		-d "$pmd" --vdev vdpa_mlx5x0,ibdev=mlx5_0 --vdev vdpa_mlx5x1,ibdev=mlx5_1 \
+		--log-level=lib.eal:error --log-level=pmd.vdpa.mlx5x:info \
+		--log-level=lib.vhost.config:warning \
+		-- --iface "$dir/vhost-user" --stats-interval 2 </dev/null >"$dir/app.log" 2>&1 &
+	qemu_app_pid=$!
+	e2e_bg
+	for _ in $(seq 100); do [ -S "$dir/vhost-user1" ] && return 0; sleep 0.1; done
+	return 1
+}
+
+# qemu_app_stop DIR: after one more stats interval (the last lines hold the final counts),
+# SIGTERM; checks the exit status and that no firmware object is left.
+qemu_app_stop() {
+	local dir=$1
+	sleep 2.5
+	kill -TERM "$qemu_app_pid"
+	wait "$qemu_app_pid"; check "app exit status 0" $?
+	grep -q "mlx5emu: mlx5_0: 0 live firmware objects" "$dir/app.log" &&
+		grep -q "mlx5emu: mlx5_1: 0 live firmware objects" "$dir/app.log"
+	check "no firmware object left" $?
+}
+
+# qemu_stat_max LOG DEVICE QUEUE COUNTER: the counter's largest value over the app's stats lines
+# (a device's lines stop when its front-end leaves; counters only grow while it is connected).
+qemu_stat_max() {
+	grep "^$2 q$3: " "$1" | tr ' ' '\n' | sed -n "s/^$4=//p" | sort -n | tail -1
+}

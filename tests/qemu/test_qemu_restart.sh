@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# A guest's QEMU goes away and comes back while the vDPA app keeps running: guest A is killed
+# (SIGKILL, no device reset from the guest) in the middle of back-to-back pings to guest B; the
+# app must notice the closed socket and tear the device down; a new QEMU on the same socket must
+# get its pings answered. Checked too: the app serves both connections of device 0 and B's, and
+# leaves no firmware object.
+# Exit 77 (skipped) without qemu-system-x86_64.
+# Usage: test_qemu_restart.sh <vdpa-app> <our PMD .so> <libmlx5emu.so> <guest folder>
+set -u
+app="$1"
+pmd="$2"
+emu="$3"
+guestdir="$4"
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/e2e.sh"
+. "$here/qemu-lib.sh"
+tmp=$e2e_tmp
+
+qemu_require || exit 77
+qemu_make_guest "$guestdir" || { check "guest kernel and initramfs prepared" 1; e2e_finish; exit; }
+qemu_app_start "$tmp"; check "app serves both vhost-user sockets" $?
+
+qemu_guest b "$tmp/vhost-user1" 02:00:00:00:00:01 \
+	"guest_ip=192.0.2.2/24 guest_run=serve guest_secs=150" >"$tmp/b.log" 2>&1 &
+bpid=$!
+e2e_bg
+
+# First life: killed while it pings as fast as replies come.
+qemu_guest a "$tmp/vhost-user0" 02:00:00:00:00:00 \
+	"guest_ip=192.0.2.1/24 guest_peer=192.0.2.2 guest_run=ping guest_count=5 guest_secs=60" \
+	>"$tmp/a1.log" 2>&1 &
+qpid=$!
+e2e_bg
+seen=$(qemu_wait_line "$tmp/a1.log" "guest: 5 packets transmitted, 5 packets received" 120 "$qpid")
+[ -n "$seen" ]; check "first guest A: 5 of 5 pings answered" $?
+sleep 1
+qemu=$(pgrep -P "$qpid")	# QEMU, the only child of timeout
+[ -n "$qemu" ] && kill -KILL "$qemu"; check "first guest A's QEMU killed during back-to-back pings" $?
+wait "$qpid" 2>/dev/null	# killed: no job notice
+closed=$(qemu_wait_line "$tmp/app.log" "closed;" 10)
+[ -n "$closed" ]; check "app tore device 0 down when QEMU vanished" $?
+
+# Second life on the same socket.
+qemu_guest a "$tmp/vhost-user0" 02:00:00:00:00:00 \
+	"guest_ip=192.0.2.1/24 guest_peer=192.0.2.2 guest_run=ping guest_count=5 guest_secs=1" \
+	>"$tmp/a2.log" 2>&1 &
+qpid=$!
+e2e_bg
+wait "$qpid"; rc=$?
+check "second guest A powered off by itself (QEMU exit status $rc)" $rc
+kill -TERM "$bpid" 2>/dev/null
+wait "$bpid"
+sed -i 's/\r$//' "$tmp"/a?.log "$tmp/b.log"	# serial consoles end lines with CR LF
+grep -q "guest: 5 packets transmitted, 5 packets received, 0% packet loss" "$tmp/a2.log"
+check "second guest A: 5 of 5 pings answered" $?
+
+qemu_app_stop "$tmp"
+n=$(grep -cE "closed; [0-9]+ completion events relayed" "$tmp/app.log")
+[ "$n" -eq 3 ]; check "3 connections served and closed (A twice, B once: $n)" $?
+e2e_finish "$tmp/app.log" "$tmp/a1.log" "$tmp/a2.log" "$tmp/b.log"
