@@ -206,6 +206,37 @@ fault_hit(struct emu_fw *fw, uint16_t opcode, uint16_t obj_type, struct fw_cmd *
 	return false;
 }
 
+/* Bring-up timing (see struct emu_fw); fw->lock held, after a command executed. */
+static void
+note_timing(struct emu_fw *fw, uint16_t opcode, uint16_t obj_type, const void *in, size_t inlen,
+	    uint8_t status, uint64_t cost_ns)
+{
+	const void *ctx;
+	struct timespec now;
+
+	fw->executed++;
+	fw->modelled_ns += cost_ns;
+	if (status != PRM_STATUS_OK || obj_type != PRM_OBJ_TYPE_VIRTIO_NET_Q)
+		return;
+	if (opcode == PRM_CMD_CREATE_GENERAL_OBJECT && inlen >= PRM_SIZE(create_virtio_net_q_in)) {
+		ctx = PRM_ADDR(create_virtio_net_q_in, in, obj_context);
+	} else if (opcode == PRM_CMD_MODIFY_GENERAL_OBJECT &&
+		   inlen >= PRM_SIZE(modify_virtio_net_q_in)) {
+		ctx = PRM_ADDR(modify_virtio_net_q_in, in, obj_context);
+		if (!(PRM_GET(virtio_net_q_object, ctx, modify_field_select) & PRM_VIRTQ_MODIFY_STATE))
+			return;
+	} else {
+		return;
+	}
+	if (PRM_GET(virtio_net_q_object, ctx, state) != PRM_VIRTQ_STATE_RDY)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	fw->rdy_sets++;
+	fw->rdy_last_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+	fw->rdy_executed = fw->executed;
+	fw->rdy_modelled_ns = fw->modelled_ns;
+}
+
 static int
 general_op_index(uint16_t opcode)
 {
@@ -221,6 +252,7 @@ emu_fw_cmd(struct emu_fw *fw, uint16_t uid, const void *in, size_t inlen, void *
 	};
 	const struct cmd_desc *d;
 	uint16_t opcode, obj_type = 0;
+	uint64_t cost_ns = 0;
 	uint8_t status;
 
 	if (fw == NULL || in == NULL || out == NULL || inlen < 8 || outlen < 8)
@@ -232,12 +264,12 @@ emu_fw_cmd(struct emu_fw *fw, uint16_t uid, const void *in, size_t inlen, void *
 		  opcode <= PRM_CMD_DESTROY_GENERAL_OBJECT) && inlen >= 16)
 		obj_type = (uint16_t)PRM_GET(general_obj_in_cmd_hdr, in, obj_type);
 
+	if (d)
+		cost_ns = command_cost_ns(d, in, inlen);
 	if (d && fw->cost != EMU_COST_ZERO) {
-		uint64_t ns = command_cost_ns(d, in, inlen);
-
 		while (sem_wait(&fw->slot_sem) < 0 && errno == EINTR)
 			;
-		spend(ns);
+		spend(cost_ns);
 		sem_post(&fw->slot_sem);
 	}
 
@@ -254,6 +286,7 @@ emu_fw_cmd(struct emu_fw *fw, uint16_t uid, const void *in, size_t inlen, void *
 		status = fw_fail(&c, PRM_STATUS_BAD_OUTPUT_LEN, EMU_SYND_OUTLEN);
 	else if (!fault_hit(fw, opcode, obj_type, &c, &status))
 		status = d->handler(&c);
+	note_timing(fw, opcode, obj_type, in, inlen, status, cost_ns);
 	pthread_mutex_unlock(&fw->lock);
 
 	if (status != PRM_STATUS_OK) {
@@ -672,6 +705,15 @@ emu_fw_report_live(struct emu_fw *fw, const char *label)
 		}
 	}
 	fprintf(stderr, "\n");
+
+	/* Bring-up timing, for benchmarks (bench/): key=value items, times in ns. */
+	pthread_mutex_lock(&fw->lock);
+	fprintf(stderr, "mlx5emu: %s: timing: executed=%llu modelled_ns=%llu rdy_sets=%llu "
+		"last_rdy_monotonic_ns=%llu executed_at_last_rdy=%llu modelled_ns_at_last_rdy=%llu\n",
+		label, (unsigned long long)fw->executed, (unsigned long long)fw->modelled_ns,
+		(unsigned long long)fw->rdy_sets, (unsigned long long)fw->rdy_last_ns,
+		(unsigned long long)fw->rdy_executed, (unsigned long long)fw->rdy_modelled_ns);
+	pthread_mutex_unlock(&fw->lock);
 }
 
 int

@@ -104,6 +104,17 @@ struct emu_fw {
 	enum emu_cost_model cost;
 	unsigned int slots;
 	sem_t slot_sem;
+	/*
+	 * Bring-up timing for the exit report (fw->lock): commands executed and their modelled
+	 * firmware time (whatever the cost model), and the last command that set a virtq RDY: when
+	 * it completed (CLOCK_MONOTONIC) and the two totals at that moment.
+	 */
+	uint64_t executed;
+	uint64_t modelled_ns;
+	uint64_t rdy_sets;
+	uint64_t rdy_last_ns;
+	uint64_t rdy_executed;
+	uint64_t rdy_modelled_ns;
 };
 
 /* One command being executed. Handlers return a PRM status and set `syndrome` on failure. */

@@ -1,0 +1,240 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Reads the runs of bench/run and prints the bring-up table; writes results.json and, with
+gnuplot, bringup.svg. Per run (a folder <pmd>-<cost>-<mem>g-<qp>qp-<rep> with app.log of the
+back-end and fe.log of the front-end):
+
+- t0: the back-end accepting the front-end's connection (conn_clock, CLOCK_MONOTONIC);
+- t_rdy: the last firmware command that set a virtq RDY completing (the emulator's timing
+  line at exit, same clock);
+- t_drv_ok: the back-end reading the last SET_STATUS (DRIVER_OK) before t_rdy, which is when
+  vhost calls the PMD's dev_conf;
+- the bring-up's firmware commands and their modelled time: the emulator's totals at t_rdy minus
+  the commands executed before the connection (counted by conn_clock at accept, costed with the
+  per-opcode latencies of the emulator's command table);
+- the limit: the modelled time divided by the parallel command slots, but no less than the
+  longest dependent chain (a CQ, its QP, the virtq created RDY).
+"""
+import argparse
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+
+VHOST_USER_SET_STATUS = 39
+# The chain every virtq waits for, whatever the driver: CQ -> QP (event channel) -> virtq
+# created directly in RDY, the three commands in sequence.
+CHAIN = ("CREATE_CQ", "CREATE_QP", "CREATE_GENERAL_OBJECT")
+
+
+def command_costs(fw_core, prm_cmd):
+    """Opcode -> (name, latency ns), from the emulator's command table and the opcode enum."""
+    opcodes = {}
+    with open(prm_cmd) as f:
+        for m in re.finditer(r"PRM_CMD_(\w+)\s*=\s*(0x[0-9a-fA-F]+)", f.read()):
+            opcodes[m.group(1)] = int(m.group(2), 16)
+    costs = {}
+    with open(fw_core) as f:
+        text = f.read()
+    for m in re.finditer(r"CMD\((\w+),[^;]*?,\s*(\d+)\),", text, re.S):
+        name = m.group(1)
+        if name in opcodes:
+            costs[opcodes[name]] = (name, int(m.group(2)) * 1000)
+    if not costs:
+        sys.exit("no command costs found in " + fw_core)
+    return costs
+
+
+def parse_run(path, costs):
+    r = {"ok": False}
+    app = open(os.path.join(path, "app.log"), errors="replace").read()
+    fe = open(os.path.join(path, "fe.log"), errors="replace").read()
+    rc_file = os.path.join(path, "fe.rc")
+    r["frontend_rc"] = int(open(rc_file).read()) if os.path.exists(rc_file) else None
+    m = re.search(r"conn_clock: accept fd=\d+ t_ns=(\d+)", app)
+    if not m:
+        r["error"] = "no connection accepted"
+        return r
+    t0 = int(m.group(1))
+    before = {}
+    m = re.search(r"commands before the connection:(.*)", app)
+    if m:
+        for item in m.group(1).split():
+            op, n = item.split("=")
+            before[int(op, 16)] = int(n)
+    timings = [dict((k, int(v)) for k, v in re.findall(r"(\w+)=(\d+)", line))
+               for line in re.findall(r"mlx5emu: mlx5_0: timing: (.*)", app)]
+    timings = [t for t in timings if t.get("executed", 0) > 0]
+    if not timings or timings[-1]["rdy_sets"] == 0:
+        r["error"] = "no virtq set RDY (no emulator timing)"
+        return r
+    t = timings[-1]
+    t_rdy = t["last_rdy_monotonic_ns"]
+    recvs = [(int(q), int(ts)) for q, ts in
+             re.findall(r"conn_clock: recv fd=\d+ req=(\d+) t_ns=(\d+)", app)]
+    drv_ok = [ts for q, ts in recvs if q == VHOST_USER_SET_STATUS and ts <= t_rdy]
+    m = re.search(r"conn_clock: connect fd=\d+ t_ns=(\d+)", fe)
+    cmds = re.findall(r"mlx5emu: mlx5_0: commands:(.*)", app)
+    before_ns = sum(n * costs.get(op, ("", 0))[1] for op, n in before.items())
+    r.update({
+        "ok": r["frontend_rc"] == 0,
+        "bringup_ms": (t_rdy - t0) / 1e6,
+        "until_driver_ok_ms": (drv_ok[-1] - t0) / 1e6 if drv_ok else None,
+        "configuration_ms": (t_rdy - drv_ok[-1]) / 1e6 if drv_ok else None,
+        "connect_to_accept_ms": (t0 - int(m.group(1))) / 1e6 if m else None,
+        "virtq_rdy_commands": t["rdy_sets"],
+        "fw_commands": t["executed_at_last_rdy"] - sum(before.values()),
+        "fw_modelled_ms": (t["modelled_ns_at_last_rdy"] - before_ns) / 1e6,
+        "fw_commands_before_connection": sum(before.values()),
+        "process_commands_at_exit": cmds[-1].split() if cmds else [],
+    })
+    return r
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def fmt(v, spec="8.1f"):
+    return format(v, spec) if v is not None else format("-", spec.split(".")[0] + "s")
+
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--slots", type=int, default=16)
+    ap.add_argument("--costs-from", required=True)
+    ap.add_argument("--opcodes-from", required=True)
+    ap.add_argument("--gnuplot")
+    a = ap.parse_args()
+    costs = command_costs(a.costs_from, a.opcodes_from)
+    by_name = {name: ns for name, ns in costs.values()}
+    chain_ms = sum(by_name[n] for n in CHAIN) / 1e6
+
+    points = {}
+    for d in sorted(os.listdir(a.runs)):
+        m = re.fullmatch(r"(\w+)-(\w+)-(\d+)g-(\d+)qp-(\d+)", d)
+        if not m:
+            continue
+        pmd, cost, mem, qp, rep = m.group(1), m.group(2), int(m.group(3)), int(m.group(4)), \
+            int(m.group(5))
+        r = parse_run(os.path.join(a.runs, d), costs)
+        r["rep"] = rep
+        if r["ok"] and r["virtq_rdy_commands"] < 2 * qp:
+            r["ok"] = False
+            r["error"] = "only %d of %d virtqs set RDY" % (r["virtq_rdy_commands"], 2 * qp)
+        points.setdefault((cost, mem, qp, pmd), []).append(r)
+
+    results = []
+    for (cost, mem, qp, pmd), runs in sorted(points.items()):
+        good = [r for r in runs if r["ok"]]
+        med = {k: median([r[k] for r in good]) for k in
+               ("bringup_ms", "until_driver_ok_ms", "configuration_ms", "connect_to_accept_ms",
+                "fw_commands", "fw_modelled_ms", "virtq_rdy_commands")} if good else {}
+        if good and cost != "zero":
+            med["limit_ms"] = max(med["fw_modelled_ms"] / a.slots, chain_ms)
+        results.append({"pmd": pmd, "cost": cost, "mem_gib": mem, "queue_pairs": qp,
+                        "runs": runs, "valid_runs": len(good), "median": med})
+
+    def get(cost, mem, qp, pmd):
+        for p in results:
+            if (p["cost"], p["mem_gib"], p["queue_pairs"], p["pmd"]) == (cost, mem, qp, pmd):
+                return p["median"]
+        return {}
+
+    hdr = ("cost        GiB   qp |  ours ms  dpdk ms ours/dpdk |  ours cfg  dpdk cfg | "
+           "fw cmds ours dpdk | limit ms ours  dpdk | ours/lim dpdk/lim")
+    print()
+    print("Bring-up: front-end connection accepted -> every virtq RDY (median of runs, ms);")
+    print("cfg: DRIVER_OK read by vhost -> every virtq RDY; limit: bring-up firmware time at")
+    print("%d slots, at least the %.1f ms chain CQ -> QP -> virtq" % (a.slots, chain_ms))
+    print(hdr)
+    print("-" * len(hdr))
+    keys = sorted({(p["cost"], p["mem_gib"], p["queue_pairs"]) for p in results},
+                  key=lambda k: (k[0] != "calibrated", k[1], k[2]))
+    table = []
+    for cost, mem, qp in keys:
+        o, d = get(cost, mem, qp, "ours"), get(cost, mem, qp, "dpdk")
+        row = {
+            "cost": cost, "mem_gib": mem, "queue_pairs": qp,
+            "ours_ms": o.get("bringup_ms"), "dpdk_ms": d.get("bringup_ms"),
+            "ours_over_dpdk": ratio(o.get("bringup_ms"), d.get("bringup_ms")),
+            "ours_configuration_ms": o.get("configuration_ms"),
+            "dpdk_configuration_ms": d.get("configuration_ms"),
+            "ours_fw_commands": o.get("fw_commands"), "dpdk_fw_commands": d.get("fw_commands"),
+            "ours_limit_ms": o.get("limit_ms"), "dpdk_limit_ms": d.get("limit_ms"),
+            "ours_over_limit": ratio(o.get("bringup_ms"), o.get("limit_ms")),
+            "dpdk_over_limit": ratio(d.get("bringup_ms"), d.get("limit_ms")),
+        }
+        table.append(row)
+        print("%-10s %4d %4d | %s %s %s | %s %s | %s %s | %s %s | %s %s" % (
+            cost, mem, qp, fmt(row["ours_ms"]), fmt(row["dpdk_ms"]),
+            fmt(row["ours_over_dpdk"], "9.2f"),
+            fmt(row["ours_configuration_ms"], "9.1f"), fmt(row["dpdk_configuration_ms"], "9.1f"),
+            fmt(row["ours_fw_commands"], "12.0f"), fmt(row["dpdk_fw_commands"], "4.0f"),
+            fmt(row["ours_limit_ms"], "13.1f"), fmt(row["dpdk_limit_ms"], "5.1f"),
+            fmt(row["ours_over_limit"], "8.1f"), fmt(row["dpdk_over_limit"], "8.1f")))
+    bad = [(p["pmd"], p["cost"], p["mem_gib"], p["queue_pairs"], r.get("rep"),
+            r.get("error", "front-end exit status %s" % r.get("frontend_rc")))
+           for p in results for r in p["runs"] if not r["ok"]]
+    for b in bad:
+        print("invalid run: %s %s %d GiB %d qp rep %s: %s" % b)
+
+    try:
+        dpdk_version = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "dpdk"],
+                                      capture_output=True, text=True).stdout
+    except OSError:
+        dpdk_version = ""
+    os.makedirs(a.out, exist_ok=True)
+    with open(os.path.join(a.out, "results.json"), "w") as f:
+        json.dump({"machine": {"cpus": os.cpu_count(), "kernel": platform.release(),
+                               "dpdk": dpdk_version},
+                   "slots": a.slots, "chain_ms": chain_ms, "chain": CHAIN,
+                   "table": table, "points": results}, f, indent=1)
+    print("wrote", os.path.join(a.out, "results.json"))
+    if a.gnuplot:
+        plot(a, table)
+
+
+def plot(a, table):
+    dat = os.path.join(a.out, "bringup.dat")
+    mems = sorted({r["mem_gib"] for r in table if r["cost"] == "calibrated"})
+    with open(dat, "w") as f:
+        for mem in mems:
+            f.write("# %d GiB: qp ours dpdk limit_ours limit_dpdk\n" % mem)
+            for r in table:
+                if r["cost"] == "calibrated" and r["mem_gib"] == mem:
+                    f.write("%d %s %s %s %s\n" % tuple(
+                        [r["queue_pairs"]] + ["NaN" if r[k] is None else "%.3f" % r[k] for k in
+                                              ("ours_ms", "dpdk_ms", "ours_limit_ms",
+                                               "dpdk_limit_ms")]))
+            f.write("\n\n")
+    svg = os.path.join(a.out, "bringup.svg")
+    plots = []
+    for i, mem in enumerate(mems):
+        for col, title, style in ((2, "ours", "lp pt 7"), (3, "DPDK's mlx5", "lp pt 5"),
+                                  (4, "limit (ours)", "l dt 2"), (5, "limit (DPDK's)", "l dt 3")):
+            plots.append("'%s' index %d using 1:%d with %s title '%s, %d GiB'" %
+                         (dat, i, col, style, title, mem))
+    script = "\n".join([
+        "set terminal svg size 800,500 dynamic",
+        "set output '%s'" % svg,
+        "set title 'vDPA device bring-up on the emulated mlx5 (calibrated firmware cost)'",
+        "set xlabel 'queue pairs'", "set ylabel 'connection to all virtqs RDY (ms)'",
+        "set logscale xy", "set key top left", "set grid",
+        "plot " + ", \\\n  ".join(plots), ""])
+    subprocess.run([a.gnuplot], input=script, text=True, check=True)
+    print("wrote", svg)
+
+
+if __name__ == "__main__":
+    main()
