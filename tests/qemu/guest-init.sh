@@ -7,8 +7,10 @@
 #   guest_peer=ADDR       the other guest
 #   guest_run=ping|serve  ping: wait for the peer's first reply, ping it guest_count times, then
 #                         as fast as replies come for guest_secs seconds (the rate), then once
-#                         from each CPU (guest_cpus > 1: one TX queue per CPU); serve: answer for
-#                         guest_secs seconds
+#                         from each CPU (when the guest has several: one TX queue per CPU), then
+#                         a TCP stream to the peer's port 5001 for guest_stream seconds (if set);
+#                         serve: answer pings and take one TCP stream on port 5001 for guest_secs
+#                         seconds
 # Then the guest powers off (QEMU runs with -no-reboot).
 /bin/busybox --install -s /bin
 export PATH=/bin
@@ -22,10 +24,10 @@ finish() {
 	poweroff -f
 }
 
-guest_ip="" guest_peer="" guest_run=serve guest_count=10 guest_secs=5
+guest_ip="" guest_peer="" guest_run=serve guest_count=10 guest_secs=5 guest_stream=0
 for w in $(cat /proc/cmdline); do
 	case $w in
-	guest_ip=* | guest_peer=* | guest_run=* | guest_count=* | guest_secs=*)
+	guest_ip=* | guest_peer=* | guest_run=* | guest_count=* | guest_secs=* | guest_stream=*)
 		eval "${w%%=*}=\${w#*=}" ;;
 	esac
 done
@@ -85,9 +87,20 @@ ping)
 		done
 		grep . /sys/class/net/eth0/queues/tx-*/xps_cpus 2>/dev/null | sed 's/^/guest: xps /'
 	fi
+	if [ "$guest_stream" -gt 0 ]; then
+		st=/sys/class/net/eth0/statistics
+		f0=$(cat $st/tx_packets) b0=$(cat $st/tx_bytes) t0=$(now)
+		timeout "$guest_stream" nc "$guest_peer" 5001 </dev/zero
+		f1=$(cat $st/tx_packets) b1=$(cat $st/tx_bytes) t1=$(now)
+		awk -v f=$((f1 - f0)) -v b=$((b1 - b0)) -v t0="$t0" -v t1="$t1" 'BEGIN {
+			printf "guest: stream %d frames %d bytes in %.2f s: %.0f frames/s %.1f Mbit/s\n",
+				f, b, t1 - t0, f / (t1 - t0), b * 8 / (t1 - t0) / 1e6 }'
+	fi
 	counters
 	;;
 serve)
+	# nc quits at the end of its input: a background job would get /dev/null.
+	sleep "$guest_secs" | nc -l -p 5001 >/dev/null &
 	echo "guest: serving for $guest_secs s"
 	sleep "$guest_secs"
 	counters

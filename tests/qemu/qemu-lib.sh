@@ -7,6 +7,10 @@
 # vector notifiers, INTx does not); guest memory in a shared memfd (vhost-user maps it); the
 # uncompressed vmlinux through its PVH entry and no network boot ROM (romfile=), both to boot
 # faster; -nodefaults, so no NIC but ours.
+# csum=off (QEMU_NET_OPTS overrides): the emulated NIC's data path does not act on the virtio-net
+# header yet (no checksum offload, no TSO), so a guest that negotiated CSUM sends TCP and UDP with
+# only the pseudo-header sum and the receiver drops them (ICMP, checksummed by the stack, passes).
+# Without CSUM the guest checksums in software and uses no TSO.
 
 qemu_bin=${QEMU:-qemu-system-x86_64}
 qemu_guest_dir=""
@@ -30,7 +34,7 @@ qemu_make_guest() {
 # QEMU_TIMEOUT seconds (180) at the latest; SIGTERM to the PID ends QEMU.
 qemu_guest() {
 	local name=$1 sock=$2 mac=$3 cmdline=$4 qp=${5:-1} cpus=${6:-1}
-	local netdev="vhost-user,id=n0,chardev=c0" dev="virtio-net-pci,netdev=n0,vectors=0,romfile="
+	local netdev="vhost-user,id=n0,chardev=c0" dev="virtio-net-pci,netdev=n0,vectors=0,romfile=,${QEMU_NET_OPTS-csum=off}"
 
 	if [ "$qp" -gt 1 ]; then
 		netdev="$netdev,queues=$qp"

@@ -5,7 +5,8 @@
 # guest B through the emulated NIC's switch. Checked: replies in A's console, both devices'
 # queues completed descriptors (the app's per-queue hardware counters), completion events relayed
 # to both devices' callfds, no firmware object left at exit. Printed: wall time from A's QEMU
-# start to its first reply, and guest-to-guest round trips (two frames each) per second.
+# start to its first reply, guest-to-guest round trips (two frames each) per second, and a TCP
+# stream from A to B (frames/s, Mbit/s).
 # Exit 77 (skipped) without qemu-system-x86_64.
 # Usage: test_qemu_two_guests.sh <vdpa-app> <our PMD .so> <libmlx5emu.so> <guest folder>
 set -u
@@ -31,7 +32,7 @@ bpid=$!
 e2e_bg
 t0=$(date +%s.%N)
 qemu_guest a "$tmp/vhost-user0" 02:00:00:00:00:00 \
-	"guest_ip=192.0.2.1/24 guest_peer=192.0.2.2 guest_run=ping guest_count=10 guest_secs=5" \
+	"guest_ip=192.0.2.1/24 guest_peer=192.0.2.2 guest_run=ping guest_count=10 guest_secs=5 guest_stream=5" \
 	>"$tmp/a.log" 2>&1 &
 qpid=$!
 e2e_bg
@@ -53,6 +54,10 @@ check "10 of 10 pings answered" $?
 rate=$(sed -n 's/.*: \([0-9]*\) round trips\/s/\1/p' "$tmp/a.log")
 [ "${rate:-0}" -gt 0 ]; check "back-to-back pings answered (${rate:-0} round trips/s)" $?
 
+stream=$(sed -n 's/^guest: stream //p' "$tmp/a.log")
+frames=$(echo "$stream" | awk '{print $1}')
+[ "${frames:-0}" -gt 0 ]; check "TCP stream from A to B (${stream:-nothing sent})" $?
+
 qemu_app_stop "$tmp"
 for d in 0 1; do
 	for q in 0 1; do
@@ -66,4 +71,5 @@ n=$(grep -cE "closed; [1-9][0-9]* completion events relayed" "$tmp/app.log")
 echo "boot to first reply: ${first_wall} s from QEMU start (guest uptime" \
 	"$(sed -n 's/.*first reply at \([0-9.]*\) s/\1/p' "$tmp/a.log") s)"
 echo "guest to guest: ${rate:-0} round trips/s = $(( ${rate:-0} * 2 )) frames/s through the NIC"
+echo "guest to guest TCP stream: ${stream:-none}"
 e2e_finish "$tmp/app.log" "$tmp/a.log" "$tmp/b.log"
