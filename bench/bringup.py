@@ -122,36 +122,37 @@ def main():
 
     points = {}
     for d in sorted(os.listdir(a.runs)):
-        m = re.fullmatch(r"(\w+)-(\w+)-(\d+)g-(\d+)qp-(\d+)", d)
+        m = re.fullmatch(r"([\w-]+)-(\w+)-(\w+)-(\d+)g-(\d+)qp-(\d+)", d)
         if not m:
             continue
-        pmd, cost, mem, qp, rep = m.group(1), m.group(2), int(m.group(3)), int(m.group(4)), \
-            int(m.group(5))
+        fe, pmd, cost = m.group(1), m.group(2), m.group(3)
+        mem, qp, rep = int(m.group(4)), int(m.group(5)), int(m.group(6))
         r = parse_run(os.path.join(a.runs, d), costs)
         r["rep"] = rep
         if r["ok"] and r["virtq_rdy_commands"] < 2 * qp:
             r["ok"] = False
             r["error"] = "only %d of %d virtqs set RDY" % (r["virtq_rdy_commands"], 2 * qp)
-        points.setdefault((cost, mem, qp, pmd), []).append(r)
+        points.setdefault((fe, cost, mem, qp, pmd), []).append(r)
 
     results = []
-    for (cost, mem, qp, pmd), runs in sorted(points.items()):
+    for (fe, cost, mem, qp, pmd), runs in sorted(points.items()):
         good = [r for r in runs if r["ok"]]
         med = {k: median([r[k] for r in good]) for k in
                ("bringup_ms", "until_driver_ok_ms", "configuration_ms", "connect_to_accept_ms",
                 "fw_commands", "fw_modelled_ms", "virtq_rdy_commands")} if good else {}
         if good and cost != "zero":
             med["limit_ms"] = max(med["fw_modelled_ms"] / a.slots, chain_ms)
-        results.append({"pmd": pmd, "cost": cost, "mem_gib": mem, "queue_pairs": qp,
+        results.append({"frontend": fe, "pmd": pmd, "cost": cost, "mem_gib": mem, "queue_pairs": qp,
                         "runs": runs, "valid_runs": len(good), "median": med})
 
-    def get(cost, mem, qp, pmd):
+    def get(fe, cost, mem, qp, pmd):
         for p in results:
-            if (p["cost"], p["mem_gib"], p["queue_pairs"], p["pmd"]) == (cost, mem, qp, pmd):
+            if (p["frontend"], p["cost"], p["mem_gib"], p["queue_pairs"], p["pmd"]) == \
+                    (fe, cost, mem, qp, pmd):
                 return p["median"]
         return {}
 
-    hdr = ("cost        GiB   qp |  ours ms  dpdk ms ours/dpdk |  ours cfg  dpdk cfg | "
+    hdr = ("front-end   cost        GiB   qp |  ours ms  dpdk ms ours/dpdk |  ours cfg  dpdk cfg | "
            "fw cmds ours dpdk | limit ms ours  dpdk | ours/lim dpdk/lim")
     print()
     print("Bring-up: front-end connection accepted -> every virtq RDY (median of runs, ms);")
@@ -159,13 +160,14 @@ def main():
     print("%d slots, at least the %.1f ms chain CQ -> QP -> virtq" % (a.slots, chain_ms))
     print(hdr)
     print("-" * len(hdr))
-    keys = sorted({(p["cost"], p["mem_gib"], p["queue_pairs"]) for p in results},
-                  key=lambda k: (k[0] != "calibrated", k[1], k[2]))
+    keys = sorted({(p["frontend"], p["cost"], p["mem_gib"], p["queue_pairs"])
+                   for p in results},
+                  key=lambda k: (k[0] != "script", k[1] != "calibrated", k[2], k[3]))
     table = []
-    for cost, mem, qp in keys:
-        o, d = get(cost, mem, qp, "ours"), get(cost, mem, qp, "dpdk")
+    for fe, cost, mem, qp in keys:
+        o, d = get(fe, cost, mem, qp, "ours"), get(fe, cost, mem, qp, "dpdk")
         row = {
-            "cost": cost, "mem_gib": mem, "queue_pairs": qp,
+            "frontend": fe, "cost": cost, "mem_gib": mem, "queue_pairs": qp,
             "ours_ms": o.get("bringup_ms"), "dpdk_ms": d.get("bringup_ms"),
             "ours_over_dpdk": ratio(o.get("bringup_ms"), d.get("bringup_ms")),
             "ours_configuration_ms": o.get("configuration_ms"),
@@ -176,18 +178,18 @@ def main():
             "dpdk_over_limit": ratio(d.get("bringup_ms"), d.get("limit_ms")),
         }
         table.append(row)
-        print("%-10s %4d %4d | %s %s %s | %s %s | %s %s | %s %s | %s %s" % (
-            cost, mem, qp, fmt(row["ours_ms"]), fmt(row["dpdk_ms"]),
+        print("%-11s %-10s %4d %4d | %s %s %s | %s %s | %s %s | %s %s | %s %s" % (
+            fe, cost, mem, qp, fmt(row["ours_ms"]), fmt(row["dpdk_ms"]),
             fmt(row["ours_over_dpdk"], "9.2f"),
             fmt(row["ours_configuration_ms"], "9.1f"), fmt(row["dpdk_configuration_ms"], "9.1f"),
             fmt(row["ours_fw_commands"], "12.0f"), fmt(row["dpdk_fw_commands"], "4.0f"),
             fmt(row["ours_limit_ms"], "13.1f"), fmt(row["dpdk_limit_ms"], "5.1f"),
             fmt(row["ours_over_limit"], "8.1f"), fmt(row["dpdk_over_limit"], "8.1f")))
-    bad = [(p["pmd"], p["cost"], p["mem_gib"], p["queue_pairs"], r.get("rep"),
+    bad = [(p["frontend"], p["pmd"], p["cost"], p["mem_gib"], p["queue_pairs"], r.get("rep"),
             r.get("error", "front-end exit status %s" % r.get("frontend_rc")))
            for p in results for r in p["runs"] if not r["ok"]]
     for b in bad:
-        print("invalid run: %s %s %d GiB %d qp rep %s: %s" % b)
+        print("invalid run: %s %s %s %d GiB %d qp rep %s: %s" % b)
 
     try:
         dpdk_version = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "dpdk"],
@@ -207,12 +209,13 @@ def main():
 
 def plot(a, table):
     dat = os.path.join(a.out, "bringup.dat")
-    mems = sorted({r["mem_gib"] for r in table if r["cost"] == "calibrated"})
+    rows = [r for r in table if r["cost"] == "calibrated" and r["frontend"] == "script"]
+    mems = sorted({r["mem_gib"] for r in rows})
     with open(dat, "w") as f:
         for mem in mems:
             f.write("# %d GiB: qp ours dpdk limit_ours limit_dpdk\n" % mem)
-            for r in table:
-                if r["cost"] == "calibrated" and r["mem_gib"] == mem:
+            for r in rows:
+                if r["mem_gib"] == mem:
                     f.write("%d %s %s %s %s\n" % tuple(
                         [r["queue_pairs"]] + ["NaN" if r[k] is None else "%.3f" % r[k] for k in
                                               ("ours_ms", "dpdk_ms", "ours_limit_ms",

@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""A minimal scripted vhost-user front-end for the bring-up benchmark: connects to a vhost-user
+socket and brings a virtio-net device up the way a VMM does (owner, features, protocol features,
+one memory region of the guest's size, then per vring call fd, size, base, addresses, kick fd,
+then enables every vring and sets DRIVER_OK), sends it all at once, stays connected, and leaves.
+DPDK's virtio-user takes at most 8 queue pairs; this front-end takes any number, any memory size
+(a sparse memfd: no guest page is touched), and spends no time between messages, so the time
+measured is the back-end's.
+
+Usage: vu_frontend.py SOCKET QUEUE_PAIRS MEM_GIB HOLD_SECONDS
+"""
+import os
+import socket
+import struct
+import sys
+import time
+
+GET_FEATURES, SET_FEATURES, SET_OWNER = 1, 2, 3
+SET_MEM_TABLE = 5
+SET_VRING_NUM, SET_VRING_ADDR, SET_VRING_BASE = 8, 9, 10
+SET_VRING_KICK, SET_VRING_CALL = 12, 13
+GET_PROTOCOL_FEATURES, SET_PROTOCOL_FEATURES = 15, 16
+SET_VRING_ENABLE = 18
+SET_STATUS = 39
+
+VERSION = 0x1
+F_PROTOCOL_FEATURES = 1 << 30
+WANTED_FEATURES = (1 << 32) | (1 << 22) | F_PROTOCOL_FEATURES  # VERSION_1, MQ
+PROTOCOL_MQ, PROTOCOL_STATUS = 1 << 0, 1 << 16
+STATUS_DRIVER_OK = 0x0f     # ACKNOWLEDGE | DRIVER | DRIVER_OK | FEATURES_OK
+
+QUEUE_SIZE = 256
+RING_STRIDE = 0x4000        # desc 4 KiB, avail at +4 KiB, used at +8 KiB
+RINGS_GPA = 0x100000        # DPDK's mlx5 vDPA PMD takes a ring at guest address 0 for a failure
+GUEST_VA = 0x7e0000000000   # the front-end's address of guest memory, as a VMM would send it
+
+
+def send(sock, req, payload=b"", fds=()):
+    msg = struct.pack("<III", req, VERSION, len(payload)) + payload
+    anc = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, struct.pack("<%di" % len(fds), *fds))] \
+        if fds else []
+    sock.sendmsg([msg], anc)
+
+
+def recv_u64(sock, req):
+    hdr = sock.recv(12, socket.MSG_WAITALL)
+    r, _, size = struct.unpack("<III", hdr)
+    body = sock.recv(size, socket.MSG_WAITALL)
+    if r != req or size != 8:
+        sys.exit("unexpected reply %d (size %d) to request %d" % (r, size, req))
+    return struct.unpack("<Q", body)[0]
+
+
+def main():
+    path, qps, gib, hold = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+    nvrings = 2 * qps
+    size = gib << 30
+    if RINGS_GPA + nvrings * RING_STRIDE > size:
+        sys.exit("guest memory too small for the rings")
+    mem = os.memfd_create("guest", 0)
+    os.ftruncate(mem, size)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.connect(path)
+
+    send(sock, SET_OWNER)
+    send(sock, GET_FEATURES)
+    features = recv_u64(sock, GET_FEATURES) & WANTED_FEATURES
+    if features & F_PROTOCOL_FEATURES:
+        send(sock, GET_PROTOCOL_FEATURES)
+        proto = recv_u64(sock, GET_PROTOCOL_FEATURES) & (PROTOCOL_MQ | PROTOCOL_STATUS)
+        send(sock, SET_PROTOCOL_FEATURES, struct.pack("<Q", proto))
+    else:
+        proto = 0
+    send(sock, SET_FEATURES, struct.pack("<Q", features))
+    send(sock, SET_MEM_TABLE, struct.pack("<II", 1, 0) +
+         struct.pack("<QQQQ", 0, size, GUEST_VA, 0), (mem,))
+    efds = []
+    for i in range(nvrings):
+        call, kick = os.eventfd(0, os.EFD_NONBLOCK), os.eventfd(0, os.EFD_NONBLOCK)
+        efds += [call, kick]
+        base = GUEST_VA + RINGS_GPA + i * RING_STRIDE
+        send(sock, SET_VRING_CALL, struct.pack("<Q", i), (call,))
+        send(sock, SET_VRING_NUM, struct.pack("<II", i, QUEUE_SIZE))
+        send(sock, SET_VRING_BASE, struct.pack("<II", i, 0))
+        send(sock, SET_VRING_ADDR, struct.pack("<IIQQQQ", i, 0, base, base + 0x2000,
+                                               base + 0x1000, 0))
+        send(sock, SET_VRING_KICK, struct.pack("<Q", i), (kick,))
+    for i in range(nvrings):
+        send(sock, SET_VRING_ENABLE, struct.pack("<II", i, 1))
+    if proto & PROTOCOL_STATUS:
+        send(sock, SET_STATUS, struct.pack("<Q", STATUS_DRIVER_OK))
+    time.sleep(hold)
+    sock.close()
+    for fd in efds + [mem]:
+        os.close(fd)
+
+
+if __name__ == "__main__":
+    main()
