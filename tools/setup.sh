@@ -17,6 +17,7 @@ packages=(
 	qemu-system-x86 busybox-static cpio
 	# apt-get source of DPDK for its driver-SDK headers (dpkg-source unpacks it)
 	dpkg-dev xz-utils
+	gnuplot-nox	# bench/run's plot
 )
 
 sudo=""
