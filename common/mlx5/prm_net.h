@@ -470,4 +470,50 @@ struct prm_modify_nic_vport_context_in_bits {
 };
 PRM_ASSERT_SIZE(modify_nic_vport_context_in, 512);
 
+/*
+ * fte_match_set_lyr_2_4: the outer_headers part (first 64 bytes) of fte_match_param, the mask
+ * and value of a flow rule.
+ */
+struct prm_fte_match_set_lyr_2_4_bits {
+	uint8_t smac_47_16[0x20];
+
+	uint8_t smac_15_0[0x10];
+	uint8_t ethertype[0x10];
+
+	uint8_t dmac_47_16[0x20];
+
+	uint8_t dmac_15_0[0x10];
+	uint8_t first_prio[0x3];
+	uint8_t first_cfi[0x1];
+	uint8_t first_vid[0xc];
+
+	uint8_t ip_protocol[0x8];
+	uint8_t ip_dscp[0x6];
+	uint8_t ip_ecn[0x2];
+	uint8_t cvlan_tag[0x1];
+	uint8_t svlan_tag[0x1];
+	uint8_t frag[0x1];
+	uint8_t ip_version[0x4];
+	uint8_t tcp_flags[0x9];
+
+	uint8_t tcp_sport[0x10];
+	uint8_t tcp_dport[0x10];
+
+	uint8_t reserved_at_c0[0x10];
+	uint8_t ipv4_ihl[0x4];
+	uint8_t reserved_at_d4[0x4];
+	uint8_t ip_ttl_hoplimit[0x8];
+
+	uint8_t udp_sport[0x10];
+	uint8_t udp_dport[0x10];
+
+	uint8_t src_ipv4_src_ipv6[0x80];
+
+	uint8_t dst_ipv4_dst_ipv6[0x80];
+};
+PRM_ASSERT_SIZE(fte_match_set_lyr_2_4, 64);
+
+/* Flow table match_criteria_enable: which parts of fte_match_param a matcher looks at. */
+#define PRM_MATCH_CRITERIA_OUTER 0x1
+
 #endif /* MLX5_PRM_NET_H */

@@ -6,53 +6,15 @@
 #include <string.h>
 
 #include <prm_bits.h>
+#include <prm_net.h>
 
 #include "emu_steer.h"
 
 /* Exported by libmlx5emu.so for the emulated hardware and tests (MLX5EMU_1.0). */
 #define STEER_EXPORT __attribute__((visibility("default")))
 
-/* fte_match_set_lyr_2_4 (kernel mlx5_ifc.h), the outer_headers part of fte_match_param. */
-struct prm_fte_match_set_lyr_2_4_bits {
-	uint8_t smac_47_16[0x20];
-
-	uint8_t smac_15_0[0x10];
-	uint8_t ethertype[0x10];
-
-	uint8_t dmac_47_16[0x20];
-
-	uint8_t dmac_15_0[0x10];
-	uint8_t first_prio[0x3];
-	uint8_t first_cfi[0x1];
-	uint8_t first_vid[0xc];
-
-	uint8_t ip_protocol[0x8];
-	uint8_t ip_dscp[0x6];
-	uint8_t ip_ecn[0x2];
-	uint8_t cvlan_tag[0x1];
-	uint8_t svlan_tag[0x1];
-	uint8_t frag[0x1];
-	uint8_t ip_version[0x4];
-	uint8_t tcp_flags[0x9];
-
-	uint8_t tcp_sport[0x10];
-	uint8_t tcp_dport[0x10];
-
-	uint8_t reserved_at_c0[0x10];
-	uint8_t ipv4_ihl[0x4];
-	uint8_t reserved_at_d4[0x4];
-	uint8_t ip_ttl_hoplimit[0x8];
-
-	uint8_t udp_sport[0x10];
-	uint8_t udp_dport[0x10];
-
-	uint8_t src_ipv4_src_ipv6[0x80];
-
-	uint8_t dst_ipv4_dst_ipv6[0x80];
-};
-PRM_ASSERT_SIZE(fte_match_set_lyr_2_4, EMU_STEER_OUTER_LEN);
-
-#define STEER_CRITERIA_OUTER 0x1
+_Static_assert(PRM_SIZE(fte_match_set_lyr_2_4) == EMU_STEER_OUTER_LEN,
+	       "outer_headers is the first part of fte_match_param");
 
 struct emu_steer_rule {
 	struct emu_steer_rule *next;
@@ -140,7 +102,7 @@ steer_only_outer(const uint8_t *mask, uint8_t criteria)
 {
 	size_t i;
 
-	if ((criteria & ~STEER_CRITERIA_OUTER) == 0)
+	if ((criteria & ~PRM_MATCH_CRITERIA_OUTER) == 0)
 		return true;
 	for (i = EMU_STEER_OUTER_LEN; i < EMU_STEER_MATCH_LEN; i++)
 		if (mask[i] != 0)
@@ -164,7 +126,7 @@ emu_steer_matcher_add(struct emu_steer *steer, uint16_t priority, uint8_t criter
 		return ret;
 	}
 	/* A disabled criterion does not take part in the match, whatever its mask says. */
-	if (!(criteria & STEER_CRITERIA_OUTER))
+	if (!(criteria & PRM_MATCH_CRITERIA_OUTER))
 		memset(m->mask, 0, EMU_STEER_OUTER_LEN);
 	m->priority = priority;
 	m->criteria = criteria;

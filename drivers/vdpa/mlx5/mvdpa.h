@@ -54,6 +54,13 @@ struct mvdpa_dev {
 	uint64_t features;	/* what get_features reports */
 	struct mvdpa_conf *conf;	/* while a front-end's device is configured */
 	/*
+	 * Vrings the front-end has ready (set_vring_state), which RX steering follows. Forgotten
+	 * at dev_close: until the next front-end reports any, every created queue counts as ready
+	 * (vhost reconfigures after a memory-table change without reporting them again).
+	 */
+	bool vring_ready[2 * MVDPA_MAX_QUEUE_PAIRS];
+	bool vring_ready_known;
+	/*
 	 * Per-queue statistics: counters of queues closed since the last reset are carried over,
 	 * so they survive reconfiguration; a reset takes the current values as the new zero.
 	 */

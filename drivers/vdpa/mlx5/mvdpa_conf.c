@@ -460,6 +460,8 @@ mvdpa_conf_destroy(struct mvdpa_dev *dev)
 	if (c == NULL)
 		return;
 	relay_stop(c);
+	if (c->steer_built)
+		mvdpa_steer_destroy(&c->steer);
 	for (uint32_t i = 0; i < c->nvqs; i++)
 		vq_stop(c, (uint16_t)i);
 	for (uint32_t i = c->nvqs; i-- > 0;)
@@ -477,6 +479,38 @@ mvdpa_conf_destroy(struct mvdpa_dev *dev)
 	mem_unregister(c);
 	free(c);
 	dev->conf = NULL;
+	memset(dev->vring_ready, 0, sizeof(dev->vring_ready));
+	dev->vring_ready_known = false;
+}
+
+int
+mvdpa_conf_steer_sync(struct mvdpa_dev *dev)
+{
+	struct mvdpa_conf *c = dev->conf;
+	uint32_t ids[MVDPA_MAX_QUEUE_PAIRS], n = 0;
+	int ret;
+
+	if (c == NULL)
+		return 0;
+	for (uint32_t i = 0; i < c->nvqs && i < 2 * MVDPA_MAX_QUEUE_PAIRS; i += 2)
+		if (c->vqs[i].created && (!dev->vring_ready_known || dev->vring_ready[i]))
+			ids[n++] = c->vqs[i].obj.id;
+	if (n == 0) {
+		if (c->steer_built)
+			mvdpa_steer_destroy(&c->steer);
+		c->steer_built = false;
+		return 0;
+	}
+	if (c->steer_built)
+		ret = mvdpa_steer_update(&c->steer, ids, n);
+	else
+		ret = mvdpa_steer_create(&c->steer, dev->ctx, c->td.id, dev->caps.log_max_rqt_size,
+					 ids, n);
+	if (ret == 0) {
+		c->steer_built = true;
+		MVDPA_LOG(DEBUG, "vid %d: RX steering over %u queue(s)\n", c->vid, n);
+	}
+	return ret;
 }
 
 int
@@ -543,6 +577,9 @@ mvdpa_conf_create(struct mvdpa_dev *dev, int vid)
 			goto err;
 		created += c->vqs[i].created;
 	}
+	ret = mvdpa_conf_steer_sync(dev);
+	if (ret < 0)
+		goto err;
 	ret = relay_start(dev, c);
 	if (ret < 0)
 		goto err;

@@ -14,6 +14,7 @@
 #include <rte_vhost.h>
 
 #include "devx_cmd.h"
+#include "mvdpa_steer.h"
 
 struct mvdpa_dev;
 
@@ -71,6 +72,9 @@ struct mvdpa_conf {
 	volatile uint32_t *doorbell;
 	uint32_t nvqs;
 	struct mvdpa_vq *vqs;
+	/* RX steering over the created RX queues the front-end enabled; none while it has none. */
+	struct mvdpa_steer steer;
+	bool steer_built;
 	/* Completion events of the queues' CQs (cookie: queue index), relayed to the callfds. */
 	struct mlx5dv_devx_event_channel *events;
 	uint64_t completions;		/* events relayed, for the log at close */
@@ -83,5 +87,12 @@ struct mvdpa_conf {
 /* dev_conf / dev_close for dev on vid; 0 or a negative errno (nothing left on failure). */
 int mvdpa_conf_create(struct mvdpa_dev *dev, int vid);
 void mvdpa_conf_destroy(struct mvdpa_dev *dev);
+
+/*
+ * Points RX steering at the created RX queues that are enabled now (dev->vring_ready): builds
+ * it for the first, updates the RQT after a change, removes it when none is left. 0 or a
+ * negative errno.
+ */
+int mvdpa_conf_steer_sync(struct mvdpa_dev *dev);
 
 #endif /* MVDPA_CONF_H */

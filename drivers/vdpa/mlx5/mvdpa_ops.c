@@ -186,7 +186,20 @@ mvdpa_dev_close(int vid)
 static int
 mvdpa_set_vring_state(int vid, int vring, int state)
 {
-	MVDPA_LOG(INFO, "vid %d: vring %d %s\n", vid, vring, state ? "enabled" : "disabled");
+	struct mvdpa_dev *dev = dev_of_vid(vid);
+
+	if (dev == NULL)
+		return -ENODEV;
+	if (vring < 0 || (unsigned int)vring >= 2 * MVDPA_MAX_QUEUE_PAIRS) {
+		MVDPA_LOG(ERR, "vid %d: vring %d out of range\n", vid, vring);
+		return -EINVAL;
+	}
+	MVDPA_LOG(DEBUG, "vid %d: vring %d %s\n", vid, vring, state ? "ready" : "not ready");
+	dev->vring_ready[vring] = state != 0;
+	dev->vring_ready_known = true;
+	/* RX steering follows the RX queues the front-end uses (an RX vring has an even index). */
+	if (vring % 2 == 0 && dev->conf != NULL && dev->conf->vid == vid)
+		return mvdpa_conf_steer_sync(dev);
 	return 0;
 }
 
