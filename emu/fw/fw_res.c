@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fw_internal.h"
+#include "hw_nic.h"
 #include "prm_mem.h"
 #include "prm_net.h"
 #include "prm_virtq.h"
@@ -217,8 +218,29 @@ rqt_drop_entries(struct fw_rqt *r)
 static void
 rqt_release(struct emu_fw *fw, struct fw_obj *obj)
 {
-	(void)fw;
+	if (fw->nic != NULL)
+		hw_nic_del_rqt(fw->nic, fw->nic_port, obj->id);
 	rqt_drop_entries((struct fw_rqt *)obj);
+}
+
+/* The data plane's copy of the table: queue ids in table order. */
+static uint8_t
+rqt_mirror(struct fw_cmd *c, const struct fw_rqt *r)
+{
+	uint32_t *ids;
+	int ret;
+
+	if (c->fw->nic == NULL)
+		return PRM_STATUS_OK;
+	ids = malloc(r->actual_size * sizeof(*ids));
+	if (ids == NULL)
+		return fw_fail(c, PRM_STATUS_NO_RESOURCES, EMU_SYND_NO_RESOURCES);
+	for (uint32_t i = 0; i < r->actual_size; i++)
+		ids[i] = r->entries[i]->id;
+	ret = hw_nic_set_rqt(c->fw->nic, c->fw->nic_port, r->obj.id, ids, r->actual_size);
+	free(ids);
+	return ret == 0 ? PRM_STATUS_OK :
+			  fw_fail(c, PRM_STATUS_NO_RESOURCES, EMU_SYND_NO_RESOURCES);
 }
 
 /* Reads and checks an rqt context; on success *entries holds referenced queues. */
@@ -283,6 +305,11 @@ fw_create_rqt(struct fw_cmd *c)
 	}
 	r->max_size = max_size;
 	r->obj.release = rqt_release;
+	st = rqt_mirror(c, r);
+	if (st != PRM_STATUS_OK) {
+		fw_obj_unlink_free(c->fw, &r->obj);
+		return st;
+	}
 	PRM_SET(create_rqt_out, c->out, rqtn, r->obj.id);
 	return PRM_STATUS_OK;
 }
@@ -309,7 +336,7 @@ fw_modify_rqt(struct fw_cmd *c)
 	rqt_drop_entries(r);
 	r->entries = entries;
 	r->actual_size = n;
-	return PRM_STATUS_OK;
+	return rqt_mirror(c, r);
 }
 
 uint8_t
@@ -332,9 +359,38 @@ tir_release(struct emu_fw *fw, struct fw_obj *obj)
 {
 	struct fw_tir *t = (struct fw_tir *)obj;
 
-	(void)fw;
+	if (fw->nic != NULL)
+		hw_nic_del_tir(fw->nic, fw->nic_port, obj->id);
 	fw_obj_put(t->td);
 	fw_obj_put(t->rqt);
+}
+
+/* What the data plane needs of a TIR context: its hash function, fields and key. */
+static void
+tir_rss_conf(const void *ctx, struct hw_rss_conf *rss)
+{
+	const void *sel = PRM_ADDR(tirc, ctx, rx_hash_field_selector_outer);
+	uint32_t f = (uint32_t)PRM_GET(rx_hash_field_select, sel, selected_fields);
+
+	memset(rss, 0, sizeof(*rss));
+	switch (PRM_GET(tirc, ctx, rx_hash_fn)) {
+	case PRM_RX_HASH_FN_TOEPLITZ:
+		rss->fn = HW_RSS_FN_TOEPLITZ;
+		break;
+	case PRM_RX_HASH_FN_INVERTED_XOR8:
+		rss->fn = HW_RSS_FN_XOR8;
+		break;
+	default:
+		rss->fn = HW_RSS_FN_NONE;
+	}
+	rss->ipv6 = PRM_GET(rx_hash_field_select, sel, l3_prot_type) == PRM_RX_HASH_L3_IPV6;
+	rss->udp = PRM_GET(rx_hash_field_select, sel, l4_prot_type) == PRM_RX_HASH_L4_UDP;
+	rss->symmetric = PRM_GET(tirc, ctx, rx_hash_symmetric) != 0;
+	rss->fields = (f & PRM_RX_HASH_FIELD_SRC_IP ? HW_RSS_SRC_IP : 0) |
+		      (f & PRM_RX_HASH_FIELD_DST_IP ? HW_RSS_DST_IP : 0) |
+		      (f & PRM_RX_HASH_FIELD_L4_SPORT ? HW_RSS_SRC_PORT : 0) |
+		      (f & PRM_RX_HASH_FIELD_L4_DPORT ? HW_RSS_DST_PORT : 0);
+	memcpy(rss->key, PRM_ADDR(tirc, ctx, rx_hash_toeplitz_key), HW_RSS_KEY_LEN);
 }
 
 uint8_t
@@ -366,6 +422,15 @@ fw_create_tir(struct fw_cmd *c)
 	fw_obj_get(td);
 	fw_obj_get(rqt);
 	t->obj.release = tir_release;
+	if (c->fw->nic != NULL) {
+		struct hw_rss_conf rss;
+
+		tir_rss_conf(ctx, &rss);
+		if (hw_nic_set_tir(c->fw->nic, c->fw->nic_port, t->obj.id, rqt->id, &rss) != 0) {
+			fw_obj_unlink_free(c->fw, &t->obj);
+			return fw_fail(c, PRM_STATUS_NO_RESOURCES, EMU_SYND_NO_RESOURCES);
+		}
+	}
 	PRM_SET(create_tir_out, c->out, tirn, t->obj.id);
 	return PRM_STATUS_OK;
 }

@@ -131,7 +131,7 @@ hw_start(struct emu_fw *fw, struct fw_virtq *vq)
 		fw_dma_map_free(&vq->dma);
 		return;
 	}
-	if (hw_nic_add_queue(fw->nic, fw->nic_port, vq->hwq) < 0) {
+	if (hw_nic_add_queue(fw->nic, fw->nic_port, vq->obj.id, vq->hwq) < 0) {
 		hw_virtq_destroy(vq->hwq);
 		vq->hwq = NULL;
 		fw_dma_map_free(&vq->dma);

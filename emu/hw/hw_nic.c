@@ -7,16 +7,39 @@
 #include <time.h>
 
 #include "hw_nic.h"
+#include "hw_rss.h"
 
 #define MAX_QUEUES_PER_PORT 256
 #define TX_BURST 32
 #define IDLE_SLEEP_MIN_NS 20000		/* after a pass without work ... */
 #define IDLE_SLEEP_MAX_NS 1000000	/* ... doubling up to 1 ms */
 
+/* What a TIR tells the data plane: hash how, over which RQT. */
+struct nic_tir {
+	uint32_t tirn;
+	uint32_t rqtn;
+	struct hw_rss_conf rss;
+	struct nic_tir *next;
+};
+
+/* An RQT: the firmware ids of its queues, in table order. */
+struct nic_rqt {
+	uint32_t rqtn;
+	uint32_t n;
+	struct nic_rqt *next;
+	uint32_t qids[];
+};
+
 struct hw_nic_port {
 	uint8_t mac[6];
 	unsigned int nqueues;
 	struct hw_virtq *queues[MAX_QUEUES_PER_PORT];
+	uint32_t queue_ids[MAX_QUEUES_PER_PORT];	/* firmware object id of queues[i] */
+	/* RX steering as the driver programmed it: flow rules -> TIR -> RQT -> queue. */
+	hw_nic_classify_t classify;
+	void *classify_ctx;
+	struct nic_tir *tirs;
+	struct nic_rqt *rqts;
 	struct hw_nic_port_stats stats;
 };
 
@@ -39,6 +62,62 @@ first_rx_queue(struct hw_nic_port *p)
 	return NULL;
 }
 
+static struct nic_tir *
+find_tir(struct hw_nic_port *p, uint32_t tirn)
+{
+	struct nic_tir *t = p->tirs;
+
+	while (t != NULL && t->tirn != tirn)
+		t = t->next;
+	return t;
+}
+
+static struct nic_rqt *
+find_rqt(struct hw_nic_port *p, uint32_t rqtn)
+{
+	struct nic_rqt *r = p->rqts;
+
+	while (r != NULL && r->rqtn != rqtn)
+		r = r->next;
+	return r;
+}
+
+/* A running, healthy RX queue of the port by firmware id, or NULL. */
+static struct hw_virtq *
+rx_queue_by_id(struct hw_nic_port *p, uint32_t id)
+{
+	for (unsigned int i = 0; i < p->nqueues; i++)
+		if (p->queue_ids[i] == id)
+			return !(hw_virtq_index(p->queues[i]) & 1) &&
+			       !hw_virtq_failed(p->queues[i]) ? p->queues[i] : NULL;
+	return NULL;
+}
+
+/*
+ * The RX queue a frame lands in: the first matching flow rule names a TIR, the TIR hashes the
+ * frame, the hash picks an entry of the TIR's RQT. No rule, or a queue that is not running:
+ * dropped, as on hardware. A port nobody attached a rule store to (the data plane's own tests)
+ * receives on its first RX queue.
+ */
+static struct hw_virtq *
+steer(struct hw_nic_port *p, const uint8_t *frame, size_t len)
+{
+	struct nic_tir *tir;
+	struct nic_rqt *rqt;
+	uint32_t tirn;
+
+	if (p->classify == NULL)
+		return first_rx_queue(p);
+	if (p->classify(p->classify_ctx, frame, len, &tirn) != 0)
+		return NULL;
+	tir = find_tir(p, tirn);
+	rqt = tir != NULL ? find_rqt(p, tir->rqtn) : NULL;
+	if (rqt == NULL || rqt->n == 0)
+		return NULL;
+	return rx_queue_by_id(p, rqt->qids[hw_rss_entry(hw_rss_frame_hash(&tir->rss, frame, len),
+							  rqt->n)]);
+}
+
 struct tx_ctx {
 	struct hw_nic *nic;
 	unsigned int from;
@@ -48,7 +127,7 @@ static void
 deliver_to(struct hw_nic *nic, unsigned int port, const uint8_t *frame, size_t len)
 {
 	struct hw_nic_port *p = &nic->ports[port];
-	struct hw_virtq *rx = first_rx_queue(p);
+	struct hw_virtq *rx = steer(p, frame, len);
 
 	if (rx != NULL && hw_virtq_rx_push(rx, frame, len) == 0) {
 		p->stats.rx_frames++;
@@ -172,12 +251,18 @@ hw_nic_destroy(struct hw_nic *nic)
 	if (nic == NULL)
 		return;
 	hw_nic_stop(nic);
+	for (unsigned int i = 0; i < nic->nports; i++) {
+		while (nic->ports[i].tirs != NULL)
+			hw_nic_del_tir(nic, i, nic->ports[i].tirs->tirn);
+		while (nic->ports[i].rqts != NULL)
+			hw_nic_del_rqt(nic, i, nic->ports[i].rqts->rqtn);
+	}
 	pthread_mutex_destroy(&nic->lock);
 	free(nic);
 }
 
 int
-hw_nic_add_queue(struct hw_nic *nic, unsigned int port, struct hw_virtq *q)
+hw_nic_add_queue(struct hw_nic *nic, unsigned int port, uint32_t id, struct hw_virtq *q)
 {
 	int ret = 0;
 
@@ -191,8 +276,10 @@ hw_nic_add_queue(struct hw_nic *nic, unsigned int port, struct hw_virtq *q)
 		ret = -pthread_create(&nic->engine, NULL, engine_main, nic);
 		nic->started = ret == 0;
 	}
-	if (ret == 0)
+	if (ret == 0) {
+		nic->ports[port].queue_ids[nic->ports[port].nqueues] = id;
 		nic->ports[port].queues[nic->ports[port].nqueues++] = q;
+	}
 	pthread_mutex_unlock(&nic->lock);
 	return ret;
 }
@@ -208,7 +295,9 @@ hw_nic_remove_queue(struct hw_nic *nic, unsigned int port, struct hw_virtq *q)
 	pthread_mutex_lock(&nic->lock);
 	for (unsigned int i = 0; i < p->nqueues; i++)
 		if (p->queues[i] == q) {
-			p->queues[i] = p->queues[--p->nqueues];
+			p->nqueues--;
+			p->queues[i] = p->queues[p->nqueues];
+			p->queue_ids[i] = p->queue_ids[p->nqueues];
 			break;
 		}
 	pthread_mutex_unlock(&nic->lock);
@@ -233,5 +322,112 @@ hw_nic_port_stats(struct hw_nic *nic, unsigned int port, struct hw_nic_port_stat
 		return;
 	pthread_mutex_lock(&nic->lock);
 	*s = nic->ports[port].stats;
+	pthread_mutex_unlock(&nic->lock);
+}
+
+void
+hw_nic_set_classifier(struct hw_nic *nic, unsigned int port, hw_nic_classify_t classify,
+		      void *ctx)
+{
+	if (port >= nic->nports)
+		return;
+	pthread_mutex_lock(&nic->lock);
+	nic->ports[port].classify = classify;
+	nic->ports[port].classify_ctx = ctx;
+	pthread_mutex_unlock(&nic->lock);
+}
+
+int
+hw_nic_set_tir(struct hw_nic *nic, unsigned int port, uint32_t tirn, uint32_t rqtn,
+	       const struct hw_rss_conf *rss)
+{
+	struct nic_tir *t;
+
+	if (port >= nic->nports)
+		return -EINVAL;
+	pthread_mutex_lock(&nic->lock);
+	t = find_tir(&nic->ports[port], tirn);
+	if (t == NULL) {
+		t = calloc(1, sizeof(*t));
+		if (t == NULL) {
+			pthread_mutex_unlock(&nic->lock);
+			return -ENOMEM;
+		}
+		t->tirn = tirn;
+		t->next = nic->ports[port].tirs;
+		nic->ports[port].tirs = t;
+	}
+	t->rqtn = rqtn;
+	t->rss = *rss;
+	pthread_mutex_unlock(&nic->lock);
+	return 0;
+}
+
+void
+hw_nic_del_tir(struct hw_nic *nic, unsigned int port, uint32_t tirn)
+{
+	struct nic_tir **pp;
+
+	if (port >= nic->nports)
+		return;
+	pthread_mutex_lock(&nic->lock);
+	for (pp = &nic->ports[port].tirs; *pp != NULL; pp = &(*pp)->next)
+		if ((*pp)->tirn == tirn) {
+			struct nic_tir *t = *pp;
+
+			*pp = t->next;
+			free(t);
+			break;
+		}
+	pthread_mutex_unlock(&nic->lock);
+}
+
+int
+hw_nic_set_rqt(struct hw_nic *nic, unsigned int port, uint32_t rqtn, const uint32_t *qids,
+	       uint32_t n)
+{
+	struct nic_rqt *r, **pp;
+
+	if (port >= nic->nports)
+		return -EINVAL;
+	r = malloc(sizeof(*r) + n * sizeof(r->qids[0]));
+	if (r == NULL)
+		return -ENOMEM;
+	r->rqtn = rqtn;
+	r->n = n;
+	memcpy(r->qids, qids, n * sizeof(r->qids[0]));
+	pthread_mutex_lock(&nic->lock);
+	for (pp = &nic->ports[port].rqts; *pp != NULL; pp = &(*pp)->next)
+		if ((*pp)->rqtn == rqtn) {
+			struct nic_rqt *old = *pp;
+
+			r->next = old->next;
+			*pp = r;
+			free(old);
+			pthread_mutex_unlock(&nic->lock);
+			return 0;
+		}
+	r->next = nic->ports[port].rqts;
+	nic->ports[port].rqts = r;
+	pthread_mutex_unlock(&nic->lock);
+	return 0;
+}
+
+void
+hw_nic_del_rqt(struct hw_nic *nic, unsigned int port, uint32_t rqtn)
+{
+	struct nic_rqt **pp;
+
+	if (port >= nic->nports)
+		return;
+	pthread_mutex_lock(&nic->lock);
+	for (pp = &nic->ports[port].rqts; *pp != NULL; pp = &(*pp)->next)
+		if ((*pp)->rqtn == rqtn) {
+			struct nic_rqt *r = *pp;
+
+			*pp = r->next;
+			free(r);
+			break;
+		}
 	pthread_mutex_unlock(&nic->lock);
 }

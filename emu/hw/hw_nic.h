@@ -4,8 +4,10 @@
  * legacy SR-IOV embedded switch (unicast to the port owning the MAC, broadcast and multicast to
  * every other port), and one engine thread that moves frames from the ports' TX queues to the
  * destination ports' RX queues. The thread polls with bounded back-off, so an idle NIC costs
- * almost no CPU. RSS over several RX queues and the uplink are not here yet: a port receives on
- * its first RX queue.
+ * almost no CPU. A port receives through the steering the driver programmed: its flow rules
+ * (a classifier the rule store provides) name a TIR, the TIR's hash picks an entry of its RQT,
+ * and the entry names a queue by firmware id. The firmware mirrors its TIRs and RQTs here as
+ * they are created, changed and destroyed. The uplink is not here yet.
  */
 #ifndef EMU_HW_NIC_H
 #define EMU_HW_NIC_H
@@ -13,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hw_rss.h"
 #include "hw_virtq.h"
 
 struct hw_nic;
@@ -31,15 +34,33 @@ void hw_nic_stop(struct hw_nic *nic);
 void hw_nic_destroy(struct hw_nic *nic);
 
 /*
- * Attaches a running queue to a port (TX if its index is odd). After hw_nic_remove_queue()
- * returns, the engine no longer touches it. Both may be called from any thread.
+ * Attaches a running queue to a port (TX if its index is odd); `id` is its firmware object id,
+ * which RQTs name. After hw_nic_remove_queue() returns, the engine no longer touches it. Both
+ * may be called from any thread.
  */
-int hw_nic_add_queue(struct hw_nic *nic, unsigned int port, struct hw_virtq *q);
+int hw_nic_add_queue(struct hw_nic *nic, unsigned int port, uint32_t id, struct hw_virtq *q);
 void hw_nic_remove_queue(struct hw_nic *nic, unsigned int port, struct hw_virtq *q);
 
 /* Consistent snapshots of a queue's indices and counters while the engine may be running. */
 void hw_nic_queue_state(struct hw_nic *nic, const struct hw_virtq *q, uint16_t *avail_idx,
 			uint16_t *used_idx, struct hw_virtq_counters *c, bool *failed);
+/*
+ * The port's flow rules: 0 and the TIR a frame goes to, or non-zero to drop it. Called by the
+ * engine thread with the NIC's lock held: it must not call back into the NIC or the firmware.
+ * Without one, a port receives everything on its first RX queue (for the data plane's tests).
+ */
+typedef int (*hw_nic_classify_t)(void *ctx, const uint8_t *frame, size_t len, uint32_t *tirn);
+void hw_nic_set_classifier(struct hw_nic *nic, unsigned int port, hw_nic_classify_t classify,
+			   void *ctx);
+
+/* Creates or replaces a TIR (its RSS and its RQT) or an RQT (queue ids in table order). */
+int hw_nic_set_tir(struct hw_nic *nic, unsigned int port, uint32_t tirn, uint32_t rqtn,
+		   const struct hw_rss_conf *rss);
+void hw_nic_del_tir(struct hw_nic *nic, unsigned int port, uint32_t tirn);
+int hw_nic_set_rqt(struct hw_nic *nic, unsigned int port, uint32_t rqtn, const uint32_t *qids,
+		   uint32_t n);
+void hw_nic_del_rqt(struct hw_nic *nic, unsigned int port, uint32_t rqtn);
+
 void hw_nic_port_stats(struct hw_nic *nic, unsigned int port, struct hw_nic_port_stats *s);
 
 #endif /* EMU_HW_NIC_H */

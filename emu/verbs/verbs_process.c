@@ -123,6 +123,14 @@ process_free(struct emu_process *p)
 	free(p);
 }
 
+
+/* The NIC asks each function's flow rules (mlx5dv_dr_*) where a received frame goes. */
+static int
+classify_by_rules(void *steer, const uint8_t *frame, size_t len, uint32_t *tirn)
+{
+	return emu_steer_classify(steer, frame, len, tirn);
+}
+
 static int
 process_create(struct emu_process **out)
 {
@@ -187,8 +195,10 @@ process_create(struct emu_process **out)
 		free(macs);
 		if (ret != 0)
 			goto err_funcs;
-		for (i = 0; i < cfg.nfuncs; i++)
+		for (i = 0; i < cfg.nfuncs; i++) {
 			emu_fw_attach_nic(p->funcs[i].fw, p->nic, i);
+			hw_nic_set_classifier(p->nic, i, classify_by_rules, p->funcs[i].steer);
+		}
 	}
 	p->report_at_exit = cfg.report_at_exit;
 	emu_verbs_config_free(&cfg);
