@@ -17,52 +17,72 @@ tmp=$e2e_tmp
 san=$(e2e_sanitizer_preload "$emu")
 [ -z "$san" ] || export ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 
-MLX5_EMU="functions=2,report=exit" LD_PRELOAD="$san$emu" timeout 60 "$app" -l 0-1 --no-huge \
-	-m 512 --no-pci --no-telemetry --file-prefix traffic-$e2e_id -d "$pmd" \
-	--vdev vdpa_mlx5x0,ibdev=mlx5_0 --vdev vdpa_mlx5x1,ibdev=mlx5_1 \
-	--log-level=pmd.vdpa.mlx5x:info --log-level=lib.vhost.config:warning \
-	-- --iface "$tmp/sock" --stats-interval 1 </dev/null >"$tmp/app.log" 2>&1 &
-apid=$!
-e2e_bg
-for _ in $(seq 100); do [ -S "$tmp/sock1" ] && break; sleep 0.1; done
-
-# The receiver runs longer than the sender; each quits when its stdin closes, printing its stats.
-sleep 7 | timeout 30 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
-	--file-prefix trx-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock1,queues=1" \
-	-- --forward-mode=rxonly --total-num-mbufs=4096 >"$tmp/rx.log" 2>&1 &
-rpid=$!
-e2e_bg
-sleep 1.5
-sleep 3 | timeout 30 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
-	--file-prefix ttx-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock0,queues=1" \
-	-- --forward-mode=txonly --eth-peer=0,02:00:00:00:00:01 --total-num-mbufs=4096 \
-	>"$tmp/tx.log" 2>&1
-check "sender exit status 0" $?
-# The app prints the hardware counters every second; the receiver stays connected a few seconds
-# after the sender left, so the last lines hold the final counts.
-wait "$rpid"; check "receiver exit status 0" $?
-kill -TERM "$apid"
-wait "$apid"; check "app exit status 0" $?
-
-rx=$(awk '/RX-packets:/ {print $2; exit}' "$tmp/rx.log")
-[ "${rx:-0}" -gt 0 ]; check "receiver got frames (${rx:-0})" $?
 last() {	# device, queue, counter: its value in the last stats line of that queue
-	grep "^$1 q$2: " "$tmp/app.log" | tail -1 | tr ' ' '\n' | sed -n "s/^$3=//p"
+	grep "^$1 q$2: " "$tmp/app$qp.log" | tail -1 | tr ' ' '\n' | sed -n "s/^$3=//p"
 }
-rx_done=$(last vdpa_mlx5x1 0 completed_desc)
-# The sender's lines stop when it leaves; its largest count is the latest while it sent.
-tx_done=$(grep "^vdpa_mlx5x0 q1: " "$tmp/app.log" | tr ' ' '\n' | sed -n 's/^completed_desc=//p' |
-	sort -n | tail -1)
-[ "${rx_done:--1}" = "${rx:-0}" ]
-check "receiver's count equals the RX queue's completed_desc (${rx_done:-none})" $?
-[ "${tx_done:-0}" -gt 0 ]
-check "sender's TX queue completed frames (${tx_done:-none})" $?
-# Completions reach the front-ends: the firmware raises CQ events, the PMD relays them to callfd.
-n=$(grep -cE "closed; [1-9][0-9]* completion events relayed" "$tmp/app.log")
-[ "$n" -ge 2 ]; check "completion events relayed to both devices' callfds ($n devices)" $?
-grep -q "mlx5emu: mlx5_0: 0 live firmware objects" "$tmp/app.log" &&
-	grep -q "mlx5emu: mlx5_1: 0 live firmware objects" "$tmp/app.log"
-check "no firmware object left" $?
 
-echo "frames: sent by the TX queue ${tx_done:-?}, received ${rx:-0}"
-e2e_finish "$tmp/app.log" "$tmp/rx.log" "$tmp/tx.log"
+# 1 queue pair, then 4 with flows that differ in their source address (testpmd's multi-flow
+# txonly): the receiving function's RSS spreads them over its 4 RX queues.
+for qp in 1 4; do
+	rm -f "$tmp/sock0" "$tmp/sock1"
+	MLX5_EMU="functions=2,report=exit" LD_PRELOAD="$san$emu" timeout 60 "$app" -l 0-1 --no-huge \
+		-m 512 --no-pci --no-telemetry --file-prefix traffic$qp-$e2e_id -d "$pmd" \
+		--vdev vdpa_mlx5x0,ibdev=mlx5_0 --vdev vdpa_mlx5x1,ibdev=mlx5_1 \
+		--log-level=pmd.vdpa.mlx5x:info --log-level=lib.vhost.config:warning \
+		-- --iface "$tmp/sock" --stats-interval 1 </dev/null >"$tmp/app$qp.log" 2>&1 &
+	apid=$!
+	e2e_bg
+	for _ in $(seq 100); do [ -S "$tmp/sock1" ] && break; sleep 0.1; done
+
+	# The receiver runs longer than the sender; each quits when its stdin closes, printing its stats.
+	sleep 7 | timeout 30 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
+		--file-prefix trx$qp-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock1,queues=$qp" \
+		-- --forward-mode=rxonly --rxq="$qp" --txq="$qp" --total-num-mbufs=8192 \
+		>"$tmp/rx$qp.log" 2>&1 &
+	rpid=$!
+	e2e_bg
+	sleep 1.5
+	sleep 3 | timeout 30 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
+		--file-prefix ttx$qp-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock0,queues=$qp" \
+		-- --forward-mode=txonly --eth-peer=0,02:00:00:00:00:01 --rxq="$qp" --txq="$qp" \
+		--txonly-multi-flow --total-num-mbufs=8192 >"$tmp/tx$qp.log" 2>&1
+	check "$qp qp: sender exit status 0" $?
+	# The app prints the hardware counters every second; the receiver stays connected a few seconds
+	# after the sender left, so the last lines hold the final counts.
+	wait "$rpid"; check "$qp qp: receiver exit status 0" $?
+	kill -TERM "$apid"
+	wait "$apid"; check "$qp qp: app exit status 0" $?
+
+	# The port's total, from testpmd's closing per-port statistics.
+	rx=$(awk '/Forward statistics for port 0/ {p = 1} p && /RX-packets:/ {print $2; exit}' \
+		"$tmp/rx$qp.log")
+	[ "${rx:-0}" -gt 0 ]; check "$qp qp: receiver got frames (${rx:-0})" $?
+	# Every RX queue of the receiving device; with several, RSS must have used each of them.
+	rx_done=0
+	spread=""
+	for ((q = 0; q < 2 * qp; q += 2)); do
+		n=$(last vdpa_mlx5x1 $q completed_desc)
+		rx_done=$((rx_done + ${n:-0}))
+		spread="$spread q$q=${n:-0}"
+		[ "${n:-0}" -gt 0 ]; check "$qp qp: RX queue $q received frames (${n:-none})" $?
+	done
+	# The sender's lines stop when it leaves; a queue's largest count is the latest while it sent.
+	tx_done=0
+	for ((q = 1; q < 2 * qp; q += 2)); do
+		n=$(grep "^vdpa_mlx5x0 q$q: " "$tmp/app$qp.log" | tr ' ' '\n' |
+			sed -n 's/^completed_desc=//p' | sort -n | tail -1)
+		tx_done=$((tx_done + ${n:-0}))
+	done
+	[ "$rx_done" = "${rx:-0}" ]
+	check "$qp qp: receiver's count equals the RX queues' completed_desc ($rx_done:$spread)" $?
+	[ "${tx_done:-0}" -gt 0 ]
+	check "$qp qp: sender's TX queue completed frames (${tx_done:-none})" $?
+	# Completions reach the front-ends: the firmware raises CQ events, the PMD relays them to callfd.
+	n=$(grep -cE "closed; [1-9][0-9]* completion events relayed" "$tmp/app$qp.log")
+	[ "$n" -ge 2 ]; check "$qp qp: completion events relayed to both devices' callfds ($n devices)" $?
+	grep -q "mlx5emu: mlx5_0: 0 live firmware objects" "$tmp/app$qp.log" &&
+		grep -q "mlx5emu: mlx5_1: 0 live firmware objects" "$tmp/app$qp.log"
+	check "$qp qp: no firmware object left" $?
+	echo "$qp qp: frames sent by the TX queue ${tx_done:-?}, received ${rx:-0} ($spread )"
+done
+e2e_finish "$tmp"/app*.log "$tmp"/rx*.log "$tmp"/tx*.log
