@@ -8,7 +8,8 @@
 #   guest_run=ping|serve  ping: wait for the peer's first reply, ping it guest_count times, then
 #                         as fast as replies come for guest_secs seconds (the rate), then once
 #                         from each CPU (when the guest has several: one TX queue per CPU), then
-#                         a TCP stream to the peer's port 5001 for guest_stream seconds (if set);
+#                         a TCP stream to the peer's port 5001 for guest_stream seconds (if set),
+#                         then, with guest_reload=1, reloads virtio_net and pings 5 times again;
 #                         serve: answer pings and take one TCP stream on port 5001 for guest_secs
 #                         seconds
 # Then the guest powers off (QEMU runs with -no-reboot).
@@ -24,10 +25,11 @@ finish() {
 	poweroff -f
 }
 
-guest_ip="" guest_peer="" guest_run=serve guest_count=10 guest_secs=5 guest_stream=0
+guest_ip="" guest_peer="" guest_run=serve guest_count=10 guest_secs=5 guest_stream=0 guest_reload=0
 for w in $(cat /proc/cmdline); do
 	case $w in
-	guest_ip=* | guest_peer=* | guest_run=* | guest_count=* | guest_secs=* | guest_stream=*)
+	guest_ip=* | guest_peer=* | guest_run=* | guest_count=* | guest_secs=* | guest_stream=* | \
+	guest_reload=*)
 		eval "${w%%=*}=\${w#*=}" ;;
 	esac
 done
@@ -35,21 +37,26 @@ done
 for m in $(cat /lib/modules/order); do
 	insmod "/lib/modules/$m.ko" || echo "guest: insmod $m failed"
 done
-i=0
-while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 100 ]; do
-	usleep 100000
-	i=$((i + 1))
-done
-if [ ! -e /sys/class/net/eth0 ]; then
-	echo "guest: no eth0"
-	finish
-fi
+# eth0_up: waits up to 10 s for the driver's eth0 and configures it.
+eth0_up() {
+	i=0
+	while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 100 ]; do
+		usleep 100000
+		i=$((i + 1))
+	done
+	if [ ! -e /sys/class/net/eth0 ]; then
+		echo "guest: no eth0"
+		finish
+	fi
+	ip addr add "$guest_ip" dev eth0
+	ip link set eth0 up
+	ncpu=$(nproc)
+	nq=$(ls -d /sys/class/net/eth0/queues/tx-* | wc -l)
+	echo "guest: eth0 up $guest_ip mac $(cat /sys/class/net/eth0/address) cpus $ncpu" \
+		"tx queues $nq at $(now) s"
+}
 ip link set lo up
-ip addr add "$guest_ip" dev eth0
-ip link set eth0 up
-ncpu=$(nproc)
-nq=$(ls -d /sys/class/net/eth0/queues/tx-* | wc -l)
-echo "guest: eth0 up $guest_ip mac $(cat /sys/class/net/eth0/address) cpus $ncpu tx queues $nq at $(now) s"
+eth0_up
 
 counters() {
 	echo "guest: eth0 rx_packets $(cat /sys/class/net/eth0/statistics/rx_packets)" \
@@ -97,6 +104,15 @@ ping)
 				f, b, t1 - t0, f / (t1 - t0), b * 8 / (t1 - t0) / 1e6 }'
 	fi
 	counters
+	if [ "$guest_reload" = 1 ]; then
+		# Driver unbound and bound again: the device is reset and set up again on the same
+		# vhost-user connection.
+		rmmod virtio_net
+		insmod /lib/modules/virtio_net.ko
+		echo "guest: virtio_net reloaded at $(now) s"
+		eth0_up
+		ping -c 5 -W 5 "$guest_peer" 2>&1 | sed 's/^/guest: reload /'
+	fi
 	;;
 serve)
 	# nc quits at the end of its input: a background job would get /dev/null.

@@ -3,8 +3,9 @@
 # A guest's QEMU goes away and comes back while the vDPA app keeps running: guest A is killed
 # (SIGKILL, no device reset from the guest) in the middle of back-to-back pings to guest B; the
 # app must notice the closed socket and tear the device down; a new QEMU on the same socket must
-# get its pings answered. Checked too: the app serves both connections of device 0 and B's, and
-# leaves no firmware object.
+# get its pings answered. That guest then reloads its virtio-net driver: the device is reset and
+# set up again on the same vhost-user connection, and pings must still be answered. Checked too:
+# every configuration of a device is closed, and no firmware object is left.
 # Exit 77 (skipped) without qemu-system-x86_64.
 # Usage: test_qemu_restart.sh <vdpa-app> <our PMD .so> <libmlx5emu.so> <guest folder>
 set -u
@@ -19,11 +20,9 @@ tmp=$e2e_tmp
 
 qemu_require || exit 77
 qemu_make_guest "$guestdir" || { check "guest kernel and initramfs prepared" 1; e2e_finish; exit; }
-if ! qemu_app_start "$tmp"; then
-	check "app serves both vhost-user sockets" 1
-	e2e_finish "$tmp/app.log"
-	exit
-fi
+qemu_app_start "$tmp"; rc=$?
+check "app serves both vhost-user sockets" $rc
+[ "$rc" -eq 0 ] || { e2e_finish "$tmp/app.log"; exit; }
 
 qemu_guest b "$tmp/vhost-user1" 02:00:00:00:00:01 \
 	"guest_ip=192.0.2.2/24 guest_run=serve guest_secs=150" >"$tmp/b.log" 2>&1 &
@@ -47,7 +46,7 @@ closed=$(qemu_wait_line "$tmp/app.log" "closed;" 10)
 
 # Second life on the same socket.
 qemu_guest a "$tmp/vhost-user0" 02:00:00:00:00:00 \
-	"guest_ip=192.0.2.1/24 guest_peer=192.0.2.2 guest_run=ping guest_count=5 guest_secs=1" \
+	"guest_ip=192.0.2.1/24 guest_peer=192.0.2.2 guest_run=ping guest_count=5 guest_secs=1 guest_reload=1" \
 	>"$tmp/a2.log" 2>&1 &
 qpid=$!
 e2e_bg
@@ -58,8 +57,11 @@ wait "$bpid"
 sed -i 's/\r$//' "$tmp"/a?.log "$tmp/b.log"	# serial consoles end lines with CR LF
 grep -q "guest: 5 packets transmitted, 5 packets received, 0% packet loss" "$tmp/a2.log"
 check "second guest A: 5 of 5 pings answered" $?
+grep -q "guest: reload 5 packets transmitted, 5 packets received, 0% packet loss" "$tmp/a2.log"
+check "second guest A after its driver's reload (device reset): 5 of 5 pings answered" $?
 
 qemu_app_stop "$tmp"
 n=$(grep -cE "closed; [0-9]+ completion events relayed" "$tmp/app.log")
-[ "$n" -eq 3 ]; check "3 connections served and closed (A twice, B once: $n)" $?
+[ "$n" -eq 4 ]
+check "4 configurations closed (A killed, A reset, A powered off, B: $n)" $?
 e2e_finish "$tmp/app.log" "$tmp/a1.log" "$tmp/a2.log" "$tmp/b.log"
