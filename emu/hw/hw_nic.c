@@ -53,13 +53,14 @@ struct hw_nic {
 	struct hw_nic_port ports[];
 };
 
-static struct hw_virtq *
+/* Slot of the port's first running, healthy RX queue, or -1. */
+static int
 first_rx_queue(struct hw_nic_port *p)
 {
 	for (unsigned int i = 0; i < p->nqueues; i++)
 		if (!(hw_virtq_index(p->queues[i]) & 1) && !hw_virtq_failed(p->queues[i]))
-			return p->queues[i];
-	return NULL;
+			return (int)i;
+	return -1;
 }
 
 static struct nic_tir *
@@ -82,15 +83,15 @@ find_rqt(struct hw_nic_port *p, uint32_t rqtn)
 	return r;
 }
 
-/* A running, healthy RX queue of the port by firmware id, or NULL. */
-static struct hw_virtq *
+/* Slot of a running, healthy RX queue of the port by firmware id, or -1. */
+static int
 rx_queue_by_id(struct hw_nic_port *p, uint32_t id)
 {
 	for (unsigned int i = 0; i < p->nqueues; i++)
 		if (p->queue_ids[i] == id)
 			return !(hw_virtq_index(p->queues[i]) & 1) &&
-			       !hw_virtq_failed(p->queues[i]) ? p->queues[i] : NULL;
-	return NULL;
+			       !hw_virtq_failed(p->queues[i]) ? (int)i : -1;
+	return -1;
 }
 
 /*
@@ -99,7 +100,7 @@ rx_queue_by_id(struct hw_nic_port *p, uint32_t id)
  * dropped, as on hardware. A port nobody attached a rule store to (the data plane's own tests)
  * receives on its first RX queue.
  */
-static struct hw_virtq *
+static int
 steer(struct hw_nic_port *p, const uint8_t *frame, size_t len)
 {
 	struct nic_tir *tir;
@@ -109,11 +110,11 @@ steer(struct hw_nic_port *p, const uint8_t *frame, size_t len)
 	if (p->classify == NULL)
 		return first_rx_queue(p);
 	if (p->classify(p->classify_ctx, frame, len, &tirn) != 0)
-		return NULL;
+		return -1;
 	tir = find_tir(p, tirn);
 	rqt = tir != NULL ? find_rqt(p, tir->rqtn) : NULL;
 	if (rqt == NULL || rqt->n == 0)
-		return NULL;
+		return -1;
 	return rx_queue_by_id(p, rqt->qids[hw_rss_entry(hw_rss_frame_hash(&tir->rss, frame, len),
 							  rqt->n)]);
 }
@@ -127,7 +128,8 @@ static void
 deliver_to(struct hw_nic *nic, unsigned int port, const uint8_t *frame, size_t len)
 {
 	struct hw_nic_port *p = &nic->ports[port];
-	struct hw_virtq *rx = steer(p, frame, len);
+	int slot = steer(p, frame, len);
+	struct hw_virtq *rx = slot >= 0 ? p->queues[slot] : NULL;
 
 	if (rx != NULL && hw_virtq_rx_push(rx, frame, len) == 0) {
 		p->stats.rx_frames++;
@@ -430,4 +432,20 @@ hw_nic_del_rqt(struct hw_nic *nic, unsigned int port, uint32_t rqtn)
 			break;
 		}
 	pthread_mutex_unlock(&nic->lock);
+}
+
+int
+hw_nic_steer_queue(struct hw_nic *nic, unsigned int port, const uint8_t *frame, size_t len,
+		   uint32_t *id)
+{
+	int slot;
+
+	if (port >= nic->nports)
+		return -EINVAL;
+	pthread_mutex_lock(&nic->lock);
+	slot = steer(&nic->ports[port], frame, len);
+	if (slot >= 0)
+		*id = nic->ports[port].queue_ids[slot];
+	pthread_mutex_unlock(&nic->lock);
+	return slot >= 0 ? 0 : -ENOENT;
 }

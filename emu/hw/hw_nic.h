@@ -61,6 +61,13 @@ int hw_nic_set_rqt(struct hw_nic *nic, unsigned int port, uint32_t rqtn, const u
 		   uint32_t n);
 void hw_nic_del_rqt(struct hw_nic *nic, unsigned int port, uint32_t rqtn);
 
+/*
+ * Where a frame received on `port` would land now: 0 and the queue's firmware id, or -ENOENT
+ * when it would be dropped (no rule, TIR, RQT, or running queue). The engine's own decision.
+ */
+int hw_nic_steer_queue(struct hw_nic *nic, unsigned int port, const uint8_t *frame, size_t len,
+		       uint32_t *id);
+
 void hw_nic_port_stats(struct hw_nic *nic, unsigned int port, struct hw_nic_port_stats *s);
 
 #endif /* EMU_HW_NIC_H */

@@ -2,17 +2,22 @@
 /*
  * The TIR's hash against the verification suite of Microsoft's RSS specification ("Verifying
  * the RSS hash calculation"): its key, and for each flow the IPv4/IPv6 hash without and with
- * the TCP ports. Frames are built here and parsed by the emulated hardware.
+ * the TCP ports. Frames are built here and parsed by the emulated hardware. Then the NIC's RX
+ * steering: flow rule -> TIR -> RQT entry -> queue, each frame landing where the published
+ * hash says.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "hw_nic.h"
 #include "hw_rss.h"
 
 static const uint8_t ms_key[HW_RSS_KEY_LEN] = {
@@ -176,6 +181,116 @@ entry_is_the_hash_modulo_the_table(void **state)
 	assert_int_equal(hw_rss_entry(7, 0), 0);
 }
 
+/* ---- the NIC's steering ---- */
+
+#define TIR_TCP4 7
+#define RQT_N 9
+#define QID0 100
+
+/* The port's flow rules, as a stub: TCP over IPv4 to TIR_TCP4, anything else dropped. */
+static int
+tcp4_only(void *ctx, const uint8_t *frame, size_t len, uint32_t *tirn)
+{
+	(void)ctx;
+	if (len < 34 || frame[12] != 0x08 || frame[13] != 0x00 || frame[23] != 6)
+		return -1;
+	*tirn = TIR_TCP4;
+	return 0;
+}
+
+static void *
+no_memory(void *ctx, uint64_t addr, size_t len, bool write)
+{
+	(void)ctx; (void)addr; (void)len; (void)write;
+	return NULL;
+}
+
+static const struct hw_dma_ops no_dma = { .map = no_memory };
+
+struct nic_fixture {
+	struct hw_nic *nic;
+	struct hw_virtq *rxq[4];
+};
+
+/* One port with four RX queues (firmware ids QID0..QID0+3) that never see a frame here. */
+static int
+nic_setup(void **state)
+{
+	static const uint8_t mac[1][6] = { { 2, 0, 0, 0, 0, 1 } };
+	struct nic_fixture *f = calloc(1, sizeof(*f));
+
+	if (f == NULL || hw_nic_create(1, mac, &f->nic) != 0)
+		return -1;
+	for (uint16_t i = 0; i < 4; i++) {
+		struct hw_virtq_config cfg = {
+			.index = (uint16_t)(2 * i), .size = 8, .desc = 0x1000, .avail = 0x2000,
+			.used = 0x3000, .hdr_len = 12, .dma = &no_dma,
+		};
+
+		if (hw_virtq_create(&cfg, &f->rxq[i]) != 0 ||
+		    hw_nic_add_queue(f->nic, 0, QID0 + i, f->rxq[i]) != 0)
+			return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int
+nic_teardown(void **state)
+{
+	struct nic_fixture *f = *state;
+
+	for (int i = 0; i < 4; i++) {
+		hw_nic_remove_queue(f->nic, 0, f->rxq[i]);
+		hw_virtq_destroy(f->rxq[i]);
+	}
+	hw_nic_destroy(f->nic);
+	free(f);
+	return 0;
+}
+
+static void
+frames_land_on_the_queue_the_published_hash_selects(void **state)
+{
+	struct nic_fixture *f = *state;
+	const uint32_t all = HW_RSS_SRC_IP | HW_RSS_DST_IP | HW_RSS_SRC_PORT | HW_RSS_DST_PORT;
+	struct hw_rss_conf tcp = conf_of(false, all);
+	const uint32_t table[4] = { QID0, QID0 + 1, QID0 + 2, QID0 + 3 };
+	const uint32_t reversed[4] = { QID0 + 3, QID0 + 2, QID0 + 1, QID0 };
+	uint8_t frame[128];
+	uint32_t id;
+	size_t len;
+
+	hw_nic_set_classifier(f->nic, 0, tcp4_only, NULL);
+	assert_int_equal(hw_nic_set_rqt(f->nic, 0, RQT_N, table, 4), 0);
+	assert_int_equal(hw_nic_set_tir(f->nic, 0, TIR_TCP4, RQT_N, &tcp), 0);
+	for (size_t i = 0; i < sizeof(v4_flows) / sizeof(v4_flows[0]); i++) {
+		len = build_frame(frame, &v4_flows[i], false, 6, false);
+		assert_int_equal(hw_nic_steer_queue(f->nic, 0, frame, len, &id), 0);
+		assert_int_equal(id, QID0 + v4_flows[i].tcp_hash % 4);
+	}
+	/* The driver moves the RQT: the same flows follow it. */
+	assert_int_equal(hw_nic_set_rqt(f->nic, 0, RQT_N, reversed, 4), 0);
+	for (size_t i = 0; i < sizeof(v4_flows) / sizeof(v4_flows[0]); i++) {
+		len = build_frame(frame, &v4_flows[i], false, 6, false);
+		assert_int_equal(hw_nic_steer_queue(f->nic, 0, frame, len, &id), 0);
+		assert_int_equal(id, QID0 + 3 - v4_flows[i].tcp_hash % 4);
+	}
+	/* No rule for UDP: dropped. */
+	len = build_frame(frame, &v4_flows[0], false, 17, false);
+	assert_int_equal(hw_nic_steer_queue(f->nic, 0, frame, len, &id), -ENOENT);
+	/* A queue that stopped running: the frames its entry takes are dropped. */
+	len = build_frame(frame, &v4_flows[0], false, 6, false);
+	assert_int_equal(hw_nic_steer_queue(f->nic, 0, frame, len, &id), 0);
+	hw_nic_remove_queue(f->nic, 0, f->rxq[id - QID0]);
+	assert_int_equal(hw_nic_steer_queue(f->nic, 0, frame, len, &id), -ENOENT);
+	assert_int_equal(hw_nic_add_queue(f->nic, 0, id, f->rxq[id - QID0]), 0);
+	/* The TIR destroyed: nothing reaches the RQT. */
+	hw_nic_del_tir(f->nic, 0, TIR_TCP4);
+	assert_int_equal(hw_nic_steer_queue(f->nic, 0, frame, len, &id), -ENOENT);
+	hw_nic_del_rqt(f->nic, 0, RQT_N);
+}
+
 int
 main(void)
 {
@@ -185,6 +300,8 @@ main(void)
 		cmocka_unit_test(frames_without_the_selected_headers_hash_to_zero),
 		cmocka_unit_test(symmetric_hash_is_the_same_both_ways),
 		cmocka_unit_test(entry_is_the_hash_modulo_the_table),
+		cmocka_unit_test_setup_teardown(frames_land_on_the_queue_the_published_hash_selects,
+						nic_setup, nic_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
