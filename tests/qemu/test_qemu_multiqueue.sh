@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# A multi-queue guest on our PMD: guest A has 2 CPUs and a virtio-net device of 2 queue pairs
-# (mq=on), guest B answers on 2 queue pairs with 1 CPU. Linux gives A's CPU k the TX queue of pair
-# k; A pings B from each CPU in turn. Checked: every ping from both CPUs answered, and the app's
-# hardware counters show completed descriptors on both of A's TX queues (virtqs 1 and 3) and on
-# B's RX queue (the emulated switch delivers to a function's first RX queue: no RSS yet).
+# Multi-queue guests on our PMD: guest A has 2 CPUs and a virtio-net device of 2 queue pairs
+# (mq=on); guest B has 1 CPU and 4 queue pairs, of which Linux enables one (one per CPU) while
+# QEMU still hands over all 8 rings. Linux gives A's CPU k the TX queue of pair k; A pings B from
+# each CPU in turn. Checked: every ping from both CPUs answered; the PMD configured 4 and 8
+# hardware virtqs; the app's hardware counters show completed descriptors on both of A's TX
+# queues (virtqs 1 and 3) and on B's RX queue (the emulated switch delivers to a function's first
+# RX queue: no RSS yet).
 # Exit 77 (skipped) without qemu-system-x86_64.
 # Usage: test_qemu_multiqueue.sh <vdpa-app> <our PMD .so> <libmlx5emu.so> <guest folder>
 set -u
@@ -24,7 +26,7 @@ check "app serves both vhost-user sockets" $rc
 [ "$rc" -eq 0 ] || { e2e_finish "$tmp/app.log"; exit; }
 
 qemu_guest b "$tmp/vhost-user1" 02:00:00:00:00:01 \
-	"guest_ip=192.0.2.2/24 guest_run=serve guest_secs=150" 2 1 >"$tmp/b.log" 2>&1 &
+	"guest_ip=192.0.2.2/24 guest_run=serve guest_secs=150" 4 1 >"$tmp/b.log" 2>&1 &
 bpid=$!
 e2e_bg
 qemu_guest a "$tmp/vhost-user0" 02:00:00:00:00:00 \
@@ -47,7 +49,12 @@ for c in 0 1; do
 	check "pings sent from guest CPU $c answered" $?
 done
 
+grep -q "guest: eth0 up 192.0.2.2/24 mac 02:00:00:00:00:01 cpus 1 tx queues 1" "$tmp/b.log"
+check "guest B's eth0 has 1 CPU and 1 TX queue enabled" $?
+
 qemu_app_stop "$tmp"
+grep -q "configured 4 of 4 queues" "$tmp/app.log"; check "A's 4 virtqs configured" $?
+grep -q "configured 8 of 8 queues" "$tmp/app.log"; check "B's 8 virtqs configured" $?
 for q in 1 3; do
 	n=$(qemu_stat_max "$tmp/app.log" vdpa_mlx5x0 "$q" completed_desc)
 	[ "${n:-0}" -gt 0 ]; check "guest A's TX virtq $q completed descriptors (${n:-none})" $?
