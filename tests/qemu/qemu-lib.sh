@@ -15,6 +15,22 @@
 qemu_bin=${QEMU:-qemu-system-x86_64}
 qemu_guest_dir=""
 
+# At exit, before e2e.sh's SIGKILL: SIGTERM to this shell's children still running (jobs, so no
+# reused PID is hit), so each timeout passes it on to its QEMU (a killed timeout would leave its
+# QEMU running) and the app exits cleanly; up to 2 s for them to go.
+qemu_term_all() {
+	local running
+	running=$(jobs -pr)
+	[ -n "$running" ] || return 0
+	kill -TERM $running 2>/dev/null
+	for _ in $(seq 20); do
+		[ -n "$(jobs -pr)" ] || return 0
+		sleep 0.1
+	done
+}
+qemu_prev_exit=$(trap -p EXIT)
+[ -z "$qemu_prev_exit" ] || eval "${qemu_prev_exit/#trap -- \'/trap -- \'qemu_term_all; }"
+
 # Returns 1, saying why, when QEMU is missing (the caller skips).
 qemu_require() {
 	if ! command -v "$qemu_bin" >/dev/null; then
