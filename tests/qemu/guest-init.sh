@@ -62,6 +62,11 @@ counters() {
 	echo "guest: eth0 rx_packets $(cat /sys/class/net/eth0/statistics/rx_packets)" \
 		"tx_packets $(cat /sys/class/net/eth0/statistics/tx_packets)"
 	grep -i virtio /proc/interrupts | sed 's/^/guest: irq /'
+	# Checksum errors (TCP, UDP): frames whose checksum was left to an offload not done.
+	awk '$1 == "Tcp:" || $1 == "Udp:" {
+		if ($1 in col) { if (col[$1]) print "guest: " $1 " InCsumErrors " $(col[$1]) }
+		else { col[$1] = 0; for (i = 2; i <= NF; i++) if ($i == "InCsumErrors") col[$1] = i }
+	}' /proc/net/snmp
 }
 
 case $guest_run in

@@ -50,8 +50,10 @@ qemu_make_guest() {
 # QEMU_TIMEOUT seconds (180) at the latest; SIGTERM to the PID ends QEMU.
 qemu_guest() {
 	local name=$1 sock=$2 mac=$3 cmdline=$4 qp=${5:-1} cpus=${6:-1}
-	local netdev="vhost-user,id=n0,chardev=c0" dev="virtio-net-pci,netdev=n0,vectors=0,romfile=,${QEMU_NET_OPTS-csum=off}"
+	local netdev="vhost-user,id=n0,chardev=c0" dev="virtio-net-pci,netdev=n0,vectors=0,romfile="
+	local opts=${QEMU_NET_OPTS-csum=off}
 
+	[ -z "$opts" ] || dev="$dev,$opts"	# never ",,": QEMU reads it as a comma in the value
 	if [ "$qp" -gt 1 ]; then
 		netdev="$netdev,queues=$qp"
 		dev="$dev,mq=on"
