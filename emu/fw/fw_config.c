@@ -122,6 +122,16 @@ apply(struct emu_config *cfg, const char *key, const char *val, char *err, size_
 				    "fault=%s: expected <opcode>[/<obj_type>]:<nth>:<status>[:<syndrome>]",
 				    val);
 		cfg->nfaults++;
+	} else if (strcmp(key, "virtq_error") == 0) {
+		unsigned int q, ms, times = 1;
+		int n = 0;
+
+		if ((sscanf(val, "%u:%u%n:%u%n", &q, &ms, &n, &times, &n) < 2) || val[n] != '\0' ||
+		    q > 0xffff || times == 0)
+			return fail(err, errlen,
+				    "virtq_error=%s: expected <queue index>:<after ms>[:<times>=1]", val);
+		cfg->virtq_error = (struct emu_virtq_error_spec){
+			.queue_index = (uint16_t)q, .after_ms = ms, .times = times };
 	} else if (strcmp(key, "report") == 0) {
 		if (strcmp(val, "exit") != 0)
 			return fail(err, errlen, "report=%s: expected exit", val);
@@ -132,7 +142,7 @@ apply(struct emu_config *cfg, const char *key, const char *val, char *err, size_
 		strcpy(cfg->wire, val);
 	} else {
 		return fail(err, errlen, "unknown key '%s' (functions, profile, mac<i>, mtu, cost, "
-			    "slots, fault, wire, report)", key);
+			    "slots, fault, virtq_error, wire, report)", key);
 	}
 	return 0;
 }

@@ -83,6 +83,7 @@ struct emu_fw {
 	uint64_t gen_obj_count[4][FW_MAX_OBJ_TYPE];	/* create/modify/query/destroy */
 	struct fw_fault faults[EMU_CONFIG_MAX_FAULTS];
 	unsigned int nfaults;
+	struct emu_virtq_error_spec virtq_error;	/* armed run-time virtq failures */
 	/*
 	 * Protects subs/nsubs. Not fw->lock: the data plane raises completion events from its
 	 * engine thread, which must never wait for fw->lock (the firmware waits for the engine

@@ -87,6 +87,27 @@ virtq_notify(void *ctx)
 		       sizeof(data));
 }
 
+/* The object-change event of a virtq that went to ERR, for the driver's recovery. */
+static void
+raise_error_event(struct emu_fw *fw, uint32_t virtq_id)
+{
+	uint8_t data[PRM_SIZE(affiliated_event_header)] = { 0 };
+
+	PRM_SET(affiliated_event_header, data, obj_type, PRM_OBJ_TYPE_VIRTIO_NET_Q);
+	PRM_SET(affiliated_event_header, data, obj_id, virtq_id);
+	fw_raise_event(fw, PRM_OBJ_TYPE_VIRTIO_NET_Q, virtq_id, PRM_EVENT_TYPE_OBJECT_CHANGE, data,
+		       sizeof(data));
+}
+
+/* The engine failed the queue (hostile ring, injected error): engine thread. */
+static void
+virtq_failed(void *ctx)
+{
+	struct fw_virtq *vq = ctx;
+
+	raise_error_event(vq->fw, vq->obj.id);
+}
+
 static const struct hw_dma_ops fw_dma_ops = { .map = fw_dma_map_lookup };
 
 static uint16_t
@@ -116,6 +137,7 @@ hw_start(struct emu_fw *fw, struct fw_virtq *vq)
 		.dma = &fw_dma_ops,
 		.dma_ctx = &vq->dma,
 		.notify = virtq_notify,
+		.error = virtq_failed,
 		.notify_ctx = vq,
 	};
 
@@ -124,6 +146,14 @@ hw_start(struct emu_fw *fw, struct fw_virtq *vq)
 		return;	/* packed rings: commands only, the engine walks split rings */
 	if (fw_mkey_flatten(fw, (uint32_t)PRM_GET(virtio_q, q, virtio_q_mkey), &vq->dma) < 0)
 		return;
+	if (fw->virtq_error.times != 0 && fw->virtq_error.queue_index == cfg.index) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		cfg.fail_at_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec +
+				 (uint64_t)fw->virtq_error.after_ms * 1000000u;
+		fw->virtq_error.times--;
+	}
 	vq->fw = fw;
 	vq->notify_cqn = PRM_GET(virtio_q, q, event_mode) == PRM_VIRTQ_EVENT_MODE_QP ?
 			 fw_qp_notify_cqn(fw, (uint32_t)PRM_GET(virtio_q, q, event_qpn_or_msix)) : 0;
@@ -596,7 +626,6 @@ fw_general_obj(struct fw_cmd *c)
 int
 emu_fw_fault_virtq_error(struct emu_fw *fw, uint32_t virtq_id, uint8_t error_type)
 {
-	uint8_t data[PRM_SIZE(affiliated_event_header)] = { 0 };
 	struct fw_virtq *vq;
 
 	pthread_mutex_lock(&fw->lock);
@@ -608,10 +637,18 @@ emu_fw_fault_virtq_error(struct emu_fw *fw, uint32_t virtq_id, uint8_t error_typ
 	hw_stop(fw, vq);
 	vq->state = PRM_VIRTQ_STATE_ERR;
 	PRM_SET(virtio_q, Q(vq->ctx), error_type, error_type);
-	PRM_SET(affiliated_event_header, data, obj_type, PRM_OBJ_TYPE_VIRTIO_NET_Q);
-	PRM_SET(affiliated_event_header, data, obj_id, virtq_id);
-	fw_raise_event(fw, PRM_OBJ_TYPE_VIRTIO_NET_Q, virtq_id, PRM_EVENT_TYPE_OBJECT_CHANGE, data,
-		       sizeof(data));
+	raise_error_event(fw, virtq_id);
+	pthread_mutex_unlock(&fw->lock);
+	return 0;
+}
+
+int
+emu_fw_fault_virtq_error_after(struct emu_fw *fw, const struct emu_virtq_error_spec *spec)
+{
+	if (fw == NULL || spec == NULL)
+		return -EINVAL;
+	pthread_mutex_lock(&fw->lock);
+	fw->virtq_error = *spec;
 	pthread_mutex_unlock(&fw->lock);
 	return 0;
 }

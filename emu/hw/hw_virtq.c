@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "hw_virtq.h"
 
@@ -77,8 +78,25 @@ static int
 fail(struct hw_virtq *q, uint32_t *counter)
 {
 	(*counter)++;
+	if (!q->failed && q->cfg.error != NULL)
+		q->cfg.error(q->cfg.notify_ctx);
 	q->failed = true;
 	return -EIO;
+}
+
+/* The injected failure (cfg.fail_at_ns) is due: the queue fails as on a completion error. */
+static bool
+injected_failure(struct hw_virtq *q)
+{
+	struct timespec ts;
+
+	if (q->cfg.fail_at_ns == 0)
+		return false;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec < q->cfg.fail_at_ns)
+		return false;
+	fail(q, &q->cnt.error_cqes);
+	return true;
 }
 
 static bool
@@ -234,7 +252,7 @@ hw_virtq_tx_poll(struct hw_virtq *q, unsigned int budget, hw_frame_out_t out, vo
 {
 	unsigned int done = 0;
 
-	if (q->failed)
+	if (q->failed || injected_failure(q))
 		return -EIO;
 	while (done < budget) {
 		struct gather g = { 0 };
@@ -301,7 +319,7 @@ hw_virtq_rx_push(struct hw_virtq *q, const uint8_t *frame, size_t len)
 	uint16_t head, num_buffers = 1;
 	int ret;
 
-	if (q->failed)
+	if (q->failed || injected_failure(q))
 		return -EIO;
 	if (q->cfg.hdr_len == 12)
 		memcpy(hdr + 10, &num_buffers, 2);

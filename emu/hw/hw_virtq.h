@@ -38,7 +38,14 @@ struct hw_virtq_config {
 	void *dma_ctx;
 	/* Called after chains were completed (the firmware turns it into a completion event). */
 	void (*notify)(void *ctx);
-	void *notify_ctx;
+	/* Called once, when the engine puts the queue in error (an event for the driver). */
+	void (*error)(void *ctx);
+	void *notify_ctx;		/* for both hooks */
+	/*
+	 * Fault injection: the queue fails (a completion error) at its first TX poll or RX
+	 * delivery from this CLOCK_MONOTONIC time on, in ns; 0 never.
+	 */
+	uint64_t fail_at_ns;
 };
 
 /* The PRM's virtio_q_counters. */

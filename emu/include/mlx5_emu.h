@@ -56,6 +56,17 @@ struct emu_fault_spec {
 	uint32_t syndrome;
 };
 
+/*
+ * A virtq failing at run time, as on a completion error: the next `times` times a queue of index
+ * queue_index goes RDY, it fails after_ms later, at its first TX poll or RX delivery from then on
+ * (so under traffic), and the object-change event is raised to its subscribers.
+ */
+struct emu_virtq_error_spec {
+	uint16_t queue_index;
+	uint32_t after_ms;
+	uint32_t times;		/* 0: none */
+};
+
 enum emu_cost_model {
 	EMU_COST_ZERO,		/* commands complete at once (tests) */
 	EMU_COST_CALIBRATED,	/* latencies from public hardware figures (benchmarks) */
@@ -70,6 +81,7 @@ struct emu_config {
 	unsigned int slots;		/* parallel firmware command slots */
 	unsigned int nfaults;
 	struct emu_fault_spec faults[EMU_CONFIG_MAX_FAULTS];
+	struct emu_virtq_error_spec virtq_error;
 	char wire[256];			/* uplink backend spec, for the hardware part */
 	int report_at_exit;		/* print each function's live objects when the process exits */
 };
@@ -78,7 +90,8 @@ struct emu_config {
  * Parses a configuration string: `key=value[,key=value...]`, or `@path` naming a file with one
  * key=value per line (# comments). NULL or "" gives the defaults (2 functions, cx6dx, zero cost).
  * Keys: functions, profile (cx6dx|bf2|bf3), mac<i> (aa:bb:cc:dd:ee:ff), mtu, cost (zero|calibrated),
- * slots, fault (<opcode>[/<obj_type>]:<nth>:<status>[:<syndrome>], repeatable), wire,
+ * slots, fault (<opcode>[/<obj_type>]:<nth>:<status>[:<syndrome>], repeatable),
+ * virtq_error (<queue index>:<after ms>[:<times>], see emu_virtq_error_spec), wire,
  * report (exit: print every function's live firmware objects at process exit, for leak checks).
  * Returns 0, or -EINVAL with a message naming the key in err.
  */
@@ -124,6 +137,9 @@ MLX5_EMU_API void emu_fw_fault_clear(struct emu_fw *fw);
  * raises the object-change event to its subscribers. -ENOENT for an unknown virtq.
  */
 MLX5_EMU_API int emu_fw_fault_virtq_error(struct emu_fw *fw, uint32_t virtq_id, uint8_t error_type);
+/* Arms (or, with times 0, disarms) the run-time failure of emu_virtq_error_spec. */
+MLX5_EMU_API int emu_fw_fault_virtq_error_after(struct emu_fw *fw,
+						const struct emu_virtq_error_spec *spec);
 
 /* ---- Cost model ---- */
 /* Replaces the function's cost model (at creation it is the profile's zero model). */

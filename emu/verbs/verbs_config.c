@@ -92,7 +92,7 @@ emu_verbs_config_apply(const struct emu_verbs_config *cfg, unsigned int i, struc
 		if (ret != 0)
 			return ret;
 	}
-	return 0;
+	return emu_fw_fault_virtq_error_after(fw, &ec->virtq_error);
 }
 
 void

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The configuration's pure helpers: ring addresses to guest physical, features to the device. */
+/*
+ * The configuration's pure helpers: ring addresses to guest physical, features to the device,
+ * the error-recovery limit, the RQT fill.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -52,10 +55,45 @@ negotiated_offloads_map_to_device_feature_bits(void **state)
 	assert_int_equal(mvdpa_queue_features(1ull << VIRTIO_NET_F_GUEST_TSO6), 1u << 7);
 }
 
+#define MS 1000000ull
+
+static void
+a_third_error_within_three_seconds_is_not_recovered(void **state)
+{
+	const uint64_t t0 = 1000 * MS;
+	uint64_t past[3] = { t0, t0 + 100 * MS, t0 + 200 * MS };
+
+	(void)state;
+	assert_true(mvdpa_error_may_recover(past, 0, t0));		/* first error */
+	assert_true(mvdpa_error_may_recover(past, 1, t0 + 1 * MS));	/* second */
+	assert_false(mvdpa_error_may_recover(past, 2, t0 + 2999 * MS));	/* third in 3 s */
+	assert_true(mvdpa_error_may_recover(past, 2, t0 + 3001 * MS));	/* third, later */
+	/* With three past errors, the window runs from the second newest. */
+	assert_false(mvdpa_error_may_recover(past, 3, t0 + 3099 * MS));
+	assert_true(mvdpa_error_may_recover(past, 3, t0 + 3101 * MS));
+}
+
+static void
+rqt_slots_cycle_over_the_rx_queues(void **state)
+{
+	const uint32_t rxq[3] = { 7, 9, 11 };
+	uint32_t e[8];
+
+	(void)state;
+	mvdpa_steer_fill(e, 8, rxq, 3);
+	for (uint32_t i = 0; i < 8; i++)
+		assert_int_equal(e[i], rxq[i % 3]);
+	mvdpa_steer_fill(e, 4, rxq, 1);
+	for (uint32_t i = 0; i < 4; i++)
+		assert_int_equal(e[i], 7);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(a_third_error_within_three_seconds_is_not_recovered),
+		cmocka_unit_test(rqt_slots_cycle_over_the_rx_queues),
 		cmocka_unit_test(ring_addresses_translate_through_the_region_holding_them),
 		cmocka_unit_test(negotiated_offloads_map_to_device_feature_bits),
 	};

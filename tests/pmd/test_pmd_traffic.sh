@@ -18,45 +18,55 @@ san=$(e2e_sanitizer_preload "$emu")
 [ -z "$san" ] || export ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 
 last() {	# device, queue, counter: its value in the last stats line of that queue
-	grep "^$1 q$2: " "$tmp/app$qp.log" | tail -1 | tr ' ' '\n' | sed -n "s/^$3=//p"
+	grep "^$1 q$2: " "$tmp/app$run_no.log" | tail -1 | tr ' ' '\n' | sed -n "s/^$3=//p"
 }
 
 # 1 queue pair, then 4 with flows that differ in their source address (testpmd's multi-flow
-# txonly): the receiving function's RSS spreads them over its 4 RX queues.
-for qp in 1 4; do
+# txonly): the receiving function's RSS spreads them over its 4 RX queues. Then the receiving
+# RX queue fails under traffic (the firmware puts it in ERR and raises its error event): once,
+# and the PMD re-creates it and traffic goes on; three times within 3 s, and the PMD gives up
+# on it while the rest keeps working.
+runs=("1" "4" "1 virtq_error=0:2500:1" "1 virtq_error=0:500:3")
+run_no=0
+for run in "${runs[@]}"; do
+	set -- $run
+	qp=$1
+	fault=${2:+,$2}
+	label="$qp qp${2:+ with $2}"
+	run_no=$((run_no + 1))
 	rm -f "$tmp/sock0" "$tmp/sock1"
-	MLX5_EMU="functions=2,report=exit" LD_PRELOAD="$san$emu" timeout 60 "$app" -l 0-1 --no-huge \
-		-m 512 --no-pci --no-telemetry --file-prefix traffic$qp-$e2e_id -d "$pmd" \
+	MLX5_EMU="functions=2,report=exit$fault" LD_PRELOAD="$san$emu" timeout 60 "$app" -l 0-1 --no-huge \
+		-m 512 --no-pci --no-telemetry --file-prefix traffic$run_no-$e2e_id -d "$pmd" \
 		--vdev vdpa_mlx5x0,ibdev=mlx5_0 --vdev vdpa_mlx5x1,ibdev=mlx5_1 \
 		--log-level=pmd.vdpa.mlx5x:info --log-level=lib.vhost.config:warning \
-		-- --iface "$tmp/sock" --stats-interval 1 </dev/null >"$tmp/app$qp.log" 2>&1 &
+		-- --iface "$tmp/sock" --stats-interval 1 </dev/null >"$tmp/app$run_no.log" 2>&1 &
 	apid=$!
 	e2e_bg
 	for _ in $(seq 100); do [ -S "$tmp/sock1" ] && break; sleep 0.1; done
 
 	# The receiver runs longer than the sender; each quits when its stdin closes, printing its stats.
 	sleep 7 | timeout 30 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
-		--file-prefix trx$qp-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock1,queues=$qp" \
+		--file-prefix trx$run_no-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock1,queues=$qp" \
 		-- --forward-mode=rxonly --rxq="$qp" --txq="$qp" --total-num-mbufs=8192 \
-		>"$tmp/rx$qp.log" 2>&1 &
+		>"$tmp/rx$run_no.log" 2>&1 &
 	rpid=$!
 	e2e_bg
 	sleep 1.5
 	sleep 3 | timeout 30 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
-		--file-prefix ttx$qp-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock0,queues=$qp" \
+		--file-prefix ttx$run_no-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock0,queues=$qp" \
 		-- --forward-mode=txonly --eth-peer=0,02:00:00:00:00:01 --rxq="$qp" --txq="$qp" \
-		--txonly-multi-flow --total-num-mbufs=8192 >"$tmp/tx$qp.log" 2>&1
-	check "$qp qp: sender exit status 0" $?
+		--txonly-multi-flow --total-num-mbufs=8192 >"$tmp/tx$run_no.log" 2>&1
+	check "$label: sender exit status 0" $?
 	# The app prints the hardware counters every second; the receiver stays connected a few seconds
 	# after the sender left, so the last lines hold the final counts.
-	wait "$rpid"; check "$qp qp: receiver exit status 0" $?
+	wait "$rpid"; check "$label: receiver exit status 0" $?
 	kill -TERM "$apid"
-	wait "$apid"; check "$qp qp: app exit status 0" $?
+	wait "$apid"; check "$label: app exit status 0" $?
 
 	# The port's total, from testpmd's closing per-port statistics.
 	rx=$(awk '/Forward statistics for port 0/ {p = 1} p && /RX-packets:/ {print $2; exit}' \
-		"$tmp/rx$qp.log")
-	[ "${rx:-0}" -gt 0 ]; check "$qp qp: receiver got frames (${rx:-0})" $?
+		"$tmp/rx$run_no.log")
+	[ "${rx:-0}" -gt 0 ]; check "$label: receiver got frames (${rx:-0})" $?
 	# Every RX queue of the receiving device; with several, RSS must have used each of them.
 	rx_done=0
 	spread=""
@@ -64,25 +74,41 @@ for qp in 1 4; do
 		n=$(last vdpa_mlx5x1 $q completed_desc)
 		rx_done=$((rx_done + ${n:-0}))
 		spread="$spread q$q=${n:-0}"
-		[ "${n:-0}" -gt 0 ]; check "$qp qp: RX queue $q received frames (${n:-none})" $?
+		[ "${n:-0}" -gt 0 ]; check "$label: RX queue $q received frames (${n:-none})" $?
 	done
 	# The sender's lines stop when it leaves; a queue's largest count is the latest while it sent.
 	tx_done=0
 	for ((q = 1; q < 2 * qp; q += 2)); do
-		n=$(grep "^vdpa_mlx5x0 q$q: " "$tmp/app$qp.log" | tr ' ' '\n' |
+		n=$(grep "^vdpa_mlx5x0 q$q: " "$tmp/app$run_no.log" | tr ' ' '\n' |
 			sed -n 's/^completed_desc=//p' | sort -n | tail -1)
 		tx_done=$((tx_done + ${n:-0}))
 	done
 	[ "$rx_done" = "${rx:-0}" ]
-	check "$qp qp: receiver's count equals the RX queues' completed_desc ($rx_done:$spread)" $?
+	check "$label: receiver's count equals the RX queues' completed_desc ($rx_done:$spread)" $?
 	[ "${tx_done:-0}" -gt 0 ]
-	check "$qp qp: sender's TX queue completed frames (${tx_done:-none})" $?
+	check "$label: sender's TX queue completed frames (${tx_done:-none})" $?
 	# Completions reach the front-ends: the firmware raises CQ events, the PMD relays them to callfd.
-	n=$(grep -cE "closed; [1-9][0-9]* completion events relayed" "$tmp/app$qp.log")
-	[ "$n" -ge 2 ]; check "$qp qp: completion events relayed to both devices' callfds ($n devices)" $?
-	grep -q "mlx5emu: mlx5_0: 0 live firmware objects" "$tmp/app$qp.log" &&
-		grep -q "mlx5emu: mlx5_1: 0 live firmware objects" "$tmp/app$qp.log"
-	check "$qp qp: no firmware object left" $?
-	echo "$qp qp: frames sent by the TX queue ${tx_done:-?}, received ${rx:-0} ($spread )"
+	n=$(grep -cE "closed; [1-9][0-9]* completion events relayed" "$tmp/app$run_no.log")
+	[ "$n" -ge 2 ]; check "$label: completion events relayed to both devices' callfds ($n devices)" $?
+	grep -q "mlx5emu: mlx5_0: 0 live firmware objects" "$tmp/app$run_no.log" &&
+		grep -q "mlx5emu: mlx5_1: 0 live firmware objects" "$tmp/app$run_no.log"
+	check "$label: no firmware object left" $?
+	case "${2:-}" in
+	virtq_error=*:1)
+		r=$(grep -c "virtq 0 recovered from an error" "$tmp/app$run_no.log")
+		[ "$r" -eq 1 ]; check "$label: the failed RX queue was re-created once ($r)" $?
+		at=$(sed -n 's/.*virtq 0 recovered from an error at avail [0-9]* used \([0-9]*\).*/\1/p' \
+			"$tmp/app$run_no.log" | head -1)
+		[ "$rx_done" -gt "${at:-0}" ] && [ "${at:-0}" -gt 0 ]
+		check "$label: frames kept arriving after the re-creation (${at:-?} then $rx_done)" $?
+		;;
+	virtq_error=*:3)
+		r=$(grep -c "virtq 0 recovered from an error" "$tmp/app$run_no.log")
+		[ "$r" -eq 2 ]; check "$label: re-created after the first two errors ($r)" $?
+		grep -q "virtq 0 failed 3 times within 3000 ms: left in error" "$tmp/app$run_no.log"
+		check "$label: given up at the third" $?
+		;;
+	esac
+	echo "$label: frames sent by the TX queue ${tx_done:-?}, received ${rx:-0} ($spread )"
 done
 e2e_finish "$tmp"/app*.log "$tmp"/rx*.log "$tmp"/tx*.log

@@ -23,10 +23,15 @@
 
 #include "mvdpa.h"
 #include "mvdpa_conf.h"
+#include "prm_eq.h"
 
 #define PAGE 4096u
 #define CQE_SIZE 64u
 #define RQ_STRIDE_LOG 6		/* 64-byte receive WQEs on the driver's QP */
+
+/* Event-channel cookies: a queue index, flagged for the queue's error events. */
+#define COOKIE_ERROR (1ull << 32)
+#define COOKIE_QUEUE(c) ((uint32_t)(c))
 
 uint64_t
 mvdpa_hva_to_gpa(const struct mvdpa_gpa_map *map, uint32_t n, uint64_t hva, uint64_t len)
@@ -258,6 +263,18 @@ vq_channel_create(struct mvdpa_dev *dev, struct mvdpa_conf *c, struct mvdpa_vq *
 	return ret;
 }
 
+/* The queue's object-change events (it went to ERR) reach the relay thread. */
+static int
+vq_watch_errors(struct mvdpa_conf *c, struct mvdpa_vq *q, uint16_t index)
+{
+	uint16_t type = PRM_EVENT_TYPE_OBJECT_CHANGE;
+
+	if (mlx5dv_devx_subscribe_devx_event(c->events, q->obj.obj, sizeof(type), &type,
+					     COOKIE_ERROR | index) != 0)
+		return -errno ? -errno : -EIO;
+	return 0;
+}
+
 static int
 vq_create(struct mvdpa_dev *dev, struct mvdpa_conf *c, uint16_t index, uint64_t features,
 	  const struct mvdpa_gpa_map *map, uint32_t nmap)
@@ -324,8 +341,11 @@ vq_create(struct mvdpa_dev *dev, struct mvdpa_conf *c, uint16_t index, uint64_t 
 	if (index & 1)
 		a.tisn_or_qpn = c->tis.id;
 	ret = devx_virtq_create(dev->ctx, &a, &q->obj);
+	if (ret == 0)
+		ret = vq_watch_errors(c, q, index);
 	if (ret < 0)
 		goto err;
+	q->attr = a;
 	q->created = true;
 	return 0;
 err:
@@ -349,6 +369,95 @@ vq_stop(struct mvdpa_conf *c, uint16_t index)
 	memset(&a, 0, sizeof(a));
 	if (devx_virtq_query(&q->obj, &a) == 0)
 		rte_vhost_set_vring_base(c->vid, index, a.hw_available_index, a.hw_used_index);
+}
+
+/* ---- Error recovery ---- */
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+bool
+mvdpa_error_may_recover(const uint64_t *past, uint32_t n, uint64_t now)
+{
+	/* The oldest of the last LIMIT - 1 errors, with this one LIMIT errors: too fast? */
+	if (n < MVDPA_ERRORS_LIMIT - 1)
+		return true;
+	return now - past[n - (MVDPA_ERRORS_LIMIT - 1)] >
+	       (uint64_t)MVDPA_ERRORS_WINDOW_MS * 1000000u;
+}
+
+/*
+ * A queue the firmware put in ERR (bad ring, completion error): ERR is final for the object, so
+ * it is re-created from its attributes at the indices the hardware reached, keeping its memory,
+ * counters and notification channel. An RX queue leaves the RQT while it has no object. After
+ * MVDPA_ERRORS_LIMIT errors within MVDPA_ERRORS_WINDOW_MS it is left in error (a guest that
+ * keeps breaking its ring must not keep the firmware busy). Relay thread.
+ */
+static void
+vq_recover(struct mvdpa_conf *c, uint16_t index)
+{
+	struct mvdpa_vq *q = &c->vqs[index];
+	struct devx_virtq_attr st = { 0 }, a;
+	uint64_t t = now_ns();
+	uint64_t past[MVDPA_ERRORS_LIMIT];
+	uint32_t n;
+	int ret;
+
+	pthread_mutex_lock(&c->lock);
+	if (!q->created || q->given_up) {
+		pthread_mutex_unlock(&c->lock);
+		return;
+	}
+	n = q->errors < MVDPA_ERRORS_LIMIT ? q->errors : MVDPA_ERRORS_LIMIT;
+	for (uint32_t i = 0; i < n; i++)	/* oldest first */
+		past[i] = q->error_ns[(q->errors - n + i) % MVDPA_ERRORS_LIMIT];
+	q->error_ns[q->errors % MVDPA_ERRORS_LIMIT] = t;
+	q->errors++;
+	if (!mvdpa_error_may_recover(past, n, t)) {
+		q->given_up = true;
+		pthread_mutex_unlock(&c->lock);
+		MVDPA_LOG(ERR, "vid %d: virtq %u failed %u times within %u ms: left in error\n",
+			  c->vid, index, MVDPA_ERRORS_LIMIT, MVDPA_ERRORS_WINDOW_MS);
+		return;
+	}
+	if (devx_virtq_query(&q->obj, &st) < 0)
+		st = q->attr;	/* keep the indices it was created with */
+	q->created = false;
+	pthread_mutex_unlock(&c->lock);
+	if (index % 2 == 0)
+		mvdpa_conf_steer_sync(c->dev);	/* the RQT must let go of the object */
+	pthread_mutex_lock(&c->lock);
+	devx_obj_destroy(&q->obj);
+	a = q->attr;
+	a.hw_available_index = st.hw_available_index;
+	a.hw_used_index = st.hw_used_index;
+	ret = devx_virtq_create(c->dev->ctx, &a, &q->obj);
+	if (ret == 0)
+		ret = vq_watch_errors(c, q, index);
+	if (ret == 0) {
+		q->created = true;
+		q->recoveries++;
+		c->recoveries++;
+	} else {
+		devx_obj_destroy(&q->obj);
+		q->given_up = true;
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (ret != 0) {
+		MVDPA_LOG(ERR, "vid %d: virtq %u: re-creation after an error failed: %s\n",
+			  c->vid, index, strerror(-ret));
+		return;
+	}
+	if (index % 2 == 0)
+		mvdpa_conf_steer_sync(c->dev);
+	MVDPA_LOG(WARNING, "vid %d: virtq %u recovered from an error at avail %u used %u\n",
+		  c->vid, index, a.hw_available_index, a.hw_used_index);
 }
 
 /* ---- Kick relay ---- */
@@ -386,8 +495,12 @@ relay_main(void *arg)
 			struct mlx5dv_devx_async_event_hdr ev;
 
 			/* One event per wake-up: the channel stays readable while more are queued. */
-			if (mlx5dv_devx_get_event(c->events, &ev, sizeof(ev)) >= (ssize_t)sizeof(ev.cookie) &&
-			    ev.cookie < c->nvqs && c->vqs[ev.cookie].callfd >= 0) {
+			if (mlx5dv_devx_get_event(c->events, &ev, sizeof(ev)) <
+			    (ssize_t)sizeof(ev.cookie) || COOKIE_QUEUE(ev.cookie) >= c->nvqs)
+				continue;
+			if (ev.cookie & COOKIE_ERROR) {
+				vq_recover(c, (uint16_t)COOKIE_QUEUE(ev.cookie));
+			} else if (c->vqs[ev.cookie].callfd >= 0) {
 				eventfd_write(c->vqs[ev.cookie].callfd, 1);
 				c->completions++;
 			}
@@ -470,28 +583,26 @@ mvdpa_conf_destroy(struct mvdpa_dev *dev)
 	if (c->events)
 		mlx5dv_devx_destroy_event_channel(c->events);
 	if (c->nvqs)
-		MVDPA_LOG(INFO, "vid %d: closed; %" PRIu64 " completion events relayed\n", c->vid,
-			  c->completions);
+		MVDPA_LOG(INFO, "vid %d: closed; %" PRIu64 " completion events relayed, %u queue "
+			  "recoveries\n", c->vid, c->completions, c->recoveries);
 	if (c->uar)
 		mlx5dv_devx_free_uar(c->uar);
 	devx_obj_destroy(&c->tis);
 	devx_obj_destroy(&c->td);
 	mem_unregister(c);
+	pthread_mutex_destroy(&c->lock);
 	free(c);
 	dev->conf = NULL;
 	memset(dev->vring_ready, 0, sizeof(dev->vring_ready));
 	dev->vring_ready_known = false;
 }
 
-int
-mvdpa_conf_steer_sync(struct mvdpa_dev *dev)
+static int
+steer_sync_locked(struct mvdpa_dev *dev, struct mvdpa_conf *c)
 {
-	struct mvdpa_conf *c = dev->conf;
 	uint32_t ids[MVDPA_MAX_QUEUE_PAIRS], n = 0;
 	int ret;
 
-	if (c == NULL)
-		return 0;
 	for (uint32_t i = 0; i < c->nvqs && i < 2 * MVDPA_MAX_QUEUE_PAIRS; i += 2)
 		if (c->vqs[i].created && (!dev->vring_ready_known || dev->vring_ready[i]))
 			ids[n++] = c->vqs[i].obj.id;
@@ -514,6 +625,20 @@ mvdpa_conf_steer_sync(struct mvdpa_dev *dev)
 }
 
 int
+mvdpa_conf_steer_sync(struct mvdpa_dev *dev)
+{
+	struct mvdpa_conf *c = dev->conf;
+	int ret;
+
+	if (c == NULL)
+		return 0;
+	pthread_mutex_lock(&c->lock);
+	ret = steer_sync_locked(dev, c);
+	pthread_mutex_unlock(&c->lock);
+	return ret;
+}
+
+int
 mvdpa_conf_create(struct mvdpa_dev *dev, int vid)
 {
 	struct rte_vhost_memory *mem = NULL;
@@ -530,6 +655,8 @@ mvdpa_conf_create(struct mvdpa_dev *dev, int vid)
 	if (c == NULL)
 		return -ENOMEM;
 	c->vid = vid;
+	c->dev = dev;
+	pthread_mutex_init(&c->lock, NULL);
 	c->stop_fd = -1;
 	dev->conf = c;
 	if (rte_vhost_get_negotiated_features(vid, &features) < 0 ||

@@ -18,6 +18,10 @@
 
 struct mvdpa_dev;
 
+/* A queue failing this many times within MVDPA_ERRORS_WINDOW_MS is not recovered again. */
+#define MVDPA_ERRORS_LIMIT 3
+#define MVDPA_ERRORS_WINDOW_MS 3000
+
 /* Guest memory region -> host memory: a pure view of the vhost memory table. */
 struct mvdpa_gpa_map {
 	uint64_t gpa;
@@ -56,10 +60,19 @@ struct mvdpa_vq {
 	struct devx_umem qp_umem;
 	struct devx_obj fw_qp;
 	struct devx_obj drv_qp;
+	struct devx_virtq_attr attr;	/* as created: an error re-creates the queue from it */
+	/* Errors the firmware reported (object-change events): recovered, up to a limit. */
+	uint32_t errors;
+	uint64_t error_ns[MVDPA_ERRORS_LIMIT];	/* times of the last errors, a ring */
+	uint32_t recoveries;
+	bool given_up;			/* too many errors too fast: left in error */
 };
 
 struct mvdpa_conf {
 	int vid;
+	struct mvdpa_dev *dev;
+	/* Serializes changes of the queue objects and steering: vhost's thread and the relay's. */
+	pthread_mutex_t lock;
 	uint32_t nregions;
 	struct mvdpa_region *regions;
 	struct ibv_mr *null_mr;		/* its lkey fills the guest-memory key's holes */
@@ -78,6 +91,7 @@ struct mvdpa_conf {
 	/* Completion events of the queues' CQs (cookie: queue index), relayed to the callfds. */
 	struct mlx5dv_devx_event_channel *events;
 	uint64_t completions;		/* events relayed, for the log at close */
+	uint32_t recoveries;		/* queues re-created after an error */
 	/* Relay: a thread moving guest kicks (kickfds) to the doorbell, and completions to callfds. */
 	pthread_t relay;
 	bool relay_running;
@@ -91,8 +105,14 @@ void mvdpa_conf_destroy(struct mvdpa_dev *dev);
 /*
  * Points RX steering at the created RX queues that are enabled now (dev->vring_ready): builds
  * it for the first, updates the RQT after a change, removes it when none is left. 0 or a
- * negative errno.
+ * negative errno. Takes the configuration's lock.
  */
 int mvdpa_conf_steer_sync(struct mvdpa_dev *dev);
+
+/*
+ * Whether a queue that failed now, after failing at the times in `past` (n of them, the newest
+ * last, at most MVDPA_ERRORS_LIMIT - 1 used), may be recovered again. Pure.
+ */
+bool mvdpa_error_may_recover(const uint64_t *past, uint32_t n, uint64_t now_ns);
 
 #endif /* MVDPA_CONF_H */

@@ -259,6 +259,12 @@ config_strings_parse_or_name_the_bad_key(void **state)
 		{ "functions", 0, "key=value" },
 		{ "report=exit", 1, NULL },
 		{ "report=always", 0, "report=always" },
+		{ "virtq_error=0:2500", 1, NULL },
+		{ "virtq_error=3:10:2", 1, NULL },
+		{ "virtq_error=0", 0, "virtq_error=0" },
+		{ "virtq_error=0:10:0", 0, "virtq_error" },
+		{ "virtq_error=70000:10", 0, "virtq_error" },
+		{ "virtq_error=1:2:3x", 0, "virtq_error" },
 	};
 
 	(void)state;
@@ -284,7 +290,8 @@ config_values_land_in_the_struct(void **state)
 
 	(void)state;
 	assert_int_equal(emu_config_parse("functions=3,profile=bf2,mac2=02:11:22:33:44:55,"
-					  "fault=0xa01/0xd:4:0x9:0x77,cost=calibrated,slots=4",
+					  "fault=0xa01/0xd:4:0x9:0x77,cost=calibrated,slots=4,"
+					  "virtq_error=2:750:3",
 					  &cfg, err, sizeof(err)), 0);
 	assert_int_equal(cfg.functions, 3);
 	assert_string_equal(emu_fw_profile_name(cfg.profile), "bf2");
@@ -299,6 +306,9 @@ config_values_land_in_the_struct(void **state)
 	assert_int_equal(cfg.faults[0].syndrome, 0x77);
 	assert_int_equal(cfg.cost, EMU_COST_CALIBRATED);
 	assert_int_equal(cfg.slots, 4);
+	assert_int_equal(cfg.virtq_error.queue_index, 2);
+	assert_int_equal(cfg.virtq_error.after_ms, 750);
+	assert_int_equal(cfg.virtq_error.times, 3);
 }
 
 static void
