@@ -191,15 +191,20 @@ def main():
     for b in bad:
         print("invalid run: %s %s %s %d GiB %d qp rep %s: %s" % b)
 
-    try:
-        dpdk_version = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "dpdk"],
-                                      capture_output=True, text=True).stdout
-    except OSError:
-        dpdk_version = ""
+    def cmd(*argv):
+        try:
+            return subprocess.run(argv, capture_output=True, text=True).stdout.strip()
+        except OSError:
+            return ""
+    dpdk_version = cmd("dpkg-query", "-W", "-f=${Version}", "dpdk")
+    # What was measured: the tree bench/run built, with uncommitted changes if any.
+    commit = cmd("git", "rev-parse", "HEAD")
+    dirty = cmd("git", "status", "--porcelain", "--", "common", "drivers", "emu", "examples")
     os.makedirs(a.out, exist_ok=True)
     with open(os.path.join(a.out, "results.json"), "w") as f:
         json.dump({"machine": {"cpus": os.cpu_count(), "kernel": platform.release(),
                                "dpdk": dpdk_version},
+                   "commit": commit, "uncommitted_changes": dirty.splitlines(),
                    "slots": a.slots, "chain_ms": chain_ms, "chain": CHAIN,
                    "table": table, "points": results}, f, indent=1)
     print("wrote", os.path.join(a.out, "results.json"))
@@ -224,8 +229,12 @@ def plot(a, table):
     svg = os.path.join(a.out, "bringup.svg")
     plots = []
     for i, mem in enumerate(mems):
-        for col, title, style in ((2, "ours", "lp pt 7"), (3, "DPDK's mlx5", "lp pt 5"),
-                                  (4, "limit (ours)", "l dt 2"), (5, "limit (DPDK's)", "l dt 3")):
+        for col, title, style in ((2, "ours", "lp pt 7"), (3, "DPDK mlx5", "lp pt 5"),
+                                  (4, "limit (ours)", "l dt 2"), (5, "limit (DPDK)", "l dt 3")):
+            if not any(r["mem_gib"] == mem and r[("ours_ms", "dpdk_ms", "ours_limit_ms",
+                                                  "dpdk_limit_ms")[col - 2]] is not None
+                       for r in rows):
+                continue
             plots.append("'%s' index %d using 1:%d with %s title '%s, %d GiB'" %
                          (dat, i, col, style, title, mem))
     script = "\n".join([
