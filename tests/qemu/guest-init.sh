@@ -8,6 +8,7 @@
 #   guest_run=ping|serve  ping: wait for the peer's first reply, ping it guest_count times, then
 #                         as fast as replies come for guest_secs seconds (the rate), then once
 #                         from each CPU (when the guest has several: one TX queue per CPU), then
+#                         3 times from each of guest_flows extra source addresses (if set), then
 #                         a TCP stream to the peer's port 5001 for guest_stream seconds (if set),
 #                         then, with guest_reload=1, reloads virtio_net and pings 5 times again;
 #                         serve: answer pings and take one TCP stream on port 5001 for guest_secs
@@ -25,11 +26,12 @@ finish() {
 	poweroff -f
 }
 
-guest_ip="" guest_peer="" guest_run=serve guest_count=10 guest_secs=5 guest_stream=0 guest_reload=0
+guest_ip="" guest_peer="" guest_run=serve guest_count=10 guest_secs=5 guest_stream=0 guest_reload=0 \
+	guest_flows=0
 for w in $(cat /proc/cmdline); do
 	case $w in
 	guest_ip=* | guest_peer=* | guest_run=* | guest_count=* | guest_secs=* | guest_stream=* | \
-	guest_reload=*)
+	guest_reload=* | guest_flows=*)
 		eval "${w%%=*}=\${w#*=}" ;;
 	esac
 done
@@ -98,6 +100,19 @@ ping)
 			c=$((c + 1))
 		done
 		grep . /sys/class/net/eth0/queues/tx-*/xps_cpus 2>/dev/null | sed 's/^/guest: xps /'
+	fi
+	if [ "$guest_flows" -gt 0 ]; then
+		# Flows that differ in their source address: RSS hashes them over the RX queues.
+		ok=0 f=1
+		while [ $f -le "$guest_flows" ]; do
+			src=${guest_peer%.*}.$((100 + f))
+			ip addr add "$src/32" dev eth0
+			r=$(ping -c 3 -i 0.1 -q -I "$src" "$guest_peer" 2>&1 |
+				sed -n 's/.* \([0-9]*\) packets received.*/\1/p')
+			[ "${r:-0}" = 3 ] && ok=$((ok + 1))
+			f=$((f + 1))
+		done
+		echo "guest: flows answered $ok of $guest_flows"
 	fi
 	if [ "$guest_stream" -gt 0 ]; then
 		st=/sys/class/net/eth0/statistics
