@@ -14,6 +14,8 @@
 
 qemu_bin=${QEMU:-qemu-system-x86_64}
 qemu_guest_dir=""
+qemu_reconnect=0		# 1: QEMU reconnects to a vhost-user socket that went away, each second
+qemu_app_vhost_log=warning	# the vhost library's log level in the app (info: ring indices)
 
 # At exit, before e2e.sh's SIGKILL: SIGTERM to this shell's children still running (jobs, so no
 # reused PID is hit), so each timeout passes it on to its QEMU (a killed timeout would leave its
@@ -51,9 +53,10 @@ qemu_make_guest() {
 qemu_guest() {
 	local name=$1 sock=$2 mac=$3 cmdline=$4 qp=${5:-1} cpus=${6:-1}
 	local netdev="vhost-user,id=n0,chardev=c0" dev="virtio-net-pci,netdev=n0,vectors=0,romfile="
-	local opts=${QEMU_NET_OPTS-csum=off}
+	local opts=${QEMU_NET_OPTS-csum=off} reconnect=""
 
 	[ -z "$opts" ] || dev="$dev,$opts"	# never ",,": QEMU reads it as a comma in the value
+	[ "$qemu_reconnect" = 0 ] || reconnect=",reconnect=1"
 	if [ "$qp" -gt 1 ]; then
 		netdev="$netdev,queues=$qp"
 		dev="$dev,mq=on"
@@ -61,7 +64,7 @@ qemu_guest() {
 	exec timeout "${QEMU_TIMEOUT:-180}" "$qemu_bin" -name "$name" -accel tcg -cpu max \
 		-smp "$cpus" -m 256 -nodefaults -no-user-config -display none -serial stdio \
 		-no-reboot -object memory-backend-memfd,id=mem,size=256M,share=on \
-		-numa node,memdev=mem -chardev "socket,id=c0,path=$sock" -netdev "$netdev" \
+		-numa node,memdev=mem -chardev "socket,id=c0,path=$sock$reconnect" -netdev "$netdev" \
 		-device "$dev,mac=$mac" -kernel "$qemu_guest_dir/vmlinux" \
 		-initrd "$qemu_guest_dir/initramfs.cpio" \
 		-append "console=ttyS0 panic=-1 quiet $cmdline" </dev/null
@@ -85,36 +88,36 @@ qemu_wait_line() {
 	done
 }
 
-# qemu_app_start DIR: the vDPA app with our PMD on two emulated functions, serving
-# DIR/vhost-user0 and DIR/vhost-user1, printing every queue's counters each 2 s into DIR/app.log
-# (report=exit: the emulator lists live firmware objects at exit). Needs app, pmd and emu set.
-# Sets qemu_app_pid; returns 1 if the sockets did not appear within 10 s.
+# qemu_app_start DIR [LOG]: the vDPA app with our PMD on two emulated functions, serving
+# DIR/vhost-user0 and DIR/vhost-user1, printing every queue's counters each 2 s into LOG
+# (DIR/app.log; report=exit: the emulator lists live firmware objects at exit). Needs app, pmd and
+# emu set. Sets qemu_app_pid; returns 1 if the sockets did not appear within 10 s.
 qemu_app_pid=""
 qemu_app_start() {
-	local dir=$1 san
+	local dir=$1 log=${2:-$1/app.log} san
 	san=$(e2e_sanitizer_preload "$emu")
 	[ -z "$san" ] || export ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 	MLX5_EMU="functions=2,report=exit" LD_PRELOAD="$san$emu" timeout 300 "$app" -l 0-1 \
 		--no-huge -m 512 --no-pci --no-telemetry --file-prefix "qemu-${e2e_id:-$$}" \
 		-d "$pmd" --vdev vdpa_mlx5x0,ibdev=mlx5_0 --vdev vdpa_mlx5x1,ibdev=mlx5_1 \
 		--log-level=lib.eal:error --log-level=pmd.vdpa.mlx5x:info \
-		--log-level=lib.vhost.config:warning \
-		-- --iface "$dir/vhost-user" --stats-interval 2 </dev/null >"$dir/app.log" 2>&1 &
+		--log-level="lib.vhost.config:$qemu_app_vhost_log" \
+		-- --iface "$dir/vhost-user" --stats-interval 2 </dev/null >"$log" 2>&1 &
 	qemu_app_pid=$!
 	e2e_bg
 	for _ in $(seq 100); do [ -S "$dir/vhost-user1" ] && return 0; sleep 0.1; done
 	return 1
 }
 
-# qemu_app_stop DIR: after one more stats interval (the last lines hold the final counts),
+# qemu_app_stop DIR [LOG]: after one more stats interval (the last lines hold the final counts),
 # SIGTERM; checks the exit status and that no firmware object is left.
 qemu_app_stop() {
-	local dir=$1
+	local log=${2:-$1/app.log}
 	sleep 2.5
 	kill -TERM "$qemu_app_pid"
 	wait "$qemu_app_pid"; check "app exit status 0" $?
-	grep -q "mlx5emu: mlx5_0: 0 live firmware objects" "$dir/app.log" &&
-		grep -q "mlx5emu: mlx5_1: 0 live firmware objects" "$dir/app.log"
+	grep -q "mlx5emu: mlx5_0: 0 live firmware objects" "$log" &&
+		grep -q "mlx5emu: mlx5_1: 0 live firmware objects" "$log"
 	check "no firmware object left" $?
 }
 
