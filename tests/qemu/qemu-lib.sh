@@ -30,8 +30,18 @@ qemu_term_all() {
 		sleep 0.1
 	done
 }
+# EAL leaves its runtime folder (6 MB, usually in a tmpfs) behind; the prefix is this run's alone.
+qemu_app_prefix="qemu-${e2e_id:-$$}"
+qemu_app_runtime() {
+	if [ "$(id -u)" -eq 0 ]; then
+		echo "/var/run/dpdk/$qemu_app_prefix"
+	else
+		echo "${XDG_RUNTIME_DIR:-/tmp}/dpdk/$qemu_app_prefix"
+	fi
+}
 qemu_prev_exit=$(trap -p EXIT)
-[ -z "$qemu_prev_exit" ] || eval "${qemu_prev_exit/#trap -- \'/trap -- \'qemu_term_all; }"
+[ -z "$qemu_prev_exit" ] ||
+	eval "${qemu_prev_exit/#trap -- \'/trap -- \'qemu_term_all; rm -rf \"\$(qemu_app_runtime)\"; }"
 
 # Returns 1, saying why, when QEMU is missing (the caller skips).
 qemu_require() {
@@ -98,7 +108,7 @@ qemu_app_start() {
 	san=$(e2e_sanitizer_preload "$emu")
 	[ -z "$san" ] || export ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 	MLX5_EMU="functions=2,report=exit" LD_PRELOAD="$san$emu" timeout 300 "$app" -l 0-1 \
-		--no-huge -m 512 --no-pci --no-telemetry --file-prefix "qemu-${e2e_id:-$$}" \
+		--no-huge -m 512 --no-pci --no-telemetry --file-prefix "$qemu_app_prefix" \
 		-d "$pmd" --vdev vdpa_mlx5x0,ibdev=mlx5_0 --vdev vdpa_mlx5x1,ibdev=mlx5_1 \
 		--log-level=lib.eal:error --log-level=pmd.vdpa.mlx5x:info \
 		--log-level="lib.vhost.config:$qemu_app_vhost_log" \
