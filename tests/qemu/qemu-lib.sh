@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
-# Sourced by the QEMU tests after tests/lib/e2e.sh: the guest built by make-guest.sh, one guest on a
-# vhost-user socket, waiting for a console line.
+# Sourced by the QEMU tests (it sources tests/lib/e2e.sh): the common start of a test, the guest
+# built by make-guest.sh, one guest on a vhost-user socket, waiting for a console line.
 #
 # QEMU choices, all forced by this machine (see the shared ARCHITECTURE.md): TCG (nested KVM cannot
 # run stock kernels here); vectors=0 (QEMU 7.2 with vhost-user under TCG crashes in its MSI-X
@@ -11,6 +11,8 @@
 # header yet (no checksum offload, no TSO), so a guest that negotiated CSUM sends TCP and UDP with
 # only the pseudo-header sum and the receiver drops them (ICMP, checksummed by the stack, passes).
 # Without CSUM the guest checksums in software and uses no TSO.
+
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/e2e.sh"
 
 qemu_bin=${QEMU:-qemu-system-x86_64}
 qemu_guest_dir=""
@@ -135,4 +137,23 @@ qemu_app_stop() {
 # (a device's lines stop when its front-end leaves; counters only grow while it is connected).
 qemu_stat_max() {
 	grep "^$2 q$3: " "$1" | tr ' ' '\n' | sed -n "s/^$4=//p" | sort -n | tail -1
+}
+
+# qemu_test_begin VDPA_APP PMD EMU GUEST_DIR [APP_LOG [LABEL]]: what every QEMU test starts with.
+# Sets app, pmd, emu, guestdir and tmp; exits 77 without QEMU; prepares the guest and starts the
+# app (qemu_app_start), ending the test with a failed check when either does not work.
+qemu_test_begin() {
+	app=$1
+	pmd=$2
+	emu=$3
+	guestdir=$4
+	tmp=$e2e_tmp
+	local log=${5:-$tmp/app.log} rc
+
+	qemu_require || exit 77
+	qemu_make_guest "$guestdir" ||
+		{ check "guest kernel and initramfs prepared" 1; e2e_finish; exit; }
+	qemu_app_start "$tmp" "$log"; rc=$?
+	check "${6:-app} serves both vhost-user sockets" $rc
+	[ "$rc" -eq 0 ] || { e2e_finish "$log"; exit; }
 }

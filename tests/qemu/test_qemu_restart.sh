@@ -9,20 +9,8 @@
 # Exit 77 (skipped) without qemu-system-x86_64.
 # Usage: test_qemu_restart.sh <vdpa-app> <our PMD .so> <libmlx5emu.so> <guest folder>
 set -u
-app="$1"
-pmd="$2"
-emu="$3"
-guestdir="$4"
-here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../lib/e2e.sh"
-. "$here/qemu-lib.sh"
-tmp=$e2e_tmp
-
-qemu_require || exit 77
-qemu_make_guest "$guestdir" || { check "guest kernel and initramfs prepared" 1; e2e_finish; exit; }
-qemu_app_start "$tmp"; rc=$?
-check "app serves both vhost-user sockets" $rc
-[ "$rc" -eq 0 ] || { e2e_finish "$tmp/app.log"; exit; }
+. "$(cd "$(dirname "$0")" && pwd)/qemu-lib.sh"
+qemu_test_begin "$@"
 
 qemu_guest b "$tmp/vhost-user1" 02:00:00:00:00:01 \
 	"guest_ip=192.0.2.2/24 guest_run=serve guest_secs=150" >"$tmp/b.log" 2>&1 &

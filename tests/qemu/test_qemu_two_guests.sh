@@ -10,21 +10,8 @@
 # Exit 77 (skipped) without qemu-system-x86_64.
 # Usage: test_qemu_two_guests.sh <vdpa-app> <our PMD .so> <libmlx5emu.so> <guest folder>
 set -u
-app="$1"
-pmd="$2"
-emu="$3"
-guestdir="$4"
-here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../lib/e2e.sh"
-. "$here/qemu-lib.sh"
-tmp=$e2e_tmp
-
-qemu_require || exit 77
-qemu_make_guest "$guestdir" || { check "guest kernel and initramfs prepared" 1; e2e_finish; exit; }
-
-qemu_app_start "$tmp"; rc=$?
-check "app serves both vhost-user sockets" $rc
-[ "$rc" -eq 0 ] || { e2e_finish "$tmp/app.log"; exit; }
+. "$(cd "$(dirname "$0")" && pwd)/qemu-lib.sh"
+qemu_test_begin "$@"
 
 # Guest B (function 1) answers; guest A (function 0) pings it. Addresses from the documentation
 # range: the frames never leave the emulated NIC.
