@@ -71,13 +71,11 @@ virtq_notify(void *ctx)
 {
 	struct fw_virtq *vq = ctx;
 	uint8_t data[PRM_SIZE(comp_event)] = { 0 };
-	struct timespec ts;
 	uint64_t now;
 
 	if (vq->notify_cqn == 0)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	now = hw_clock_ns();
 	if (now - vq->last_event_ns < EVENT_PERIOD_NS)
 		return;
 	vq->last_event_ns = now;
@@ -147,11 +145,7 @@ hw_start(struct emu_fw *fw, struct fw_virtq *vq)
 	if (fw_mkey_flatten(fw, (uint32_t)PRM_GET(virtio_q, q, virtio_q_mkey), &vq->dma) < 0)
 		return;
 	if (fw->virtq_error.times != 0 && fw->virtq_error.queue_index == cfg.index) {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		cfg.fail_at_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec +
-				 (uint64_t)fw->virtq_error.after_ms * 1000000u;
+		cfg.fail_at_ns = hw_clock_ns() + (uint64_t)fw->virtq_error.after_ms * 1000000u;
 		fw->virtq_error.times--;
 	}
 	vq->fw = fw;

@@ -10,7 +10,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "hw_virtq.h"
 
@@ -88,12 +87,7 @@ fail(struct hw_virtq *q, uint32_t *counter)
 static bool
 injected_failure(struct hw_virtq *q)
 {
-	struct timespec ts;
-
-	if (q->cfg.fail_at_ns == 0)
-		return false;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	if ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec < q->cfg.fail_at_ns)
+	if (q->cfg.fail_at_ns == 0 || hw_clock_ns() < q->cfg.fail_at_ns)
 		return false;
 	fail(q, &q->cnt.error_cqes);
 	return true;

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* Guest memory as the device sees it (in production: through the virtq's memory key). */
 struct hw_dma_ops {
@@ -47,6 +48,16 @@ struct hw_virtq_config {
 	 */
 	uint64_t fail_at_ns;
 };
+
+/* The emulator's clock: CLOCK_MONOTONIC in ns (fail_at_ns and the firmware's timings use it). */
+static inline uint64_t
+hw_clock_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 /* The PRM's virtio_q_counters. */
 struct hw_virtq_counters {
