@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hw_offload.h"
 #include "hw_virtq.h"
 
 #define DESC_F_NEXT 1u
@@ -260,9 +261,13 @@ hw_virtq_tx_poll(struct hw_virtq *q, unsigned int budget, hw_frame_out_t out, vo
 		ret = walk_chain(q, head, false, gather_one, &g);
 		if (ret < 0)
 			return ret;
-		/* A chain shorter than the header carries no frame: returned, nothing sent. */
+		/*
+		 * A chain shorter than the header carries no frame: returned, nothing sent. So is a
+		 * frame whose header asks for an offload the device refuses.
+		 */
 		if (g.len > q->cfg.hdr_len && out != NULL)
-			out(ctx, q->frame + q->cfg.hdr_len, g.len - q->cfg.hdr_len);
+			hw_offload_tx(q->frame, q->frame + q->cfg.hdr_len, g.len - q->cfg.hdr_len,
+				      out, ctx);
 		ret = push_used(q, head, 0);
 		if (ret < 0)
 			return ret;

@@ -77,6 +77,7 @@ struct hw_virtq;
 int hw_virtq_create(const struct hw_virtq_config *cfg, struct hw_virtq **q);
 void hw_virtq_destroy(struct hw_virtq *q);
 
+/* Receives a frame; it must copy what it keeps (the buffer is reused at once). */
 typedef void (*hw_frame_out_t)(void *ctx, const uint8_t *frame, size_t len);
 
 /*
