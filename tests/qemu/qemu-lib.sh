@@ -7,10 +7,8 @@
 # vector notifiers, INTx does not); guest memory in a shared memfd (vhost-user maps it); the
 # uncompressed vmlinux through its PVH entry and no network boot ROM (romfile=), both to boot
 # faster; -nodefaults, so no NIC but ours.
-# csum=off (QEMU_NET_OPTS overrides): the emulated NIC's data path does not act on the virtio-net
-# header yet (no checksum offload, no TSO), so a guest that negotiated CSUM sends TCP and UDP with
-# only the pseudo-header sum and the receiver drops them (ICMP, checksummed by the stack, passes).
-# Without CSUM the guest checksums in software and uses no TSO.
+# The guests negotiate the offloads the device offers (checksum, TSO), which the emulated data path
+# performs; QEMU_NET_OPTS adds virtio-net-pci options (e.g. csum=off to test without them).
 
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/e2e.sh"
 
@@ -65,7 +63,7 @@ qemu_make_guest() {
 qemu_guest() {
 	local name=$1 sock=$2 mac=$3 cmdline=$4 qp=${5:-1} cpus=${6:-1}
 	local netdev="vhost-user,id=n0,chardev=c0" dev="virtio-net-pci,netdev=n0,vectors=0,romfile="
-	local opts=${QEMU_NET_OPTS-csum=off} reconnect=""
+	local opts=${QEMU_NET_OPTS-} reconnect=""
 
 	[ -z "$opts" ] || dev="$dev,$opts"	# never ",,": QEMU reads it as a comma in the value
 	[ "$qemu_reconnect" = 0 ] || reconnect=",reconnect=1"
