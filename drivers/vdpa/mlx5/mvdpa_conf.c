@@ -512,6 +512,7 @@ relay_main(void *arg)
 				continue;
 			/* The doorbell is device memory: a plain store of the queue index. */
 			*c->doorbell = qidx[k];
+			c->kicks++;
 		}
 	}
 out:
@@ -583,8 +584,10 @@ mvdpa_conf_destroy(struct mvdpa_dev *dev)
 	if (c->events)
 		mlx5dv_devx_destroy_event_channel(c->events);
 	if (c->nvqs)
-		MVDPA_LOG(INFO, "vid %d: closed; %" PRIu64 " completion events relayed, %u queue "
-			  "recoveries\n", c->vid, c->completions, c->recoveries);
+		MVDPA_LOG(INFO, "vid %d: closed; %" PRIu64 " completion events relayed, %" PRIu64
+			  " kicks relayed (host notifier %s), %u queue recoveries\n", c->vid,
+			  c->completions, c->kicks, c->host_notifier ? "on" : "off",
+			  c->recoveries);
 	if (c->uar)
 		mlx5dv_devx_free_uar(c->uar);
 	devx_obj_destroy(&c->tis);
@@ -710,6 +713,14 @@ mvdpa_conf_create(struct mvdpa_dev *dev, int vid)
 	ret = relay_start(dev, c);
 	if (ret < 0)
 		goto err;
+	/*
+	 * Ask the front-end to map the doorbell page (get_notify_area) into the guest, so kicks
+	 * reach the hardware without the relay. Front-ends without backend requests (virtio-user)
+	 * refuse; the relay then carries every kick.
+	 */
+	c->host_notifier = rte_vhost_host_notifier_ctrl(vid, RTE_VHOST_QUEUE_ALL, true) == 0;
+	MVDPA_LOG(DEBUG, "vid %d: host notifier %s\n", vid,
+		  c->host_notifier ? "set up" : "refused by the front-end: kicks are relayed");
 	MVDPA_LOG(INFO, "vid %d: configured %u of %u queues\n", vid, created, c->nvqs);
 	free(map);
 	free(mem);

@@ -91,6 +91,8 @@ struct mvdpa_conf {
 	/* Completion events of the queues' CQs (cookie: queue index), relayed to the callfds. */
 	struct mlx5dv_devx_event_channel *events;
 	uint64_t completions;		/* events relayed, for the log at close */
+	uint64_t kicks;			/* guest kicks relayed to the doorbell */
+	bool host_notifier;		/* the front-end maps the doorbell page into the guest */
 	uint32_t recoveries;		/* queues re-created after an error */
 	/* Relay: a thread moving guest kicks (kickfds) to the doorbell, and completions to callfds. */
 	pthread_t relay;
