@@ -3,7 +3,9 @@
 # For every firmware command our PMD issues while configuring a device (taken from the
 # emulator's report of a clean run), one run in which exactly that command fails once: the PMD
 # logs the failed command with its status and syndrome, the front-end's connection fails, the
-# next connection configures the device, and at exit no firmware object is left.
+# next connection configures the device, and at exit no firmware object is left. The device
+# configures its queues in parallel (max_conf_threads), so a failure on one worker must unwind
+# what the others built.
 # Usage: test_pmd_config_faults.sh <vdpa-app> <our PMD .so> <libmlx5emu.so>
 set -u
 app="$1"
@@ -20,7 +22,7 @@ run() {
 	rm -f "$tmp/sock0"
 	MLX5_EMU="functions=1,report=exit$1" LD_PRELOAD="$san$emu" timeout 60 "$app" -l 0-1 \
 		--no-huge -m 512 --no-pci --no-telemetry --file-prefix pmdflt-$e2e_id -d "$pmd" \
-		--vdev vdpa_mlx5x0,ibdev=mlx5_0 --log-level=pmd.vdpa.mlx5x:info \
+		--vdev vdpa_mlx5x0,ibdev=mlx5_0,max_conf_threads=3 --log-level=pmd.vdpa.mlx5x:info \
 		-- --iface "$tmp/sock" </dev/null >"$2" 2>&1 &
 	apid=$!
 	e2e_bg

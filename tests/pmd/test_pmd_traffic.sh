@@ -25,7 +25,8 @@ last() {	# device, queue, counter: its value in the last stats line of that queu
 # txonly): the receiving function's RSS spreads them over its 4 RX queues. Then the receiving
 # RX queue fails under traffic (the firmware puts it in ERR and raises its error event): once,
 # and the PMD re-creates it and traffic goes on; three times within 3 s, and the PMD gives up
-# on it while the rest keeps working.
+# on it while the rest keeps working. The receiving device configures and stops its queues with
+# 3 workers besides vhost's thread (max_conf_threads), the sending one on vhost's thread alone.
 runs=("1" "4" "1 virtq_error=0:2500:1" "1 virtq_error=0:500:3")
 run_no=0
 for run in "${runs[@]}"; do
@@ -37,7 +38,7 @@ for run in "${runs[@]}"; do
 	rm -f "$tmp/sock0" "$tmp/sock1"
 	MLX5_EMU="functions=2,report=exit$fault" LD_PRELOAD="$san$emu" timeout 60 "$app" -l 0-1 --no-huge \
 		-m 512 --no-pci --no-telemetry --file-prefix traffic$run_no-$e2e_id -d "$pmd" \
-		--vdev vdpa_mlx5x0,ibdev=mlx5_0 --vdev vdpa_mlx5x1,ibdev=mlx5_1 \
+		--vdev vdpa_mlx5x0,ibdev=mlx5_0 --vdev vdpa_mlx5x1,ibdev=mlx5_1,max_conf_threads=3 \
 		--log-level=pmd.vdpa.mlx5x:info --log-level=lib.vhost.config:warning \
 		-- --iface "$tmp/sock" --stats-interval 1 </dev/null >"$tmp/app$run_no.log" 2>&1 &
 	apid=$!

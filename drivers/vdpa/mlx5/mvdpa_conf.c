@@ -355,20 +355,89 @@ err:
 }
 
 /* Suspends a ready queue and hands its indices back to vhost, so a restart resumes there. */
-static void
-vq_stop(struct mvdpa_conf *c, uint16_t index)
+static int
+vq_stop(struct mvdpa_conf *c, uint16_t index, void *unused)
 {
 	struct mvdpa_vq *q = &c->vqs[index];
 	struct devx_virtq_attr a = { .modify = DEVX_VIRTQ_MODIFY_STATE,
 				     .state = DEVX_VIRTQ_STATE_SUSPEND };
 
+	(void)unused;
 	if (!q->created)
-		return;
+		return 0;
 	if (devx_virtq_modify(&q->obj, &a) < 0)
 		MVDPA_LOG(WARNING, "vid %d: virtq %u did not suspend\n", c->vid, index);
 	memset(&a, 0, sizeof(a));
 	if (devx_virtq_query(&q->obj, &a) == 0)
 		rte_vhost_set_vring_base(c->vid, index, a.hw_available_index, a.hw_used_index);
+	return 0;
+}
+
+/* ---- Per-queue work in parallel ---- */
+
+struct queue_work {
+	struct mvdpa_conf *c;
+	int (*fn)(struct mvdpa_conf *c, uint16_t index, void *arg);
+	void *arg;
+	uint32_t next;		/* the next queue index to take (atomic) */
+	int err;		/* the first failure (atomic), stops taking more */
+};
+
+static void *
+queue_worker(void *arg)
+{
+	struct queue_work *w = arg;
+
+	for (;;) {
+		uint32_t i = __atomic_fetch_add(&w->next, 1, __ATOMIC_RELAXED);
+		int zero = 0, ret;
+
+		if (i >= w->c->nvqs || __atomic_load_n(&w->err, __ATOMIC_RELAXED) != 0)
+			break;
+		ret = w->fn(w->c, (uint16_t)i, w->arg);
+		if (ret < 0)
+			__atomic_compare_exchange_n(&w->err, &zero, ret, false, __ATOMIC_RELAXED,
+						    __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+/*
+ * Runs fn on every queue index, on the calling thread and up to `workers` more (max_conf_threads):
+ * the firmware executes independent commands in parallel, so a device with many queues comes up
+ * (and stops) in a fraction of the serial time. Returns the first error; after one, queues not
+ * started yet are skipped. A worker that cannot be started leaves its share to the others.
+ */
+static int
+for_each_queue(struct mvdpa_conf *c, uint32_t workers,
+	       int (*fn)(struct mvdpa_conf *c, uint16_t index, void *arg), void *arg)
+{
+	struct queue_work w = { .c = c, .fn = fn, .arg = arg };
+	pthread_t tid[MVDPA_MAX_CONF_THREADS];
+	uint32_t started = 0;
+
+	if (workers > c->nvqs)
+		workers = c->nvqs > 0 ? c->nvqs - 1 : 0;
+	while (started < workers && pthread_create(&tid[started], NULL, queue_worker, &w) == 0)
+		started++;
+	queue_worker(&w);
+	while (started > 0)
+		pthread_join(tid[--started], NULL);
+	return w.err;
+}
+
+struct vq_create_args {
+	uint64_t features;
+	const struct mvdpa_gpa_map *map;
+	uint32_t nmap;
+};
+
+static int
+vq_create_one(struct mvdpa_conf *c, uint16_t index, void *arg)
+{
+	const struct vq_create_args *a = arg;
+
+	return vq_create(c->dev, c, index, a->features, a->map, a->nmap);
 }
 
 /* ---- Error recovery ---- */
@@ -576,8 +645,7 @@ mvdpa_conf_destroy(struct mvdpa_dev *dev)
 	relay_stop(c);
 	if (c->steer_built)
 		mvdpa_steer_destroy(&c->steer);
-	for (uint32_t i = 0; i < c->nvqs; i++)
-		vq_stop(c, (uint16_t)i);
+	for_each_queue(c, dev->args.max_conf_threads, vq_stop, NULL);
 	for (uint32_t i = c->nvqs; i-- > 0;)
 		vq_destroy(&c->vqs[i]);
 	free(c->vqs);
@@ -702,11 +770,16 @@ mvdpa_conf_create(struct mvdpa_dev *dev, int vid)
 	for (uint32_t i = 0; i < c->nvqs; i++) {
 		c->vqs[i].kickfd = -1;
 		c->vqs[i].callfd = -1;
-		ret = vq_create(dev, c, (uint16_t)i, features, map, mem->nregions);
+	}
+	{
+		struct vq_create_args args = { features, map, mem->nregions };
+
+		ret = for_each_queue(c, dev->args.max_conf_threads, vq_create_one, &args);
 		if (ret < 0)
 			goto err;
-		created += c->vqs[i].created;
 	}
+	for (uint32_t i = 0; i < c->nvqs; i++)
+		created += c->vqs[i].created;
 	ret = mvdpa_conf_steer_sync(dev);
 	if (ret < 0)
 		goto err;
