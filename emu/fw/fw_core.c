@@ -173,6 +173,25 @@ spend(uint64_t ns)
 		;
 }
 
+/* Spends ns of firmware time in one of the command slots; nothing under the zero model. */
+void
+fw_spend_slot(struct emu_fw *fw, uint64_t ns)
+{
+	if (fw->cost == EMU_COST_ZERO)
+		return;
+	while (sem_wait(&fw->slot_sem) < 0 && errno == EINTR)
+		;
+	spend(ns);
+	sem_post(&fw->slot_sem);
+}
+
+uint64_t
+fw_mkey_cost_ns(uint64_t entries)
+{
+	return (uint64_t)find_command(PRM_CMD_CREATE_MKEY)->cost_us * 1000 +
+	       entries * COST_NS_PER_MKEY_ENTRY;
+}
+
 static uint64_t
 command_cost_ns(const struct cmd_desc *d, const void *in, size_t inlen)
 {
@@ -264,13 +283,9 @@ emu_fw_cmd(struct emu_fw *fw, uint16_t uid, const void *in, size_t inlen, void *
 		  opcode <= PRM_CMD_DESTROY_GENERAL_OBJECT) && inlen >= 16)
 		obj_type = (uint16_t)PRM_GET(general_obj_in_cmd_hdr, in, obj_type);
 
-	if (d)
+	if (d) {
 		cost_ns = command_cost_ns(d, in, inlen);
-	if (d && fw->cost != EMU_COST_ZERO) {
-		while (sem_wait(&fw->slot_sem) < 0 && errno == EINTR)
-			;
-		spend(cost_ns);
-		sem_post(&fw->slot_sem);
+		fw_spend_slot(fw, cost_ns);
 	}
 
 	pthread_mutex_lock(&fw->lock);

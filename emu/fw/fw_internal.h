@@ -151,6 +151,10 @@ static inline void fw_obj_get(struct fw_obj *o) { o->refs++; }
 static inline void fw_obj_put(struct fw_obj *o) { if (o) o->refs--; }
 
 /* Handlers, grouped by file. */
+/* The cost model (fw_core.c): firmware time spent in a command slot, and a memory key's. */
+void fw_spend_slot(struct emu_fw *fw, uint64_t ns);
+uint64_t fw_mkey_cost_ns(uint64_t entries);
+
 uint8_t fw_query_hca_cap(struct fw_cmd *c);			/* fw_caps.c */
 uint8_t fw_alloc_pd(struct fw_cmd *c);				/* fw_res.c */
 uint8_t fw_dealloc_pd(struct fw_cmd *c);

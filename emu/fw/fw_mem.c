@@ -201,11 +201,15 @@ fw_query_special_contexts(struct fw_cmd *c)
 	return PRM_STATUS_OK;
 }
 
+/* Pages of host memory behind an MR (the kernel maps 4 KiB pages when nothing larger backs it). */
+#define MR_PAGE 4096u
+
 int
 emu_fw_mr_reg(struct emu_fw *fw, uint32_t pdn, void *addr, size_t len, uint64_t iova,
 	      uint32_t access, uint32_t *lkey)
 {
 	struct fw_mkey *m;
+	uint64_t cost_ns;
 	int ret = 0;
 
 	if (addr == NULL || len == 0 || lkey == NULL)
@@ -220,7 +224,14 @@ emu_fw_mr_reg(struct emu_fw *fw, uint32_t pdn, void *addr, size_t len, uint64_t 
 	m->len = len;
 	m->lr = true;
 	m->lw = (access & ACCESS_LOCAL_WRITE) != 0;
+	/*
+	 * The kernel registers an MR with a CREATE_MKEY of one MTT entry per page: the same
+	 * firmware time as a driver's own key over the same memory.
+	 */
+	cost_ns = fw_mkey_cost_ns((len + MR_PAGE - 1) / MR_PAGE);
+	fw_spend_slot(fw, cost_ns);
 	pthread_mutex_lock(&fw->lock);
+	fw->modelled_ns += cost_ns;
 	m->pd = fw_obj_find(fw, EMU_OBJ_PD, pdn);
 	if (m->pd == NULL) {
 		ret = -ENOENT;
