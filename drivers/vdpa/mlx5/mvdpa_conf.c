@@ -107,8 +107,7 @@ umem_free(void **buf, struct devx_umem *umem)
 /* ---- Guest memory ---- */
 
 static int
-mem_register(struct mvdpa_dev *dev, struct mvdpa_conf *c, const struct rte_vhost_memory *mem,
-	     struct mvdpa_gpa_map *map)
+mem_register(struct mvdpa_dev *dev, struct mvdpa_conf *c, const struct rte_vhost_memory *mem)
 {
 	struct devx_mem_range *ranges;
 	struct devx_klm *klm = NULL;
@@ -137,7 +136,6 @@ mem_register(struct mvdpa_dev *dev, struct mvdpa_conf *c, const struct rte_vhost
 		ret = devx_mkey_create(dev->ctx, &ma, &c->regions[i].mkey);
 		if (ret < 0)
 			goto out;
-		map[i] = (struct mvdpa_gpa_map){ r->guest_phys_addr, r->host_user_addr, r->size };
 		/* Keep the ranges sorted by guest address, as devx_klm_build wants them. */
 		while (at > 0 && ranges[at - 1].addr > r->guest_phys_addr) {
 			ranges[at] = ranges[at - 1];
@@ -275,16 +273,20 @@ vq_watch_errors(struct mvdpa_conf *c, struct mvdpa_vq *q, uint16_t index)
 	return 0;
 }
 
+/*
+ * Everything a queue needs before its virtq object: ring addresses, umems, counters, the
+ * notification channel. Independent of the guest-memory key, which may be built meanwhile.
+ */
 static int
-vq_create(struct mvdpa_dev *dev, struct mvdpa_conf *c, uint16_t index, uint64_t features,
-	  const struct mvdpa_gpa_map *map, uint32_t nmap)
+vq_prepare(struct mvdpa_dev *dev, struct mvdpa_conf *c, uint16_t index, uint64_t features,
+	   const struct mvdpa_gpa_map *map, uint32_t nmap)
 {
 	const struct devx_virtio_caps *vc = &dev->caps.virtio;
 	struct mvdpa_vq *q = &c->vqs[index];
 	struct rte_vhost_vring vr;
 	struct devx_virtq_attr a = {
 		.state = DEVX_VIRTQ_STATE_RDY, .event_mode = DEVX_VIRTQ_EVENT_QP,
-		.queue_index = index, .pdn = dev->pdn, .mkey = c->mkey.id,
+		.queue_index = index, .pdn = dev->pdn,
 		.virtio_version_1_0 = (features >> VIRTIO_F_VERSION_1) & 1,
 		.queue_features = mvdpa_queue_features(features),
 		.type = (features >> VIRTIO_F_RING_PACKED) & 1 ? DEVX_VIRTQ_TYPE_PACKED :
@@ -340,18 +342,36 @@ vq_create(struct mvdpa_dev *dev, struct mvdpa_conf *c, uint16_t index, uint64_t 
 	}
 	if (index & 1)
 		a.tisn_or_qpn = c->tis.id;
-	ret = devx_virtq_create(dev->ctx, &a, &q->obj);
-	if (ret == 0)
-		ret = vq_watch_errors(c, q, index);
-	if (ret < 0)
-		goto err;
 	q->attr = a;
-	q->created = true;
+	q->prepared = true;
 	return 0;
 err:
 	MVDPA_LOG(ERR, "vid %d: cannot create virtq %u: %s\n", c->vid, index, strerror(-ret));
 	vq_destroy(q);
 	return ret;
+}
+
+/* The virtq object of a prepared queue, RDY over the guest-memory key. */
+static int
+vq_start(struct mvdpa_conf *c, uint16_t index, void *unused)
+{
+	struct mvdpa_vq *q = &c->vqs[index];
+	int ret;
+
+	(void)unused;
+	if (!q->prepared)
+		return 0;	/* not set up by the front-end */
+	q->attr.mkey = c->mkey.id;
+	ret = devx_virtq_create(c->dev->ctx, &q->attr, &q->obj);
+	if (ret == 0)
+		ret = vq_watch_errors(c, q, index);
+	if (ret < 0) {
+		MVDPA_LOG(ERR, "vid %d: cannot create virtq %u: %s\n", c->vid, index,
+			  strerror(-ret));
+		return ret;
+	}
+	q->created = true;
+	return 0;
 }
 
 /* Suspends a ready queue and hands its indices back to vhost, so a restart resumes there. */
@@ -433,11 +453,54 @@ struct vq_create_args {
 };
 
 static int
-vq_create_one(struct mvdpa_conf *c, uint16_t index, void *arg)
+vq_prepare_one(struct mvdpa_conf *c, uint16_t index, void *arg)
 {
 	const struct vq_create_args *a = arg;
 
-	return vq_create(c->dev, c, index, a->features, a->map, a->nmap);
+	return vq_prepare(c->dev, c, index, a->features, a->map, a->nmap);
+}
+
+struct mem_job {
+	struct mvdpa_conf *c;
+	const struct rte_vhost_memory *mem;
+	int ret;
+};
+
+static void *
+mem_job_main(void *arg)
+{
+	struct mem_job *j = arg;
+
+	j->ret = mem_register(j->c->dev, j->c, j->mem);
+	return NULL;
+}
+
+/*
+ * Guest-memory keys, then every queue. The memory key is the longest single command (an entry
+ * per page: 13 ms per GiB of 4 KiB pages under the calibrated model) and only the virtq objects
+ * need it, so with workers it is built on one of them while the others prepare the queues.
+ */
+static int
+queues_configure(struct mvdpa_conf *c, const struct rte_vhost_memory *mem,
+		 const struct vq_create_args *args)
+{
+	uint32_t workers = c->dev->args.max_conf_threads;
+	struct mem_job job = { .c = c, .mem = mem };
+	pthread_t mem_thread;
+	bool async = workers > 0 && pthread_create(&mem_thread, NULL, mem_job_main, &job) == 0;
+	int ret = 0;
+
+	if (!async)
+		mem_job_main(&job);
+	if (async || job.ret == 0)
+		ret = for_each_queue(c, async ? workers - 1 : 0, vq_prepare_one, (void *)args);
+	if (async)
+		pthread_join(mem_thread, NULL);
+	if (job.ret < 0)
+		return job.ret;
+	if (ret < 0)
+		return ret;
+	return for_each_queue(c, workers, vq_start, NULL);
 }
 
 /* ---- Error recovery ---- */
@@ -740,9 +803,10 @@ mvdpa_conf_create(struct mvdpa_dev *dev, int vid)
 		ret = -ENOMEM;
 		goto err;
 	}
-	ret = mem_register(dev, c, mem, map);
-	if (ret < 0)
-		goto err;
+	for (uint32_t i = 0; i < mem->nregions; i++)
+		map[i] = (struct mvdpa_gpa_map){ mem->regions[i].guest_phys_addr,
+						 mem->regions[i].host_user_addr,
+						 mem->regions[i].size };
 	ret = devx_td_alloc(dev->ctx, &c->td);
 	if (ret < 0)
 		goto err;
@@ -774,7 +838,7 @@ mvdpa_conf_create(struct mvdpa_dev *dev, int vid)
 	{
 		struct vq_create_args args = { features, map, mem->nregions };
 
-		ret = for_each_queue(c, dev->args.max_conf_threads, vq_create_one, &args);
+		ret = queues_configure(c, mem, &args);
 		if (ret < 0)
 			goto err;
 	}

@@ -46,6 +46,7 @@ struct mvdpa_region {
 
 /* One hardware virtq and its QP-mode notification channel. */
 struct mvdpa_vq {
+	bool prepared;			/* resources up to the virtq object exist (attr is set) */
 	bool created;
 	int kickfd;
 	int callfd;			/* where completions are signalled to the front-end */
