@@ -106,44 +106,85 @@ umem_free(void **buf, struct devx_umem *umem)
 
 /* ---- Guest memory ---- */
 
+/*
+ * Guest memory is translated by direct (MTT) keys of at most MEM_CHUNK bytes each, regions cut
+ * into chunks, under one indirect (KLM) key. A key's firmware time grows with its pages (13 ms
+ * per GiB of 4 KiB pages under the calibrated model); chunks are created in parallel with the
+ * queues' resources (max_conf_threads), so a large guest's keys take about what one chunk takes.
+ */
+#define MEM_CHUNK (128ull << 20)
+
+/*
+ * Registers every region's memory (umem) and lists the chunks; their keys come later. Without
+ * workers nothing runs in parallel: a region is one chunk, which spares the per-key cost.
+ */
 static int
-mem_register(struct mvdpa_dev *dev, struct mvdpa_conf *c, const struct rte_vhost_memory *mem)
+mem_prepare(struct mvdpa_dev *dev, struct mvdpa_conf *c, const struct rte_vhost_memory *mem)
 {
-	struct devx_mem_range *ranges;
+	uint64_t chunk = dev->args.max_conf_threads > 0 ? MEM_CHUNK : UINT64_MAX;
+	uint32_t n = 0;
+
+	c->regions = calloc(mem->nregions, sizeof(*c->regions));
+	if (c->regions == NULL)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < mem->nregions; i++)
+		n += (uint32_t)(mem->regions[i].size / chunk + (mem->regions[i].size % chunk != 0));
+	c->chunks = calloc(n, sizeof(*c->chunks));
+	if (c->chunks == NULL)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < mem->nregions; i++) {
+		const struct rte_vhost_mem_region *r = &mem->regions[i];
+		int ret = devx_umem_reg(dev->ctx, (void *)(uintptr_t)r->host_user_addr, r->size,
+					IBV_ACCESS_LOCAL_WRITE, &c->regions[i].umem);
+
+		if (ret < 0)
+			return ret;
+		c->nregions = i + 1;
+		for (uint64_t off = 0, len; off < r->size; off += len) {
+			len = r->size - off < chunk ? r->size - off : chunk;
+			c->chunks[c->nchunks++] = (struct mvdpa_mem_chunk){
+				.region = i, .gpa = r->guest_phys_addr + off, .offset = off, .len = len,
+			};
+		}
+	}
+	return 0;
+}
+
+/* The direct key of one chunk, over its region's umem. */
+static int
+mem_chunk_key(struct mvdpa_dev *dev, struct mvdpa_conf *c, uint32_t i)
+{
+	struct mvdpa_mem_chunk *k = &c->chunks[i];
+	struct devx_mkey_attr ma = {
+		.mode = DEVX_MKEY_MTT, .pdn = dev->pdn, .addr = k->gpa, .len = k->len,
+		.umem_id = c->regions[k->region].umem.id, .umem_offset = k->offset,
+		.log_page_size = 12,
+	};
+
+	return devx_mkey_create(dev->ctx, &ma, &k->mkey);
+}
+
+/* The indirect key over every chunk, holes filled with the null key. */
+static int
+mem_key(struct mvdpa_dev *dev, struct mvdpa_conf *c)
+{
+	struct devx_mem_range *ranges = calloc(c->nchunks, sizeof(*ranges));
 	struct devx_klm *klm = NULL;
 	int n, ret = 0;
 
-	c->regions = calloc(mem->nregions, sizeof(*c->regions));
-	ranges = calloc(mem->nregions, sizeof(*ranges));
-	if (c->regions == NULL || ranges == NULL) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	for (uint32_t i = 0; i < mem->nregions; i++) {
-		const struct rte_vhost_mem_region *r = &mem->regions[i];
-		struct devx_mkey_attr ma = {
-			.mode = DEVX_MKEY_MTT, .pdn = dev->pdn, .addr = r->guest_phys_addr,
-			.len = r->size, .log_page_size = 12,
-		};
+	if (ranges == NULL)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < c->nchunks; i++) {
+		const struct mvdpa_mem_chunk *k = &c->chunks[i];
 		uint32_t at = i;
 
-		ret = devx_umem_reg(dev->ctx, (void *)(uintptr_t)r->host_user_addr, r->size,
-				    IBV_ACCESS_LOCAL_WRITE, &c->regions[i].umem);
-		if (ret < 0)
-			goto out;
-		c->nregions = i + 1;
-		ma.umem_id = c->regions[i].umem.id;
-		ret = devx_mkey_create(dev->ctx, &ma, &c->regions[i].mkey);
-		if (ret < 0)
-			goto out;
-		/* Keep the ranges sorted by guest address, as devx_klm_build wants them. */
-		while (at > 0 && ranges[at - 1].addr > r->guest_phys_addr) {
+		/* Sorted by guest address, as devx_klm_build wants them. */
+		while (at > 0 && ranges[at - 1].addr > k->gpa) {
 			ranges[at] = ranges[at - 1];
 			at--;
 		}
 		ranges[at] = (struct devx_mem_range){
-			.addr = r->guest_phys_addr, .len = r->size,
-			.mkey = c->regions[i].mkey.id, .mkey_addr = r->guest_phys_addr,
+			.addr = k->gpa, .len = k->len, .mkey = k->mkey.id, .mkey_addr = k->gpa,
 		};
 	}
 	c->null_mr = ibv_alloc_null_mr(dev->pd);
@@ -151,19 +192,15 @@ mem_register(struct mvdpa_dev *dev, struct mvdpa_conf *c, const struct rte_vhost
 		ret = -errno ? -errno : -ENOMEM;
 		goto out;
 	}
-	n = devx_klm_build(ranges, mem->nregions, c->null_mr->lkey, NULL, 0);
-	if (n <= 0) {
-		ret = -EINVAL;
-		goto out;
-	}
-	klm = calloc((size_t)n, sizeof(*klm));
+	n = devx_klm_build(ranges, c->nchunks, c->null_mr->lkey, NULL, 0);
+	klm = n > 0 ? calloc((size_t)n, sizeof(*klm)) : NULL;
 	if (klm == NULL) {
-		ret = -ENOMEM;
+		ret = n > 0 ? -ENOMEM : -EINVAL;
 		goto out;
 	}
-	devx_klm_build(ranges, mem->nregions, c->null_mr->lkey, klm, (uint32_t)n);
+	devx_klm_build(ranges, c->nchunks, c->null_mr->lkey, klm, (uint32_t)n);
 	{
-		const struct devx_mem_range *last = &ranges[mem->nregions - 1];
+		const struct devx_mem_range *last = &ranges[c->nchunks - 1];
 		struct devx_mkey_attr ka = {
 			.mode = DEVX_MKEY_KLM, .pdn = dev->pdn, .addr = ranges[0].addr,
 			.len = last->addr + last->len - ranges[0].addr, .klm = klm,
@@ -173,8 +210,8 @@ mem_register(struct mvdpa_dev *dev, struct mvdpa_conf *c, const struct rte_vhost
 		ret = devx_mkey_create(dev->ctx, &ka, &c->mkey);
 	}
 	if (ret == 0)
-		MVDPA_LOG(INFO, "vid %d: %u memory regions under key 0x%x (%d KLM entries)\n",
-			  c->vid, mem->nregions, c->mkey.id, n);
+		MVDPA_LOG(INFO, "vid %d: %u memory regions in %u keys under key 0x%x (%d KLM "
+			  "entries)\n", c->vid, c->nregions, c->nchunks, c->mkey.id, n);
 out:
 	free(klm);
 	free(ranges);
@@ -188,10 +225,13 @@ mem_unregister(struct mvdpa_conf *c)
 	if (c->null_mr)
 		ibv_dereg_mr(c->null_mr);
 	c->null_mr = NULL;
-	for (uint32_t i = c->nregions; i-- > 0;) {
-		devx_obj_destroy(&c->regions[i].mkey);
+	for (uint32_t i = c->nchunks; i-- > 0;)
+		devx_obj_destroy(&c->chunks[i].mkey);
+	free(c->chunks);
+	c->chunks = NULL;
+	c->nchunks = 0;
+	for (uint32_t i = c->nregions; i-- > 0;)
 		devx_umem_dereg(&c->regions[i].umem);
-	}
 	free(c->regions);
 	c->regions = NULL;
 	c->nregions = 0;
@@ -353,12 +393,11 @@ err:
 
 /* The virtq object of a prepared queue, RDY over the guest-memory key. */
 static int
-vq_start(struct mvdpa_conf *c, uint16_t index, void *unused)
+vq_start(struct mvdpa_conf *c, uint16_t index)
 {
 	struct mvdpa_vq *q = &c->vqs[index];
 	int ret;
 
-	(void)unused;
 	if (!q->prepared)
 		return 0;	/* not set up by the front-end */
 	q->attr.mkey = c->mkey.id;
@@ -376,13 +415,12 @@ vq_start(struct mvdpa_conf *c, uint16_t index, void *unused)
 
 /* Suspends a ready queue and hands its indices back to vhost, so a restart resumes there. */
 static int
-vq_stop(struct mvdpa_conf *c, uint16_t index, void *unused)
+vq_stop(struct mvdpa_conf *c, uint16_t index)
 {
 	struct mvdpa_vq *q = &c->vqs[index];
 	struct devx_virtq_attr a = { .modify = DEVX_VIRTQ_MODIFY_STATE,
 				     .state = DEVX_VIRTQ_STATE_SUSPEND };
 
-	(void)unused;
 	if (!q->created)
 		return 0;
 	if (devx_virtq_modify(&q->obj, &a) < 0)
@@ -393,28 +431,28 @@ vq_stop(struct mvdpa_conf *c, uint16_t index, void *unused)
 	return 0;
 }
 
-/* ---- Per-queue work in parallel ---- */
+/* ---- Configuration work in parallel ---- */
 
-struct queue_work {
-	struct mvdpa_conf *c;
-	int (*fn)(struct mvdpa_conf *c, uint16_t index, void *arg);
-	void *arg;
-	uint32_t next;		/* the next queue index to take (atomic) */
+struct parallel_work {
+	int (*fn)(void *ctx, uint32_t i);
+	void *ctx;
+	uint32_t n;
+	uint32_t next;		/* the next item to take (atomic) */
 	int err;		/* the first failure (atomic), stops taking more */
 };
 
 static void *
-queue_worker(void *arg)
+parallel_worker(void *arg)
 {
-	struct queue_work *w = arg;
+	struct parallel_work *w = arg;
 
 	for (;;) {
 		uint32_t i = __atomic_fetch_add(&w->next, 1, __ATOMIC_RELAXED);
 		int zero = 0, ret;
 
-		if (i >= w->c->nvqs || __atomic_load_n(&w->err, __ATOMIC_RELAXED) != 0)
+		if (i >= w->n || __atomic_load_n(&w->err, __ATOMIC_RELAXED) != 0)
 			break;
-		ret = w->fn(w->c, (uint16_t)i, w->arg);
+		ret = w->fn(w->ctx, i);
 		if (ret < 0)
 			__atomic_compare_exchange_n(&w->err, &zero, ret, false, __ATOMIC_RELAXED,
 						    __ATOMIC_RELAXED);
@@ -423,84 +461,78 @@ queue_worker(void *arg)
 }
 
 /*
- * Runs fn on every queue index, on the calling thread and up to `workers` more (max_conf_threads):
+ * Runs fn on items 0..n-1, on the calling thread and up to `workers` more (max_conf_threads):
  * the firmware executes independent commands in parallel, so a device with many queues comes up
- * (and stops) in a fraction of the serial time. Returns the first error; after one, queues not
+ * (and stops) in a fraction of the serial time. Returns the first error; after one, items not
  * started yet are skipped. A worker that cannot be started leaves its share to the others.
  */
 static int
-for_each_queue(struct mvdpa_conf *c, uint32_t workers,
-	       int (*fn)(struct mvdpa_conf *c, uint16_t index, void *arg), void *arg)
+parallel_for(uint32_t n, uint32_t workers, int (*fn)(void *ctx, uint32_t i), void *ctx)
 {
-	struct queue_work w = { .c = c, .fn = fn, .arg = arg };
+	struct parallel_work w = { .fn = fn, .ctx = ctx, .n = n };
 	pthread_t tid[MVDPA_MAX_CONF_THREADS];
 	uint32_t started = 0;
 
-	if (workers > c->nvqs)
-		workers = c->nvqs > 0 ? c->nvqs - 1 : 0;
-	while (started < workers && pthread_create(&tid[started], NULL, queue_worker, &w) == 0)
+	if (workers > n)
+		workers = n > 0 ? n - 1 : 0;
+	while (started < workers && pthread_create(&tid[started], NULL, parallel_worker, &w) == 0)
 		started++;
-	queue_worker(&w);
+	parallel_worker(&w);
 	while (started > 0)
 		pthread_join(tid[--started], NULL);
 	return w.err;
 }
 
-struct vq_create_args {
+struct conf_args {
+	struct mvdpa_conf *c;
 	uint64_t features;
 	const struct mvdpa_gpa_map *map;
 	uint32_t nmap;
 };
 
+/* The work that needs no guest-memory key: every chunk's key, then every queue's resources. */
 static int
-vq_prepare_one(struct mvdpa_conf *c, uint16_t index, void *arg)
+keys_and_queue_resources(void *ctx, uint32_t i)
 {
-	const struct vq_create_args *a = arg;
+	const struct conf_args *a = ctx;
+	struct mvdpa_conf *c = a->c;
 
-	return vq_prepare(c->dev, c, index, a->features, a->map, a->nmap);
+	if (i < c->nchunks)
+		return mem_chunk_key(c->dev, c, i);
+	return vq_prepare(c->dev, c, (uint16_t)(i - c->nchunks), a->features, a->map, a->nmap);
 }
 
-struct mem_job {
-	struct mvdpa_conf *c;
-	const struct rte_vhost_memory *mem;
-	int ret;
-};
-
-static void *
-mem_job_main(void *arg)
+static int
+queue_start(void *ctx, uint32_t i)
 {
-	struct mem_job *j = arg;
+	return vq_start(ctx, (uint16_t)i);
+}
 
-	j->ret = mem_register(j->c->dev, j->c, j->mem);
-	return NULL;
+static int
+queue_stop(void *ctx, uint32_t i)
+{
+	return vq_stop(ctx, (uint16_t)i);
 }
 
 /*
- * Guest-memory keys, then every queue. The memory key is the longest single command (an entry
- * per page: 13 ms per GiB of 4 KiB pages under the calibrated model) and only the virtq objects
- * need it, so with workers it is built on one of them while the others prepare the queues.
+ * Guest-memory keys and every queue: the chunks' keys and the queues' resources in parallel,
+ * then the indirect key over the chunks, then the virtq objects (which need it) in parallel.
  */
 static int
 queues_configure(struct mvdpa_conf *c, const struct rte_vhost_memory *mem,
-		 const struct vq_create_args *args)
+		 const struct conf_args *args)
 {
 	uint32_t workers = c->dev->args.max_conf_threads;
-	struct mem_job job = { .c = c, .mem = mem };
-	pthread_t mem_thread;
-	bool async = workers > 0 && pthread_create(&mem_thread, NULL, mem_job_main, &job) == 0;
-	int ret = 0;
+	int ret = mem_prepare(c->dev, c, mem);
 
-	if (!async)
-		mem_job_main(&job);
-	if (async || job.ret == 0)
-		ret = for_each_queue(c, async ? workers - 1 : 0, vq_prepare_one, (void *)args);
-	if (async)
-		pthread_join(mem_thread, NULL);
-	if (job.ret < 0)
-		return job.ret;
-	if (ret < 0)
-		return ret;
-	return for_each_queue(c, workers, vq_start, NULL);
+	if (ret == 0)
+		ret = parallel_for(c->nchunks + c->nvqs, workers, keys_and_queue_resources,
+				   (void *)args);
+	if (ret == 0)
+		ret = mem_key(c->dev, c);
+	if (ret == 0)
+		ret = parallel_for(c->nvqs, workers, queue_start, c);
+	return ret;
 }
 
 /* ---- Error recovery ---- */
@@ -708,7 +740,7 @@ mvdpa_conf_destroy(struct mvdpa_dev *dev)
 	relay_stop(c);
 	if (c->steer_built)
 		mvdpa_steer_destroy(&c->steer);
-	for_each_queue(c, dev->args.max_conf_threads, vq_stop, NULL);
+	parallel_for(c->nvqs, dev->args.max_conf_threads, queue_stop, c);
 	for (uint32_t i = c->nvqs; i-- > 0;)
 		vq_destroy(&c->vqs[i]);
 	free(c->vqs);
@@ -836,7 +868,7 @@ mvdpa_conf_create(struct mvdpa_dev *dev, int vid)
 		c->vqs[i].callfd = -1;
 	}
 	{
-		struct vq_create_args args = { features, map, mem->nregions };
+		struct conf_args args = { c, features, map, mem->nregions };
 
 		ret = queues_configure(c, mem, &args);
 		if (ret < 0)

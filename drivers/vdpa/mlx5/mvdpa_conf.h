@@ -41,7 +41,15 @@ uint16_t mvdpa_queue_features(uint64_t virtio_features);
 
 struct mvdpa_region {
 	struct devx_umem umem;
-	struct devx_obj mkey;		/* direct key over the region, addressed by GPA */
+};
+
+/* A piece of a region under its own direct key, addressed by guest physical address. */
+struct mvdpa_mem_chunk {
+	struct devx_obj mkey;
+	uint32_t region;
+	uint64_t gpa;
+	uint64_t offset;		/* in the region (and its umem) */
+	uint64_t len;
 };
 
 /* One hardware virtq and its QP-mode notification channel. */
@@ -76,6 +84,8 @@ struct mvdpa_conf {
 	pthread_mutex_t lock;
 	uint32_t nregions;
 	struct mvdpa_region *regions;
+	uint32_t nchunks;
+	struct mvdpa_mem_chunk *chunks;
 	struct ibv_mr *null_mr;		/* its lkey fills the guest-memory key's holes */
 	struct devx_obj mkey;		/* indirect key over guest physical memory */
 	struct devx_obj td;
