@@ -268,7 +268,10 @@ enum devx_mkey_mode {
 	DEVX_MKEY_KLM = 0x2,	/* indirect: a list of (mkey, address, length) */
 };
 
-/* Largest span of one KLM entry; larger regions take several entries. */
+/*
+ * Largest span of one KLM entry we write; larger regions take several entries. 1 GiB, as the
+ * kernel's driver, below the 2 GiB the hardware takes (PRM_KLM_MAX_ENTRY_SIZE).
+ */
 #define DEVX_KLM_MAX_BYTES (1ull << 30)
 
 struct devx_klm {

@@ -19,7 +19,7 @@
 
 _Static_assert((int)DEVX_MKEY_MTT == (int)PRM_MKC_ACCESS_MODE_MTT, "access mode");
 _Static_assert((int)DEVX_MKEY_KLM == (int)PRM_MKC_ACCESS_MODE_KLMS, "access mode");
-_Static_assert(DEVX_KLM_MAX_BYTES == PRM_KLM_MAX_ENTRY_SIZE, "KLM entry limit");
+_Static_assert(DEVX_KLM_MAX_BYTES <= PRM_KLM_MAX_ENTRY_SIZE, "KLM entries within what hardware takes");
 
 /* The translation entries follow the fixed part of the input. */
 #define ENTRIES_OFF PRM_SIZE(create_mkey_in)

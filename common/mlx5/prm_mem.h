@@ -20,8 +20,11 @@ enum prm_mkc_access_mode {
 	PRM_MKC_ACCESS_MODE_KSM = 0x3,	/* DPDK: KLM_FBS, KLM entries of one fixed size */
 };
 
-/* Largest byte_count of one KLM entry that vDPA drivers use: 1 GiB. */
-#define PRM_KLM_MAX_ENTRY_SIZE (1ull << 30)
+/*
+ * Largest bytes of one KLM/KSM entry: 2 GiB, what DPDK's mlx5 vDPA driver (validated on the
+ * hardware) uses for large guests (MLX5_MAX_KLM_BYTE_COUNT); the kernel's driver stays at 1 GiB.
+ */
+#define PRM_KLM_MAX_ENTRY_SIZE (1ull << 31)
 
 struct prm_mkc_bits {
 	uint8_t reserved_at_0[0x1];

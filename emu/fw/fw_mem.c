@@ -73,7 +73,7 @@ parse_klm(struct fw_cmd *c, struct fw_mkey *m, const void *mkc, bool fixed_size)
 	uint8_t st = PRM_STATUS_OK;
 
 	if (n == 0 || n > (1u << c->fw->profile->log_max_klm_list_size) || m->len == UINT64_MAX ||
-	    (fixed_size && (log_entity < 12 || log_entity > 30)))
+	    (fixed_size && (log_entity < 12 || (1ull << log_entity) > PRM_KLM_MAX_ENTRY_SIZE)))
 		return fw_fail(c, PRM_STATUS_BAD_PARAM, EMU_SYND_KLM);
 	if (c->inlen < PRM_SIZE(create_mkey_in) + (size_t)n * PRM_SIZE(klm))
 		return fw_fail(c, PRM_STATUS_BAD_INPUT_LEN, EMU_SYND_INLEN);

@@ -163,13 +163,13 @@ klm_key_walks_entries_and_faults_in_null_holes(void **state)
 }
 
 static void
-klm_entries_over_1g_or_to_unknown_keys_are_refused(void **state)
+klm_entries_over_2g_or_to_unknown_keys_are_refused(void **state)
 {
 	struct mkey_fixture *f = *state;
 	uint32_t direct = fwt_mtt_mkey(f->fw, f->pd, f->umem[0], 0, MB, 1);
 	uint32_t keys[3] = { direct, direct, direct }, klm;
 
-	assert_int_equal(create_klm(f, keys, (1ull << 30) + 4096, &klm), PRM_STATUS_BAD_PARAM);
+	assert_int_equal(create_klm(f, keys, (1ull << 31) + 4096, &klm), PRM_STATUS_BAD_PARAM);
 	keys[1] = 0x999900;
 	assert_int_equal(create_klm(f, keys, MB, &klm), PRM_STATUS_BAD_RESOURCE);
 	assert_int_equal(emu_fw_live_objects(f->fw, EMU_OBJ_MKEY), 1);
@@ -342,7 +342,7 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(klm_key_walks_entries_and_faults_in_null_holes, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(klm_entries_over_1g_or_to_unknown_keys_are_refused,
+		cmocka_unit_test_setup_teardown(klm_entries_over_2g_or_to_unknown_keys_are_refused,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(registered_memory_translates_by_iova, setup, teardown),
 		cmocka_unit_test_setup_teardown(registered_memory_belongs_to_its_pds_user, setup,
