@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Reconnections under traffic: a DPDK virtio-user front-end sends without pause (testpmd txonly)
+# through function 0 to function 1 for the whole test, while the receiving front-end on function
+# 1 disconnects and reconnects CYCLES times (20 by default). Each time traffic must resume: the
+# receiver counts frames in every connection. Across the cycles the app must not grow: its open
+# fds and resident memory after the last cycle are compared with those after the first, and at
+# exit no firmware object is left.
+# Usage: test_pmd_reconnect.sh <vdpa-app> <our PMD .so> <libmlx5emu.so> [cycles]
+set -u
+app="$1"
+pmd="$2"
+emu="$3"
+cycles=${4:-20}
+testpmd=${TESTPMD:-dpdk-testpmd}
+. "$(dirname "$0")/../lib/e2e.sh"
+tmp=$e2e_tmp
+san=$(e2e_sanitizer_preload "$emu")
+[ -z "$san" ] || export ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+
+MLX5_EMU="functions=2,report=exit" LD_PRELOAD="$san$emu" timeout $((60 + cycles * 6)) "$app" \
+	-l 0-1 --no-huge -m 512 --no-pci --no-telemetry --file-prefix recon-$e2e_id -d "$pmd" \
+	--vdev vdpa_mlx5x0,ibdev=mlx5_0 --vdev vdpa_mlx5x1,ibdev=mlx5_1 \
+	--log-level=pmd.vdpa.mlx5x:info --log-level=lib.vhost.config:warning \
+	-- --iface "$tmp/sock" </dev/null >"$tmp/app.log" 2>&1 &
+apid=$!
+e2e_bg
+for _ in $(seq 100); do [ -S "$tmp/sock1" ] && break; sleep 0.1; done
+
+# The sender stays connected for the whole test.
+sleep $((cycles * 3 + 10)) | timeout $((cycles * 6 + 30)) "$testpmd" -l 0-1 --no-huge -m 512 \
+	--no-pci --no-telemetry --file-prefix recontx-$e2e_id \
+	--vdev "net_virtio_user0,path=$tmp/sock0,queues=1" -- --forward-mode=txonly \
+	--eth-peer=0,02:00:00:00:00:01 --total-num-mbufs=4096 >"$tmp/tx.log" 2>&1 &
+tpid=$!
+e2e_bg
+sleep 1
+
+# The app's open fds and resident memory (kB); the app runs under timeout, as its child.
+app_pid=$(pgrep -P "$apid" | head -1)
+app_fds() { ls "/proc/$app_pid/fd" 2>/dev/null | wc -l; }
+app_rss() { awk '/^VmRSS:/ {print $2}' "/proc/$app_pid/status" 2>/dev/null; }
+
+resumed=0
+for i in $(seq "$cycles"); do
+	sleep 1 | timeout 30 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
+		--file-prefix reconrx-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock1,queues=1" \
+		-- --forward-mode=rxonly --total-num-mbufs=4096 >"$tmp/rx.log" 2>&1
+	rx=$(awk '/Forward statistics for port 0/ {p = 1} p && /RX-packets:/ {print $2; exit}' \
+		"$tmp/rx.log")
+	if [ "${rx:-0}" -gt 0 ]; then
+		resumed=$((resumed + 1))
+	else
+		echo "cycle $i: the receiver got no frame"
+		cat "$tmp/rx.log"
+	fi
+	sleep 0.3	# the app tears the device down after the front-end left
+	if [ "$i" -eq 1 ]; then
+		fds1=$(app_fds)
+		rss1=$(app_rss)
+	fi
+done
+fds=$(app_fds)
+rss=$(app_rss)
+[ "$resumed" -eq "$cycles" ]
+check "traffic resumed after each of $cycles reconnections ($resumed did)" $?
+[ "$fds" -le "$fds1" ]; check "app's open fds not grown ($fds1 after the first cycle, $fds after the last)" $?
+# Allocators keep some memory; a leak per cycle would show as a steady climb.
+[ "$rss" -le $((rss1 + 4096)) ]
+check "app's resident memory not grown by more than 4 MiB (${rss1} kB, then ${rss} kB)" $?
+
+wait "$tpid"; check "sender exit status 0" $?
+kill -TERM "$apid"
+wait "$apid"; check "app exit status 0" $?
+n=$(grep -c "vid [0-9]*: closed" "$tmp/app.log")
+[ "$n" -ge $((cycles + 1)) ]; check "every configuration closed ($n closes)" $?
+grep -q "mlx5emu: mlx5_0: 0 live firmware objects" "$tmp/app.log" &&
+	grep -q "mlx5emu: mlx5_1: 0 live firmware objects" "$tmp/app.log"
+check "no firmware object left" $?
+echo "reconnections: $cycles, traffic resumed $resumed times; app fds $fds1 -> $fds, RSS ${rss1} -> ${rss} kB"
+e2e_finish "$tmp/app.log" "$tmp/tx.log"
