@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Sourced by the process-level tests: a scratch folder removed at exit, processes started with
-# e2e_bg killed by PID at exit, the sanitizer runtimes a preloaded library needs, and check /
-# e2e_finish for "ok/FAIL" lines and the closing "N passed, N failed".
+# e2e_bg stopped by PID at exit, the sanitizer runtimes a preloaded library needs, and check /
+# e2e_finish for "ok/FAIL" lines and the closing "N passed, N failed". DPDK file prefixes end
+# with -$e2e_id, so EAL's runtime folders of the run are removed at exit too.
 
 e2e_tmp=$(mktemp -d)
 # For DPDK's --file-prefix: two runs at once (two build folders, two people) must not share one.
@@ -9,7 +10,24 @@ export e2e_id=${e2e_tmp##*.}
 e2e_pids=()
 e2e_cases=0
 e2e_fails=0
-trap 'for p in "${e2e_pids[@]}"; do kill -9 "$p" 2>/dev/null; done; rm -rf "$e2e_tmp"' EXIT
+
+# At exit, also when the test is killed: SIGTERM first, so a timeout passes it on to its child
+# (a SIGKILLed timeout would leave the app or QEMU behind) and the app exits cleanly; SIGKILL
+# to whatever still runs 2 s later.
+e2e_cleanup() {
+	local p live
+	for p in "${e2e_pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	for _ in $(seq 20); do
+		live=0
+		for p in "${e2e_pids[@]}"; do kill -0 "$p" 2>/dev/null && live=1; done
+		[ "$live" -eq 1 ] || break
+		sleep 0.1
+	done
+	for p in "${e2e_pids[@]}"; do kill -9 "$p" 2>/dev/null; done
+	rm -rf "$e2e_tmp" "${XDG_RUNTIME_DIR:-/tmp}/dpdk/"*"-$e2e_id"
+	[ "$(id -u)" -ne 0 ] || rm -rf "/var/run/dpdk/"*"-$e2e_id"
+}
+trap e2e_cleanup EXIT
 
 # Remembers the last background process, to be killed at exit if still running.
 e2e_bg() {

@@ -17,31 +17,8 @@ qemu_guest_dir=""
 qemu_reconnect=0		# 1: QEMU reconnects to a vhost-user socket that went away, each second
 qemu_app_vhost_log=warning	# the vhost library's log level in the app (info: ring indices)
 
-# At exit, before e2e.sh's SIGKILL: SIGTERM to this shell's children still running (jobs, so no
-# reused PID is hit), so each timeout passes it on to its QEMU (a killed timeout would leave its
-# QEMU running) and the app exits cleanly; up to 2 s for them to go.
-qemu_term_all() {
-	local running
-	running=$(jobs -pr)
-	[ -n "$running" ] || return 0
-	kill -TERM $running 2>/dev/null
-	for _ in $(seq 20); do
-		[ -n "$(jobs -pr)" ] || return 0
-		sleep 0.1
-	done
-}
-# EAL leaves its runtime folder (6 MB, usually in a tmpfs) behind; the prefix is this run's alone.
-qemu_app_prefix="qemu-${e2e_id:-$$}"
-qemu_app_runtime() {
-	if [ "$(id -u)" -eq 0 ]; then
-		echo "/var/run/dpdk/$qemu_app_prefix"
-	else
-		echo "${XDG_RUNTIME_DIR:-/tmp}/dpdk/$qemu_app_prefix"
-	fi
-}
-qemu_prev_exit=$(trap -p EXIT)
-[ -z "$qemu_prev_exit" ] ||
-	eval "${qemu_prev_exit/#trap -- \'/trap -- \'qemu_term_all; rm -rf \"\$(qemu_app_runtime)\"; }"
+# The app's DPDK file prefix (e2e.sh removes its runtime folder at exit).
+qemu_app_prefix="qemu-$e2e_id"
 
 # Returns 1, saying why, when QEMU is missing (the caller skips).
 qemu_require() {
