@@ -413,21 +413,40 @@ vq_start(struct mvdpa_conf *c, uint16_t index)
 	return 0;
 }
 
-/* Suspends a ready queue and hands its indices back to vhost, so a restart resumes there. */
-static int
-vq_stop(struct mvdpa_conf *c, uint16_t index)
+/*
+ * Suspends a running queue, keeps the indices the hardware reached (where a restart resumes)
+ * and destroys its virtq object; its resources stay, so vq_start brings it back. One way for
+ * every function, whether or not it can resume a suspended queue (freeze_to_rdy).
+ */
+static void
+vq_park(struct mvdpa_conf *c, uint16_t index)
 {
 	struct mvdpa_vq *q = &c->vqs[index];
 	struct devx_virtq_attr a = { .modify = DEVX_VIRTQ_MODIFY_STATE,
 				     .state = DEVX_VIRTQ_STATE_SUSPEND };
 
-	if (!q->created)
-		return 0;
 	if (devx_virtq_modify(&q->obj, &a) < 0)
 		MVDPA_LOG(WARNING, "vid %d: virtq %u did not suspend\n", c->vid, index);
 	memset(&a, 0, sizeof(a));
-	if (devx_virtq_query(&q->obj, &a) == 0)
-		rte_vhost_set_vring_base(c->vid, index, a.hw_available_index, a.hw_used_index);
+	if (devx_virtq_query(&q->obj, &a) == 0) {
+		q->attr.hw_available_index = a.hw_available_index;
+		q->attr.hw_used_index = a.hw_used_index;
+	}
+	devx_obj_destroy(&q->obj);
+	q->created = false;
+}
+
+/* Stops a queue for good and hands its indices back to vhost, so a restart resumes there. */
+static int
+vq_stop(struct mvdpa_conf *c, uint16_t index)
+{
+	struct mvdpa_vq *q = &c->vqs[index];
+
+	if (q->created)
+		vq_park(c, index);
+	if (q->prepared)
+		rte_vhost_set_vring_base(c->vid, index, q->attr.hw_available_index,
+					 q->attr.hw_used_index);
 	return 0;
 }
 
@@ -502,10 +521,19 @@ keys_and_queue_resources(void *ctx, uint32_t i)
 	return vq_prepare(c->dev, c, (uint16_t)(i - c->nchunks), a->features, a->map, a->nmap);
 }
 
+/* A queue runs while the front-end has its vring ready (every one, until it says). */
+static bool
+vring_wanted(const struct mvdpa_dev *dev, uint32_t i)
+{
+	return !dev->vring_ready_known || (i < 2 * MVDPA_MAX_QUEUE_PAIRS && dev->vring_ready[i]);
+}
+
 static int
 queue_start(void *ctx, uint32_t i)
 {
-	return vq_start(ctx, (uint16_t)i);
+	struct mvdpa_conf *c = ctx;
+
+	return vring_wanted(c->dev, i) ? vq_start(c, (uint16_t)i) : 0;
 }
 
 static int
@@ -645,7 +673,7 @@ relay_main(void *arg)
 	pfd[n++] = (struct pollfd){ .fd = c->stop_fd, .events = POLLIN };
 	pfd[n++] = (struct pollfd){ .fd = c->events->fd, .events = POLLIN };
 	for (uint32_t i = 0; i < c->nvqs; i++) {
-		if (!c->vqs[i].created || c->vqs[i].kickfd < 0)
+		if (!c->vqs[i].prepared || c->vqs[i].kickfd < 0)
 			continue;
 		qidx[n] = (uint16_t)i;
 		pfd[n++] = (struct pollfd){ .fd = c->vqs[i].kickfd, .events = POLLIN };
@@ -770,7 +798,7 @@ steer_sync_locked(struct mvdpa_dev *dev, struct mvdpa_conf *c)
 	int ret;
 
 	for (uint32_t i = 0; i < c->nvqs && i < 2 * MVDPA_MAX_QUEUE_PAIRS; i += 2)
-		if (c->vqs[i].created && (!dev->vring_ready_known || dev->vring_ready[i]))
+		if (c->vqs[i].created && vring_wanted(dev, i))
 			ids[n++] = c->vqs[i].obj.id;
 	if (n == 0) {
 		if (c->steer_built)
@@ -805,6 +833,34 @@ mvdpa_conf_steer_sync(struct mvdpa_dev *dev)
 }
 
 int
+mvdpa_conf_vring_state(struct mvdpa_dev *dev, uint16_t vring)
+{
+	struct mvdpa_conf *c = dev->conf;
+	struct mvdpa_vq *q;
+	int ret = 0;
+
+	if (c == NULL || vring >= c->nvqs)
+		return 0;
+	q = &c->vqs[vring];
+	pthread_mutex_lock(&c->lock);
+	if (!q->prepared) {
+		MVDPA_LOG(DEBUG, "vid %d: vring %u was not set up at configuration\n", c->vid,
+			  vring);
+	} else if (vring_wanted(dev, vring) && !q->created) {
+		ret = vq_start(c, vring);
+		if (ret == 0 && vring % 2 == 0)
+			ret = steer_sync_locked(dev, c);
+	} else if (!vring_wanted(dev, vring) && q->created) {
+		/* The RQT lets go of an RX queue before its object goes. */
+		if (vring % 2 == 0)
+			ret = steer_sync_locked(dev, c);
+		vq_park(c, vring);
+	}
+	pthread_mutex_unlock(&c->lock);
+	return ret;
+}
+
+int
 mvdpa_conf_create(struct mvdpa_dev *dev, int vid)
 {
 	struct rte_vhost_memory *mem = NULL;
@@ -812,7 +868,7 @@ mvdpa_conf_create(struct mvdpa_dev *dev, int vid)
 	struct devx_tis_attr ta = { 0 };
 	struct mvdpa_conf *c;
 	uint64_t features;
-	uint32_t created = 0;
+	uint32_t prepared = 0, running = 0;
 	int ret;
 
 	if (dev->conf != NULL)
@@ -875,7 +931,7 @@ mvdpa_conf_create(struct mvdpa_dev *dev, int vid)
 			goto err;
 	}
 	for (uint32_t i = 0; i < c->nvqs; i++)
-		created += c->vqs[i].created;
+		prepared += c->vqs[i].prepared, running += c->vqs[i].created;
 	ret = mvdpa_conf_steer_sync(dev);
 	if (ret < 0)
 		goto err;
@@ -890,7 +946,8 @@ mvdpa_conf_create(struct mvdpa_dev *dev, int vid)
 	c->host_notifier = rte_vhost_host_notifier_ctrl(vid, RTE_VHOST_QUEUE_ALL, true) == 0;
 	MVDPA_LOG(DEBUG, "vid %d: host notifier %s\n", vid,
 		  c->host_notifier ? "set up" : "refused by the front-end: kicks are relayed");
-	MVDPA_LOG(INFO, "vid %d: configured %u of %u queues\n", vid, created, c->nvqs);
+	MVDPA_LOG(INFO, "vid %d: configured %u of %u queues, %u running (the vrings ready)\n", vid,
+		  prepared, c->nvqs, running);
 	free(map);
 	free(mem);
 	return 0;

@@ -123,6 +123,13 @@ void mvdpa_conf_destroy(struct mvdpa_dev *dev);
 int mvdpa_conf_steer_sync(struct mvdpa_dev *dev);
 
 /*
+ * The front-end made vring ready or not ready (dev->vring_ready): its queue starts (virtq
+ * created RDY at the indices it stopped at) or stops (suspended, indices kept, object
+ * destroyed), and RX steering follows. 0 or a negative errno. Takes the configuration's lock.
+ */
+int mvdpa_conf_vring_state(struct mvdpa_dev *dev, uint16_t vring);
+
+/*
  * Whether a queue that failed now, after failing at the times in `past` (n of them, the newest
  * last, at most MVDPA_ERRORS_LIMIT - 1 used), may be recovered again. Pure.
  */

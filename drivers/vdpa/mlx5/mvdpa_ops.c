@@ -197,9 +197,8 @@ mvdpa_set_vring_state(int vid, int vring, int state)
 	MVDPA_LOG(DEBUG, "vid %d: vring %d %s\n", vid, vring, state ? "ready" : "not ready");
 	dev->vring_ready[vring] = state != 0;
 	dev->vring_ready_known = true;
-	/* RX steering follows the RX queues the front-end uses (an RX vring has an even index). */
-	if (vring % 2 == 0 && dev->conf != NULL && dev->conf->vid == vid)
-		return mvdpa_conf_steer_sync(dev);
+	if (dev->conf != NULL && dev->conf->vid == vid)
+		return mvdpa_conf_vring_state(dev, (uint16_t)vring);
 	return 0;
 }
 
