@@ -30,13 +30,16 @@ apid=$!
 e2e_bg
 for _ in $(seq 100); do [ -S "$tmp/sock1" ] && break; sleep 0.1; done
 
-# The sender stays connected for the whole test.
-sleep $((cycles * 3 + 10)) | timeout $((cycles * 6 + 30)) "$testpmd" -l 0-1 --no-huge -m 512 \
-	--no-pci --no-telemetry --file-prefix recontx-$e2e_id \
-	--vdev "net_virtio_user0,path=$tmp/sock0,queues=1" -- --forward-mode=txonly \
-	--eth-peer=0,02:00:00:00:00:01 --total-num-mbufs=4096 >"$tmp/tx.log" 2>&1 &
+# The sender stays connected for the whole test: testpmd runs until its standard input, a FIFO
+# held open here, is closed after the last cycle.
+mkfifo "$tmp/tx.in"
+timeout $((cycles * 6 + 30)) "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
+	--file-prefix recontx-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock0,queues=1" \
+	-- --forward-mode=txonly --eth-peer=0,02:00:00:00:00:01 --total-num-mbufs=4096 \
+	<"$tmp/tx.in" >"$tmp/tx.log" 2>&1 &
 tpid=$!
 e2e_bg
+exec 3>"$tmp/tx.in"
 sleep 1
 
 # The app's open fds and resident memory (kB); the app runs under timeout, as its child.
@@ -72,6 +75,7 @@ check "traffic resumed after each of $cycles reconnections ($resumed did)" $?
 [ "$rss" -le $((rss1 + 4096)) ]
 check "app's resident memory not grown by more than 4 MiB (${rss1} kB, then ${rss} kB)" $?
 
+exec 3>&-
 wait "$tpid"; check "sender exit status 0" $?
 kill -TERM "$apid"
 wait "$apid"; check "app exit status 0" $?
