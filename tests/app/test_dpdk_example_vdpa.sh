@@ -13,8 +13,7 @@ emu=$(realpath "$3")
 testpmd=${TESTPMD:-dpdk-testpmd}
 . "$(dirname "$0")/../lib/e2e.sh"
 tmp=$e2e_tmp
-san=$(e2e_sanitizer_preload "$emu")
-[ -z "$san" ] || export ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+e2e_sanitizers "$emu"
 
 # The example's source, once per work folder: from exactly the installed DPDK's source package.
 example=$work/dpdk-vdpa

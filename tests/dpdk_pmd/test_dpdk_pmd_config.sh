@@ -13,8 +13,7 @@ so=$(realpath "$2")
 testpmd=${TESTPMD:-dpdk-testpmd}
 . "$(dirname "$0")/../lib/e2e.sh"
 tmp=$e2e_tmp
-san=$(e2e_sanitizer_preload "$so")
-[ -z "$san" ] || export ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+e2e_sanitizers "$so"
 export MLX5_EMU="functions=1,report=exit"
 
 mkdir "$tmp/devices"

@@ -40,6 +40,14 @@ e2e_sanitizer_preload() {
 	ldd "$1" | awk '/lib(asan|ubsan)\.so/ {printf "%s ", $3}'
 }
 
+# e2e_sanitizers LIB [ASAN_OPTIONS items]: sets san to e2e_sanitizer_preload LIB and, in a
+# sanitizer build, exports ASAN_OPTIONS without leak detection (the prebuilt DPDK programs
+# around the library are not instrumented), plus the items given.
+e2e_sanitizers() {
+	san=$(e2e_sanitizer_preload "$1")
+	[ -z "$san" ] || export ASAN_OPTIONS="detect_leaks=0${2:+:$2}${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+}
+
 # check NAME STATUS: one result line; STATUS 0 is a pass.
 check() {
 	e2e_cases=$((e2e_cases + 1))

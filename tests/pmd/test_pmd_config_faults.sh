@@ -14,8 +14,7 @@ emu="$3"
 testpmd=${TESTPMD:-dpdk-testpmd}
 . "$(dirname "$0")/../lib/e2e.sh"
 tmp=$e2e_tmp
-san=$(e2e_sanitizer_preload "$emu")
-[ -z "$san" ] || export ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+e2e_sanitizers "$emu"
 
 # One app run: $1 = extra MLX5_EMU items, $2 = log; the front-end connects twice.
 run() {

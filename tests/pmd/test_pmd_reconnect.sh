@@ -15,11 +15,9 @@ cycles=${4:-20}
 testpmd=${TESTPMD:-dpdk-testpmd}
 . "$(dirname "$0")/../lib/e2e.sh"
 tmp=$e2e_tmp
-san=$(e2e_sanitizer_preload "$emu")
 # Under ASan, freed memory waits in a quarantine (256 MiB) before reuse, which would read as
 # growth: with none, resident memory shows what is really kept.
-[ -z "$san" ] ||
-	export ASAN_OPTIONS="detect_leaks=0:quarantine_size_mb=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+e2e_sanitizers "$emu" quarantine_size_mb=0
 
 MLX5_EMU="functions=2,report=exit" LD_PRELOAD="$san$emu" timeout $((60 + cycles * 6)) "$app" \
 	-l 0-1 --no-huge -m 512 --no-pci --no-telemetry --file-prefix recon-$e2e_id -d "$pmd" \

@@ -14,8 +14,7 @@ emu="$3"
 testpmd=${TESTPMD:-dpdk-testpmd}
 . "$(dirname "$0")/../lib/e2e.sh"
 tmp=$e2e_tmp
-san=$(e2e_sanitizer_preload "$emu")
-[ -z "$san" ] || export ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+e2e_sanitizers "$emu"
 
 last() {	# device, queue, counter: its value in the last stats line of that queue
 	grep "^$1 q$2: " "$tmp/app$run_no.log" | tail -1 | tr ' ' '\n' | sed -n "s/^$3=//p"

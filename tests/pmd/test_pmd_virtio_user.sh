@@ -12,8 +12,7 @@ emu="$3"
 testpmd=${TESTPMD:-dpdk-testpmd}
 . "$(dirname "$0")/../lib/e2e.sh"
 tmp=$e2e_tmp
-san=$(e2e_sanitizer_preload "$emu")
-[ -z "$san" ] || export ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+e2e_sanitizers "$emu"
 
 MLX5_EMU="functions=1,report=exit" LD_PRELOAD="$san$emu" timeout 120 "$app" -l 0-1 --no-huge \
 	-m 512 --no-pci --no-telemetry --file-prefix pmdvu-$e2e_id -d "$pmd" --vdev vdpa_mlx5x0,ibdev=mlx5_0 \

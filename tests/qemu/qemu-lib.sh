@@ -82,8 +82,7 @@ qemu_wait_line() {
 qemu_app_pid=""
 qemu_app_start() {
 	local dir=$1 log=${2:-$1/app.log} san
-	san=$(e2e_sanitizer_preload "$emu")
-	[ -z "$san" ] || export ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+	e2e_sanitizers "$emu"
 	MLX5_EMU="functions=2,report=exit" LD_PRELOAD="$san$emu" timeout 300 "$app" -l 0-1 \
 		--no-huge -m 512 --no-pci --no-telemetry --file-prefix "$qemu_app_prefix" \
 		-d "$pmd" --vdev vdpa_mlx5x0,ibdev=mlx5_0 --vdev vdpa_mlx5x1,ibdev=mlx5_1 \
