@@ -12,11 +12,15 @@
  * help, list, create <socket> <device>, stats <device> <queue id | 65535 for all>, quit.
  * The --emu-* options set the MLX5_EMU configuration of the emulated NIC (docs/emulator.md) before
  * EAL probes devices; they matter only when the emulator library is loaded.
+ *
+ * Telemetry (dpdk-telemetry.py): /vdpa_app/ports lists the ports (socket, device, vid);
+ * /vdpa_app/stats,<port> gives the counters of its negotiated queues, through the vDPA API.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -34,6 +38,7 @@
 #include <rte_dev.h>
 #include <rte_eal.h>
 #include <rte_log.h>
+#include <rte_telemetry.h>
 #include <rte_vdpa.h>
 #include <rte_vhost.h>
 
@@ -58,6 +63,8 @@ struct app {
 	unsigned int duration;
 	struct vdpa_port ports[MAX_PORTS];
 	int nports;
+	/* Telemetry's thread reads the ports: it and create_port() hold this. */
+	pthread_mutex_t ports_lock;
 };
 
 /* The one app instance: vhost's callbacks and cmdline's handlers take no context of ours. */
@@ -258,8 +265,11 @@ create_port(const char *socket, struct rte_vdpa_device *dev)
 	strcpy(p->ifname, socket);
 	p->dev = dev;
 	ret = start_port(p);
-	if (ret == 0)
+	if (ret == 0) {
+		pthread_mutex_lock(&app.ports_lock);
 		app.nports++;
+		pthread_mutex_unlock(&app.ports_lock);
+	}
 	return ret;
 }
 
@@ -321,6 +331,96 @@ print_all_stats(void)
 		else
 			printf("%s: no front-end connected\n", app.ports[i].ifname);
 	}
+}
+
+/* ---- Telemetry ---- */
+
+static int
+tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	pthread_mutex_lock(&app.ports_lock);
+	for (int i = 0; i < app.nports; i++) {
+		struct rte_tel_data *pd = rte_tel_data_alloc();
+		char key[16];
+
+		if (pd == NULL)
+			break;
+		rte_tel_data_start_dict(pd);
+		rte_tel_data_add_dict_string(pd, "socket", app.ports[i].ifname);
+		rte_tel_data_add_dict_string(pd, "device",
+					     rte_dev_name(rte_vdpa_get_rte_device(app.ports[i].dev)));
+		rte_tel_data_add_dict_int(pd, "vid", app.ports[i].vid);
+		rte_tel_data_add_dict_u64(pd, "vrings", queue_count(&app.ports[i]));
+		snprintf(key, sizeof(key), "%d", i);
+		if (rte_tel_data_add_dict_container(d, key, pd, 0) != 0)
+			rte_tel_data_free(pd);
+	}
+	pthread_mutex_unlock(&app.ports_lock);
+	return 0;
+}
+
+/* Its own name and value buffers: the main thread's print_stats() uses the port's. */
+static int
+tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct rte_vdpa_stat_name *names = NULL;
+	struct rte_vdpa_stat *stats = NULL;
+	struct rte_vdpa_device *dev;
+	uint32_t nq;
+	char *end;
+	long port;
+	int n, ret = 0;
+
+	(void)cmd;
+	if (params == NULL || params[0] == '\0')
+		return -EINVAL;
+	port = strtol(params, &end, 10);
+	pthread_mutex_lock(&app.ports_lock);
+	if (*end != '\0' || port < 0 || port >= app.nports) {
+		pthread_mutex_unlock(&app.ports_lock);
+		return -EINVAL;
+	}
+	dev = app.ports[port].dev;
+	nq = queue_count(&app.ports[port]);
+	pthread_mutex_unlock(&app.ports_lock);
+	n = rte_vdpa_get_stats_names(dev, NULL, 0);
+	if (n <= 0)
+		return -ENOTSUP;
+	names = calloc((size_t)n, sizeof(*names));
+	stats = calloc((size_t)n, sizeof(*stats));
+	if (names == NULL || stats == NULL || rte_vdpa_get_stats_names(dev, names, n) != n) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	rte_tel_data_start_dict(d);
+	for (uint32_t q = 0; q < nq; q++) {
+		struct rte_tel_data *qd;
+		char key[16];
+		int got = rte_vdpa_get_stats(dev, (uint16_t)q, stats, n);
+
+		if (got <= 0)
+			continue;
+		qd = rte_tel_data_alloc();
+		if (qd == NULL) {
+			ret = -ENOMEM;
+			break;
+		}
+		rte_tel_data_start_dict(qd);
+		for (int i = 0; i < got; i++)
+			if (stats[i].id < (uint64_t)n)
+				rte_tel_data_add_dict_u64(qd, names[stats[i].id].name,
+							  stats[i].value);
+		snprintf(key, sizeof(key), "q%u", q);
+		if (rte_tel_data_add_dict_container(d, key, qd, 0) != 0)
+			rte_tel_data_free(qd);
+	}
+out:
+	free(names);
+	free(stats);
+	return ret;
 }
 
 /* ---- Interactive commands (DPDK's cmdline) ---- */
@@ -588,6 +688,11 @@ main(int argc, char **argv)
 			return EXIT_FAILURE;
 	}
 
+	pthread_mutex_init(&app.ports_lock, NULL);
+	rte_telemetry_register_cmd("/vdpa_app/ports", tel_ports,
+				   "Returns the app's ports: socket, vDPA device, vid. No parameters");
+	rte_telemetry_register_cmd("/vdpa_app/stats", tel_stats,
+				   "Returns the counters of a port's queues. Parameters: port index");
 	ret = rte_eal_init(sep, argv);
 	if (ret < 0) {
 		fprintf(stderr, "Invalid EAL arguments\n");

@@ -6,6 +6,7 @@
 #ifndef MVDPA_H
 #define MVDPA_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include <rte_common.h>
@@ -54,6 +55,11 @@ struct mvdpa_dev {
 	uint64_t features;	/* what get_features reports */
 	struct mvdpa_conf *conf;	/* while a front-end's device is configured */
 	/*
+	 * Held by dev_conf and dev_close while they build or tear down conf, and by readers on
+	 * other threads (statistics, telemetry), so they never see a half-freed configuration.
+	 */
+	pthread_mutex_t conf_lock;
+	/*
 	 * Vrings the front-end has ready (set_vring_state), which RX steering follows. Forgotten
 	 * at dev_close: until the next front-end reports any, every created queue counts as ready
 	 * (vhost reconfigures after a memory-table change without reporting them again).
@@ -73,6 +79,9 @@ mvdpa_from_vdpa(const struct rte_vdpa_device *vdev)
 {
 	return container_of(vdev->ops, struct mvdpa_dev, ops);
 }
+
+/* The device behind vdev when this driver registered it, NULL otherwise (and for NULL). */
+struct mvdpa_dev *mvdpa_dev_of(const struct rte_vdpa_device *vdev);
 
 /*
  * Opens ibv device `ibdev_name` with DevX, checks it can serve vDPA, and registers it with the

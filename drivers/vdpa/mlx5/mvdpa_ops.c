@@ -163,8 +163,14 @@ static int
 mvdpa_dev_conf(int vid)
 {
 	struct mvdpa_dev *dev = dev_of_vid(vid);
+	int ret;
 
-	return dev != NULL ? mvdpa_conf_create(dev, vid) : -ENODEV;
+	if (dev == NULL)
+		return -ENODEV;
+	pthread_mutex_lock(&dev->conf_lock);
+	ret = mvdpa_conf_create(dev, vid);
+	pthread_mutex_unlock(&dev->conf_lock);
+	return ret;
 }
 
 static int
@@ -174,8 +180,10 @@ mvdpa_dev_close(int vid)
 
 	if (dev == NULL)
 		return -ENODEV;
+	pthread_mutex_lock(&dev->conf_lock);
 	mvdpa_stats_carry(dev);
 	mvdpa_conf_destroy(dev);
+	pthread_mutex_unlock(&dev->conf_lock);
 	return 0;
 }
 
@@ -321,10 +329,12 @@ mvdpa_get_stats(struct rte_vdpa_device *vdev, int qid, struct rte_vdpa_stat *sta
 
 	if (qid < 0 || (unsigned int)qid >= RTE_DIM(dev->stats_carry) || stats == NULL)
 		return -EINVAL;
+	pthread_mutex_lock(&dev->conf_lock);
 	queue_counters(dev, qid, &now);	/* a queue not running now counts as zero */
 	counters_to_array(&now, v);
 	counters_to_array(&dev->stats_carry[qid], carry);
 	counters_to_array(&dev->stats_base[qid], base);
+	pthread_mutex_unlock(&dev->conf_lock);
 	for (unsigned int i = 0; i < count; i++)
 		stats[i] = (struct rte_vdpa_stat){ .id = i, .value = carry[i] + v[i] - base[i] };
 	return (int)count;
@@ -337,8 +347,10 @@ mvdpa_reset_stats(struct rte_vdpa_device *vdev, int qid)
 
 	if (qid < 0 || (unsigned int)qid >= RTE_DIM(dev->stats_carry))
 		return -EINVAL;
+	pthread_mutex_lock(&dev->conf_lock);
 	queue_counters(dev, qid, &dev->stats_base[qid]);
 	memset(&dev->stats_carry[qid], 0, sizeof(dev->stats_carry[qid]));
+	pthread_mutex_unlock(&dev->conf_lock);
 	return 0;
 }
 

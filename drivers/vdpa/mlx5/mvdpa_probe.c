@@ -86,6 +86,7 @@ dev_free(struct mvdpa_dev *dev)
 	devx_pd_free(&dev->pd);
 	if (dev->ctx != NULL)
 		ibv_close_device(dev->ctx);
+	pthread_mutex_destroy(&dev->conf_lock);
 	rte_free(dev);
 }
 
@@ -107,6 +108,7 @@ mvdpa_probe(struct rte_device *rte_dev, const char *ibdev_name, const struct mvd
 		return -ENOMEM;
 	dev->rte_dev = rte_dev;
 	dev->args = *args;
+	pthread_mutex_init(&dev->conf_lock, NULL);
 	snprintf(dev->ibdev_name, sizeof(dev->ibdev_name), "%s", ibdev_name);
 	ret = open_ibdev(dev, ibdev_name);
 	if (ret != 0)
@@ -147,22 +149,24 @@ free_dev:
 	return ret;
 }
 
-/* True when vdev was registered by this driver (its ops are a copy of our template). */
-static bool
-is_ours(const struct rte_vdpa_device *vdev)
+struct mvdpa_dev *
+mvdpa_dev_of(const struct rte_vdpa_device *vdev)
 {
-	return vdev->ops != NULL && vdev->ops->get_queue_num == mvdpa_ops_template.get_queue_num;
+	/* Ours when its ops are a copy of our template. */
+	if (vdev == NULL || vdev->ops == NULL ||
+	    vdev->ops->get_queue_num != mvdpa_ops_template.get_queue_num)
+		return NULL;
+	return mvdpa_from_vdpa(vdev);
 }
 
 int
 mvdpa_remove(struct rte_device *rte_dev)
 {
 	struct rte_vdpa_device *vdev = rte_vdpa_find_device_by_name(rte_dev->name);
-	struct mvdpa_dev *dev;
+	struct mvdpa_dev *dev = mvdpa_dev_of(vdev);
 
-	if (vdev == NULL || vdev->device != rte_dev || !is_ours(vdev))
+	if (dev == NULL || vdev->device != rte_dev)
 		return -ENODEV;
-	dev = mvdpa_from_vdpa(vdev);
 	if (rte_vdpa_unregister_device(vdev) != 0) {
 		MVDPA_LOG(ERR, "%s: vhost library refused to unregister the device\n",
 			  rte_dev->name);
