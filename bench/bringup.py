@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""Reads the runs of bench/run and prints the bring-up table; writes results.json and, with
+"""Reads the runs of bench/bringup.sh and prints the bring-up table; writes results.json and, with
 gnuplot, bringup.svg. Per run (a folder <pmd>-<cost>-<mem>g-<qp>qp-<rep> with app.log of the
 back-end and fe.log of the front-end):
 
@@ -197,7 +197,7 @@ def main():
         except OSError:
             return ""
     dpdk_version = cmd("dpkg-query", "-W", "-f=${Version}", "dpdk")
-    # What was measured: the tree bench/run built, with uncommitted changes if any.
+    # What was measured: the tree bench/bringup.sh built, with uncommitted changes if any.
     commit = cmd("git", "rev-parse", "HEAD")
     dirty = cmd("git", "status", "--porcelain", "--", "common", "drivers", "emu", "examples")
     os.makedirs(a.out, exist_ok=True)

@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Bring-up benchmark (bench/run runs it with the others): time from a vhost-user front-end's
+# connection until every virtq of the device is RDY, for our PMD and for DPDK's own mlx5 vDPA PMD
+# (Debian's binary) on the same emulated NIC, both served by examples/vdpa, with the emulator's
+# calibrated firmware cost model and with zero cost. Front-ends: a scripted one
+# (bench/vu_frontend.py) and Debian's dpdk-testpmd with a virtio-user port. Each point runs
+# BENCH_REPS times (median). Prints a table (ours, DPDK's, the firmware limit, ratios) and writes
+# bench/out/results.json (and bench/out/bringup.svg when gnuplot is installed).
+# Method and results: docs/performance.md.
+#
+# Environment (defaults): BENCH_QPS="1 4 16 64" BENCH_MEM_GIB="1 16"
+#   BENCH_COSTS="calibrated zero" BENCH_REPS=3 BENCH_PMDS="ours dpdk" BENCH_SLOTS=16
+#   BENCH_FRONTENDS="script virtio-user" (bench/vu_frontend.py: any size, no delay between
+#   messages; testpmd's virtio-user: up to 8 queue pairs)
+#   BENCH_OURS_DEVARGS="" BENCH_DPDK_DEVARGS="" (devargs of each PMD, e.g. max_conf_threads=15)
+# DPDK's PMD needs root (a private mount namespace replaces /sys/bus/pci/devices, as
+# tests/dpdk_pmd/ explains); without root only ours runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+build=$root/build-bench
+out=$root/bench/out
+qps=${BENCH_QPS:-1 4 16 64}
+mems=${BENCH_MEM_GIB:-1 16}
+costs=${BENCH_COSTS:-calibrated zero}
+reps=${BENCH_REPS:-3}
+pmds=${BENCH_PMDS:-ours dpdk}
+frontends=${BENCH_FRONTENDS:-script virtio-user}
+slots=${BENCH_SLOTS:-16}
+ours_devargs=${BENCH_OURS_DEVARGS-}
+dpdk_devargs=${BENCH_DPDK_DEVARGS-}
+testpmd=${TESTPMD:-dpdk-testpmd}
+
+if [ ! -f "$build/build.ninja" ]; then
+	meson setup "$build" -Dtests=false >/dev/null
+fi
+ninja -C "$build" >/dev/null
+app=$build/examples/vdpa/vdpa-app
+pmd=$build/drivers/vdpa/mlx5/librte_vdpa_mlx5x.so
+emu=$build/emu/verbs/libmlx5emu.so
+clock=$build/bench/libconn_clock.so
+
+if [ "$(id -u)" -ne 0 ] && [[ " $pmds " == *" dpdk "* ]]; then
+	echo "note: not root, DPDK's PMD is skipped (it needs a private mount namespace)"
+	pmds=${pmds//dpdk/}
+fi
+
+rm -rf "$out/runs"
+mkdir -p "$out/runs"
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# The PCI tree DPDK's EAL scans: one emulated function (the address does not depend on cost).
+if [[ " $pmds " == *" dpdk "* ]]; then
+	mkdir "$tmp/devices"
+	addr=$(MLX5_EMU="functions=1" python3 tests/dpdk_pmd/write-pci-tree.py "$emu" \
+		"$tmp/devices")
+fi
+
+# Starts the back-end (the vDPA app with one PMD on one emulated function) in the background;
+# its PID in be.
+start_backend() {	# pmd cost dir
+	local emucfg="functions=1,report=exit,cost=$2,slots=$slots"
+
+	if [ "$1" = ours ]; then
+		MLX5_EMU=$emucfg LD_PRELOAD="$emu $clock" timeout 120 "$app" -l 0-1 --no-huge \
+			-m 256 --no-pci --no-telemetry --file-prefix bench-be -d "$pmd" \
+			--vdev "vdpa_mlx5x0,ibdev=mlx5_0${ours_devargs:+,$ours_devargs}" \
+			--log-level=pmd.vdpa.mlx5x:info \
+			-- --iface "$3/sock" </dev/null >"$3/app.log" 2>&1 &
+	else
+		MLX5_EMU=$emucfg unshare -m sh -c '
+			mount --bind "$1/devices" /sys/bus/pci/devices || exit 99
+			exec env SYSFS_PCI_DEVICES=/sys/bus/pci/devices LD_PRELOAD="$2" timeout 120 \
+				"$3" -l 0-1 --no-huge -m 256 --no-telemetry --file-prefix bench-be \
+				-a "$4,class=vdpa$6" --log-level=pmd.vdpa.mlx5:info -- --iface "$5/sock"
+		' sh "$tmp" "$emu $clock" "$app" "$addr" "$3" "${dpdk_devargs:+,$dpdk_devargs}" \
+			</dev/null >"$3/app.log" 2>&1 &
+	fi
+	be=$!
+	pids+=("$be")
+}
+
+# One measurement: back-end up, the front-end connects with qp queue pairs and mem GiB, stays
+# connected long enough for every queue to come up, leaves; then the back-end is stopped.
+run_one() {	# frontend pmd cost mem qp rep
+	local dir=$out/runs/$1-$2-$3-${4}g-${5}qp-$6 stay fe_rc
+
+	mkdir -p "$dir"
+	rm -f "$dir/sock0"
+	start_backend "$2" "$3" "$dir"
+	for _ in $(seq 100); do [ -S "$dir/sock0" ] && break; sleep 0.1; done
+	# vhost's event thread picks the listening socket up at its next poll, up to 1 s later:
+	# connect after that, so the accept time is the connection time.
+	sleep 1.2
+	stay=$(awk -v q="$5" 'BEGIN { print 2 + q * 0.05 }')
+	if [ "$1" = script ]; then
+		LD_PRELOAD="$clock" timeout 60 python3 bench/vu_frontend.py "$dir/sock0" "$5" "$4" \
+			"$stay" >"$dir/fe.log" 2>&1 && fe_rc=0 || fe_rc=$?
+	else
+		LD_PRELOAD= sleep "$stay" | LD_PRELOAD="$clock" timeout 60 "$testpmd" -l 0-1 \
+			--no-huge -m $(($4 * 1024)) --no-pci --no-telemetry --file-prefix bench-fe \
+			--vdev "net_virtio_user0,path=$dir/sock0,queues=$5" \
+			-- -i --no-mlockall --rxq="$5" --txq="$5" --total-num-mbufs=$((512 * $5 + 4096)) \
+			>"$dir/fe.log" 2>&1 && fe_rc=0 || fe_rc=$?
+	fi
+	kill -TERM "$be" 2>/dev/null || true
+	wait "$be" 2>/dev/null || true
+	echo "$fe_rc" >"$dir/fe.rc"
+	printf '%-11s %-5s %-10s %3s GiB %3s qp rep %s: front-end %s\n' "$1" "$2" "$3" "$4" "$5" \
+		"$6" "$([ "$fe_rc" = 0 ] && echo ok || echo "failed ($fe_rc)")"
+}
+
+for cost in $costs; do
+	for mem in $mems; do
+		for qp in $qps; do
+			for fe in $frontends; do
+				# DPDK 22.11's virtio-user takes at most 8 queue pairs.
+				[ "$fe" = script ] || [ "$qp" -le 8 ] || continue
+				for rep in $(seq "$reps"); do
+					for p in $pmds; do
+						run_one "$fe" "$p" "$cost" "$mem" "$qp" "$rep"
+					done
+				done
+			done
+		done
+	done
+done
+
+gnuplot=$(command -v gnuplot || true)
+python3 bench/bringup.py --runs "$out/runs" --out "$out" --slots "$slots" \
+	--costs-from emu/fw/fw_core.c --opcodes-from common/mlx5/prm_cmd.h \
+	${gnuplot:+--gnuplot "$gnuplot"}
