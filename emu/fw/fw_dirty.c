@@ -13,11 +13,13 @@
 #define LOG_PAGE_SHIFT_MIN 12
 
 void
-fw_dirty_log_init(struct fw_dirty_log *log, const struct fw_dma_map *guest)
+fw_dirty_log_init(struct fw_dirty_log *log, const struct fw_dma_map *guest,
+		  uint64_t *pages_marked)
 {
 	memset(log, 0, sizeof(*log));
 	pthread_mutex_init(&log->lock, NULL);
 	log->guest = guest;
+	log->pages_marked = pages_marked;
 }
 
 void
@@ -70,6 +72,7 @@ fw_dirty_log_set(struct emu_fw *fw, struct fw_dirty_log *log, const struct fw_di
 static bool
 mark(struct fw_dirty_log *log, uint64_t addr, uint64_t len)
 {
+	uint64_t newly = 0;
 	bool ok = true;
 
 	pthread_mutex_lock(&log->lock);
@@ -81,16 +84,19 @@ mark(struct fw_dirty_log *log, uint64_t addr, uint64_t len)
 			uint8_t *byte = page / 8 < log->params.size ?
 				fw_dma_map_lookup(&log->bitmap, log->params.addr + page / 8, 1, true) :
 				NULL;
+			uint8_t bit = (uint8_t)(1u << (page % 8));
 
 			if (byte == NULL) {
 				ok = false;
 				break;
 			}
 			/* Release: a reader that sees the bit must see the data written before. */
-			__atomic_fetch_or(byte, (uint8_t)(1u << (page % 8)), __ATOMIC_RELEASE);
+			if (!(__atomic_fetch_or(byte, bit, __ATOMIC_RELEASE) & bit))
+				newly++;
 		}
 	}
 	pthread_mutex_unlock(&log->lock);
+	__atomic_fetch_add(log->pages_marked, newly, __ATOMIC_RELAXED);
 	return ok;
 }
 

@@ -39,6 +39,7 @@ struct fw_dirty_log {
 	/* params.enable, readable without the lock: the engine's fast path when not logging */
 	_Atomic bool logging;
 	const struct fw_dma_map *guest;	/* the queue's guest memory; not owned */
+	uint64_t *pages_marked;		/* the function's count of bits set (atomic) */
 	/* Engine thread only (and hw_stop once the engine let go of the queue). */
 	unsigned int npending;
 	struct {
@@ -50,7 +51,8 @@ struct fw_dirty_log {
 /* hw_dma_ops.map over the guest map, marking writes; its context is a struct fw_dirty_log. */
 extern const struct hw_dma_ops fw_dirty_dma_ops;
 
-void fw_dirty_log_init(struct fw_dirty_log *log, const struct fw_dma_map *guest);
+void fw_dirty_log_init(struct fw_dirty_log *log, const struct fw_dma_map *guest,
+		       uint64_t *pages_marked);
 void fw_dirty_log_fini(struct fw_dirty_log *log);
 
 /*

@@ -383,7 +383,7 @@ virtq_create(struct fw_cmd *c)
 	if (vq == NULL)
 		return fw_fail(c, PRM_STATUS_NO_RESOURCES, EMU_SYND_NO_RESOURCES);
 	vq->obj.release = virtq_release;
-	fw_dirty_log_init(&vq->log, &vq->dma);
+	fw_dirty_log_init(&vq->log, &vq->dma, &c->fw->dirty_pages);
 	for (int i = 0; i < 3; i++) {
 		st = check_umem(c, vq, i, q, qsize);
 		if (st != PRM_STATUS_OK)

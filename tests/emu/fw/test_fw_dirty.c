@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "fw_internal.h"
 #include "fw_test.h"
 #include "hw_nic.h"
 #include "prm_virtq.h"
@@ -221,6 +222,9 @@ written_pages_are_marked_and_nothing_else(void **state)
 					  PRM_VIRTQ_STATE_SUSPEND, NULL), PRM_STATUS_OK);
 	assert_bitmap(&rx, rx_marks, 2);
 	assert_bitmap(&tx, tx_marks, 1);
+	/* Each page counted once, though marked before and after the write. */
+	assert_int_equal(rx.fw->dirty_pages, 4);
+	assert_int_equal(tx.fw->dirty_pages, 1);
 	side_destroy(&tx);
 	side_destroy(&rx);
 	hw_nic_destroy(nic);
