@@ -8,7 +8,9 @@
 # duplicated; the source PMD logged dirty pages through the hardware queues (the emulator's
 # count) and stopped them while logging; the destination started its queues at the indices the
 # source stopped at. Prints QEMU's downtime and total time. Exit 77 without qemu-system-x86_64.
-# Usage: test_qemu_migrate.sh <vdpa-app> <our PMD .so> <libmlx5emu.so> <guest folder>
+# With "fault", the source's firmware fails the first virtq MODIFY (switching logging on): the
+# PMD must then mark all guest memory dirty at the stop, and the migration must still be right.
+# Usage: test_qemu_migrate.sh <vdpa-app> <our PMD .so> <libmlx5emu.so> <guest folder> [fault]
 set -u
 . "$(cd "$(dirname "$0")" && pwd)/qemu-lib.sh"
 app=$1
@@ -18,6 +20,7 @@ qmp="$(cd "$(dirname "$0")" && pwd)/qmp.py"
 testpmd=${TESTPMD:-dpdk-testpmd}
 tmp=$e2e_tmp
 count=150		# pings, 0.2 s apart
+fault=${5:-}
 qemu_require || exit 77
 qemu_make_guest "$4" || { check "guest kernel and initramfs prepared" 1; e2e_finish; exit; }
 
@@ -44,7 +47,9 @@ host_start() {
 }
 
 qemu_app_vhost_log=info	# the source logs the indices it hands back at the stop
+[ -z "$fault" ] || qemu_app_emu=",fault=0xa01/0xd:1:0x3"
 host_start src
+qemu_app_emu=""
 qemu_app_pmd_log=debug		# the destination logs where its queues start
 host_start dst
 
@@ -103,10 +108,19 @@ received=$(echo "$summary" | awk '{print $4}')
 [ "${received:-0}" -ge $((count - 20)) ]
 check "at most 20 of $count pings lost (received ${received:-none})" $?
 
-# Source: logging was on, queues stopped while logging, the device marked pages.
-grep -q "dirty logging on" "$tmp/src/app.log"; check "source PMD switched dirty logging on" $?
-stop=$(grep -o "stopped while logging: .*" "$tmp/src/app.log" | head -1)
-[ -n "$stop" ]; check "source PMD stopped the queues while logging ($stop)" $?
+# Source: logging was on, queues stopped while logging, the device marked pages; or, with the
+# fault, logging failed and all memory counted as dirty.
+if [ -z "$fault" ]; then
+	grep -q "dirty logging on" "$tmp/src/app.log"; check "source PMD switched dirty logging on" $?
+	stop=$(grep -o "stopped while logging: .*" "$tmp/src/app.log" | head -1)
+	[ -n "$stop" ]; check "source PMD stopped the queues while logging ($stop)" $?
+else
+	grep -q "virtq 0: dirty logging start failed" "$tmp/src/app.log"
+	check "source PMD reported the failed MODIFY" $?
+	! grep -q "dirty logging on" "$tmp/src/app.log"; check "logging left off" $?
+	grep -q "all 256 MiB of guest memory marked dirty" "$tmp/src/app.log"
+	check "source PMD marked all guest memory dirty at the stop" $?
+fi
 
 for h in src dst; do
 	eval "echo >&\${${h}_echo_fd}"	# testpmd exits
@@ -118,7 +132,9 @@ qemu_app_stop "$tmp/src" "$tmp/src/app.log"
 qemu_app_pid=$dst_app
 qemu_app_stop "$tmp/dst" "$tmp/dst/app.log"
 marked=$(sed -n 's/^mlx5emu: mlx5_0: dirty log: pages_marked=//p' "$tmp/src/app.log")
-[ "${marked:-0}" -gt 0 ]; check "source device marked $marked pages dirty" $?
+if [ -z "$fault" ]; then
+	[ "${marked:-0}" -gt 0 ]; check "source device marked $marked pages dirty" $?
+fi
 
 # Indices: what the source handed QEMU at the stop (vhost's log of the guest's socket), where
 # the destination's queues of the guest's device (its vhost handle) started.

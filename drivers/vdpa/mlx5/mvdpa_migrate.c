@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <linux/vhost.h>
 
@@ -163,33 +164,54 @@ bits_set(const uint8_t *p, uint64_t n)
 	return count;
 }
 
+/*
+ * The front-end wants the log but the device did not keep it (switching logging on failed, and
+ * vhost cannot fail set_features): every page counts as written, so the front-end's last pass
+ * copies all of guest memory. Slow, never wrong.
+ */
+static void
+log_all_memory(struct mvdpa_conf *c)
+{
+	struct rte_vhost_memory *mem = NULL;
+	uint64_t bytes = 0;
+
+	if (rte_vhost_get_mem_table(c->vid, &mem) < 0)
+		return;
+	for (uint32_t i = 0; i < mem->nregions; i++) {
+		rte_vhost_log_write(c->vid, mem->regions[i].guest_phys_addr, mem->regions[i].size);
+		bytes += mem->regions[i].size;
+	}
+	free(mem);
+	MVDPA_LOG(WARNING, "vid %d: stopped while the device was not logging: all %" PRIu64
+		  " MiB of guest memory marked dirty\n", c->vid, bytes >> 20);
+}
+
 void
 mvdpa_migrate_stop(struct mvdpa_conf *c)
 {
-	uint64_t features = 0, marked;
+	uint64_t features = 0, marked = 0;
 	uint32_t rings = 0;
+	bool need_log = rte_vhost_get_negotiated_features(c->vid, &features) == 0 &&
+			RTE_VHOST_NEED_LOG(features);
+	bool packed = features & (1ull << VIRTIO_F_RING_PACKED);
 
-	if (c->log.mkey.id == 0)
-		return;
-	/* What the device logged since the front-end last read (and cleared) the log. */
-	marked = bits_set((const uint8_t *)(uintptr_t)c->log.base, c->log.size);
-	if (rte_vhost_get_negotiated_features(c->vid, &features) == 0 &&
-	    RTE_VHOST_NEED_LOG(features)) {
-		bool packed = features & (1ull << VIRTIO_F_RING_PACKED);
+	if (need_log && !c->log.on)
+		log_all_memory(c);
+	else if (c->log.on)	/* what the device logged since the front-end last read the log */
+		marked = bits_set((const uint8_t *)(uintptr_t)c->log.base, c->log.size);
+	/* The device logged what it wrote; the whole rings, as vhost itself does at a stop. */
+	for (uint32_t i = 0; need_log && i < c->nvqs; i++) {
+		uint64_t size = c->vqs[i].attr.queue_size;
 
-		/* The device logged what it wrote; the whole rings, as vhost itself does at stop. */
-		for (uint32_t i = 0; i < c->nvqs; i++) {
-			uint64_t size = c->vqs[i].attr.queue_size;
-
-			if (!c->vqs[i].prepared)
-				continue;
-			rte_vhost_log_used_vring(c->vid, (uint16_t)i, 0,
-						 packed ? 16 * size : 4 + 8 * size + 2);
-			rings++;
-		}
+		if (!c->vqs[i].prepared)
+			continue;
+		rte_vhost_log_used_vring(c->vid, (uint16_t)i, 0,
+					 packed ? 16 * size : 4 + 8 * size + 2);
+		rings++;
 	}
+	if (c->log.on)
+		MVDPA_LOG(INFO, "vid %d: stopped while logging: %" PRIu64 " pages dirty in the "
+			  "log, %u used rings logged, logging started %u time(s)\n", c->vid,
+			  marked, rings, c->log.starts);
 	log_release(&c->log);
-	MVDPA_LOG(INFO, "vid %d: stopped while logging: %" PRIu64 " pages dirty in the log, %u "
-		  "used rings logged, logging started %u time(s)\n", c->vid, marked, rings,
-		  c->log.starts);
 }
