@@ -191,6 +191,23 @@ two_sides(struct hw_nic **nic, struct side *tx, struct side *rx)
 	side_create(rx, *nic, 1);
 }
 
+/* Two sides whose receiver offers one 2 KiB buffer, in guest page 0x140. */
+static void
+two_sides_one_rx_buffer(struct hw_nic **nic, struct side *tx, struct side *rx)
+{
+	two_sides(nic, tx, rx);
+	put_desc(rx, 0, 0x140000, 2048, 2 /* WRITE */);
+	make_available(rx, 1);
+}
+
+static void
+two_sides_destroy(struct hw_nic *nic, struct side *tx, struct side *rx)
+{
+	side_destroy(tx);
+	side_destroy(rx);
+	hw_nic_destroy(nic);
+}
+
 static void
 written_pages_are_marked_and_nothing_else(void **state)
 {
@@ -225,9 +242,7 @@ written_pages_are_marked_and_nothing_else(void **state)
 	/* Each page counted once, though marked before and after the write. */
 	assert_int_equal(rx.fw->dirty_pages, 4);
 	assert_int_equal(tx.fw->dirty_pages, 1);
-	side_destroy(&tx);
-	side_destroy(&rx);
-	hw_nic_destroy(nic);
+	two_sides_destroy(nic, &tx, &rx);
 }
 
 static void
@@ -238,9 +253,7 @@ logging_off_marks_nothing(void **state)
 	struct hw_nic *nic;
 
 	(void)state;
-	two_sides(&nic, &tx, &rx);
-	put_desc(&rx, 0, 0x140000, 2048, 2);
-	make_available(&rx, 1);
+	two_sides_one_rx_buffer(&nic, &tx, &rx);
 	assert_int_equal(create_logging_vq(&rx, 0, BITMAP_BYTES, true, NULL), PRM_STATUS_OK);
 	assert_int_equal(modify_dirty(&rx, PRM_VIRTQ_MODIFY_DIRTY_BITMAP_DUMP_ENABLE, 0, 0, false,
 				      NULL), PRM_STATUS_OK);
@@ -251,9 +264,7 @@ logging_off_marks_nothing(void **state)
 					  PRM_VIRTQ_STATE_SUSPEND, NULL), PRM_STATUS_OK);
 	assert_bitmap(&rx, NULL, 0);
 	assert_bitmap(&tx, NULL, 0);
-	side_destroy(&tx);
-	side_destroy(&rx);
-	hw_nic_destroy(nic);
+	two_sides_destroy(nic, &tx, &rx);
 }
 
 static uint32_t
@@ -279,9 +290,7 @@ a_page_beyond_the_bitmap_fails_the_queue_and_nothing_is_written(void **state)
 	struct hw_nic *nic;
 
 	(void)state;
-	two_sides(&nic, &tx, &rx);
-	put_desc(&rx, 0, 0x140000, 2048, 2);
-	make_available(&rx, 1);
+	two_sides_one_rx_buffer(&nic, &tx, &rx);
 	/* 0x20 bytes cover pages below 0x100: the buffer's page 0x140 lies beyond. */
 	assert_int_equal(create_logging_vq(&rx, 0, 0x20, true, NULL), PRM_STATUS_OK);
 	assert_int_equal(create_logging_vq(&tx, 1, BITMAP_BYTES, false, NULL), PRM_STATUS_OK);
@@ -291,9 +300,7 @@ a_page_beyond_the_bitmap_fails_the_queue_and_nothing_is_written(void **state)
 	assert_int_equal(used_idx(&rx), 0);
 	assert_int_equal(guest(&rx, 0x140000)[12], 0);	/* the frame never landed */
 	assert_bitmap(&rx, NULL, 0);
-	side_destroy(&tx);
-	side_destroy(&rx);
-	hw_nic_destroy(nic);
+	two_sides_destroy(nic, &tx, &rx);
 }
 
 static void
