@@ -103,7 +103,9 @@ check "replies after the switch-over (last on the source: seq=$last_src; $after 
 ! grep -q "DUP!" "$tmp/src/guest.log" "$tmp/dst/guest.log"; check "no duplicated reply" $?
 summary=$(grep -o "[0-9]* packets transmitted, [0-9]* packets received.*" "$tmp/dst/guest.log" |
 	head -1)
-echo "guest: $summary"
+lost=$(cat "$tmp/src/guest.log" "$tmp/dst/guest.log" | grep -o "seq=[0-9]*" | cut -d= -f2 |
+	sort -nu | awk -v n="$count" '{seen[$1] = 1} END {for (i = 0; i < n; i++) if (!seen[i]) printf "%d ", i}')
+echo "guest: $summary; no reply to seq ${lost:-none} (last reply on the source: seq=$last_src)"
 received=$(echo "$summary" | awk '{print $4}')
 [ "${received:-0}" -ge $((count - 20)) ]
 check "at most 20 of $count pings lost (received ${received:-none})" $?
