@@ -557,7 +557,7 @@ queues_configure(struct mvdpa_conf *c, const struct rte_vhost_memory *mem,
 
 	if (ret == 0)
 		ret = mvdpa_parallel_for(c->nchunks + c->nvqs, workers, keys_and_queue_resources,
-				   (void *)args);
+					 (void *)args);
 	if (ret == 0)
 		ret = mem_key(c->dev, c);
 	if (ret == 0)
