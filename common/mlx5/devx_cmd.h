@@ -222,7 +222,7 @@ struct devx_virtq_attr {
 	uint16_t queue_max_count;
 	/* dirty page logging for live migration */
 	bool dirty_bitmap_dump_enable;
-	uint8_t vhost_log_page;		/* log2 of the page size one bit stands for */
+	uint8_t vhost_log_page;		/* a bit stands for 4 KiB << vhost_log_page (vhost: 0) */
 	uint32_t dirty_bitmap_mkey;
 	uint32_t dirty_bitmap_size;
 	uint64_t dirty_bitmap_addr;

@@ -106,8 +106,9 @@ struct hw_nic;
 void emu_fw_attach_nic(struct emu_fw *fw, struct hw_nic *nic, unsigned int port);
 
 /*
- * Writes two lines to stderr, each starting with `label`: the live objects of each kind (leak
- * reports), and the commands executed per opcode (and general object type).
+ * Writes lines to stderr, each starting with `label`: the live objects of each kind (leak
+ * reports), the commands executed per opcode (and general object type), bring-up timing, and
+ * the pages its queues marked in dirty logs (live migration).
  */
 void emu_fw_report_live(struct emu_fw *fw, const char *label);
 

@@ -729,6 +729,8 @@ emu_fw_report_live(struct emu_fw *fw, const char *label)
 		(unsigned long long)fw->rdy_sets, (unsigned long long)fw->rdy_last_ns,
 		(unsigned long long)fw->rdy_executed, (unsigned long long)fw->rdy_modelled_ns);
 	pthread_mutex_unlock(&fw->lock);
+	fprintf(stderr, "mlx5emu: %s: dirty log: pages_marked=%llu\n", label,
+		(unsigned long long)__atomic_load_n(&fw->dirty_pages, __ATOMIC_RELAXED));
 }
 
 int

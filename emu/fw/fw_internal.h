@@ -116,6 +116,7 @@ struct emu_fw {
 	uint64_t rdy_last_ns;
 	uint64_t rdy_executed;
 	uint64_t rdy_modelled_ns;
+	uint64_t dirty_pages;		/* atomic: bits its queues set in dirty logs (fw_dirty.c) */
 };
 
 /* One command being executed. Handlers return a PRM status and set `syndrome` on failure. */

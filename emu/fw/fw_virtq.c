@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fw_dirty.h"
 #include "fw_internal.h"
 #include "hw_nic.h"
 #include "hw_virtq.h"
@@ -50,6 +51,7 @@ struct fw_virtq {
 	/* While RDY on a function with a data plane: the hardware queue and its guest memory. */
 	struct hw_virtq *hwq;
 	struct fw_dma_map dma;
+	struct fw_dirty_log log;	/* the engine's DMA goes through it (fw_dirty.h) */
 	struct emu_fw *fw;
 	uint32_t notify_cqn;		/* completions raise events on this CQ (QP event mode) */
 	uint64_t last_event_ns;		/* engine thread only: moderation */
@@ -106,8 +108,6 @@ virtq_failed(void *ctx)
 	raise_error_event(vq->fw, vq->obj.id);
 }
 
-static const struct hw_dma_ops fw_dma_ops = { .map = fw_dma_map_lookup };
-
 static uint16_t
 feature_mask(const void *ctx)
 {
@@ -132,8 +132,8 @@ hw_start(struct emu_fw *fw, struct fw_virtq *vq)
 		/* virtio 1.0 and mergeable buffers use the 12-byte header */
 		.hdr_len = PRM_GET(virtio_q, q, virtio_version_1_0) ||
 				   (features & (1u << PRM_VIRTQ_FEATURE_MRG_RXBUF)) ? 12 : 10,
-		.dma = &fw_dma_ops,
-		.dma_ctx = &vq->dma,
+		.dma = &fw_dirty_dma_ops,
+		.dma_ctx = &vq->log,
 		.notify = virtq_notify,
 		.error = virtq_failed,
 		.notify_ctx = vq,
@@ -177,6 +177,7 @@ hw_stop(struct emu_fw *fw, struct fw_virtq *vq)
 	if (vq->hwq == NULL)
 		return;
 	hw_nic_remove_queue(fw->nic, fw->nic_port, vq->hwq);
+	fw_dirty_log_flush(&vq->log);
 	hw_virtq_indices(vq->hwq, &a, &u);
 	hw_virtq_get_counters(vq->hwq, &c);
 	PRM_SET(virtio_net_q_object, vq->ctx, hw_available_index, a);
@@ -250,6 +251,7 @@ virtq_release(struct emu_fw *fw, struct fw_obj *obj)
 		((struct fw_counters *)vq->refs[REF_COUNTERS])->owner = NULL;
 	for (int i = 0; i < REF_COUNT; i++)
 		fw_obj_put(vq->refs[i]);
+	fw_dirty_log_fini(&vq->log);
 }
 
 /* Replaces reference `r` of vq by the object (kind, id), or by none when id is 0. */
@@ -336,6 +338,22 @@ check_type_and_features(struct fw_cmd *c, const void *ctx)
 	return PRM_STATUS_OK;
 }
 
+/* Applies the dirty-log fields `mask` selects from ctx (the key is already referenced). */
+static uint8_t
+set_dirty_log(struct fw_cmd *c, struct fw_virtq *vq, const void *ctx, uint64_t mask)
+{
+	struct fw_dirty_params p;
+	int ret;
+
+	fw_dirty_params_get(vq->ctx, ctx, mask, &p);
+	ret = fw_dirty_log_set(c->fw, &vq->log, &p);
+	if (ret == -ENOMEM)
+		return fw_fail(c, PRM_STATUS_NO_RESOURCES, EMU_SYND_NO_RESOURCES);
+	if (ret < 0)
+		return fw_fail(c, PRM_STATUS_BAD_PARAM, EMU_SYND_BAD_FIELD);
+	return PRM_STATUS_OK;
+}
+
 static uint8_t
 virtq_create(struct fw_cmd *c)
 {
@@ -365,6 +383,7 @@ virtq_create(struct fw_cmd *c)
 	if (vq == NULL)
 		return fw_fail(c, PRM_STATUS_NO_RESOURCES, EMU_SYND_NO_RESOURCES);
 	vq->obj.release = virtq_release;
+	fw_dirty_log_init(&vq->log, &vq->dma, &c->fw->dirty_pages);
 	for (int i = 0; i < 3; i++) {
 		st = check_umem(c, vq, i, q, qsize);
 		if (st != PRM_STATUS_OK)
@@ -394,6 +413,8 @@ virtq_create(struct fw_cmd *c)
 	if (st == PRM_STATUS_OK)
 		st = set_mkey_ref(c, vq, REF_DIRTY_MKEY,
 				  (uint32_t)PRM_GET(virtio_net_q_object, ctx, dirty_bitmap_mkey));
+	if (st == PRM_STATUS_OK)
+		st = set_dirty_log(c, vq, ctx, ~(uint64_t)0);
 	if (st != PRM_STATUS_OK)
 		goto free_vq;
 	if (fw_obj_insert(c->fw, &vq->obj, EMU_OBJ_VIRTQ, c->uid) < 0) {
@@ -477,6 +498,17 @@ virtq_modify(struct fw_cmd *c, struct fw_virtq *vq)
 		if (st != PRM_STATUS_OK)
 			return st;
 		COPY_Q(desc_group_mkey);
+	}
+	if (mask & (PRM_VIRTQ_MODIFY_DIRTY_BITMAP_PARAMS | PRM_VIRTQ_MODIFY_DIRTY_BITMAP_DUMP_ENABLE)) {
+		uint32_t key = (uint32_t)PRM_GET(virtio_net_q_object, ctx, dirty_bitmap_mkey);
+
+		/* The key must be ours before the log uses it; the reference follows. */
+		if ((mask & PRM_VIRTQ_MODIFY_DIRTY_BITMAP_PARAMS) && key != 0 &&
+		    fw_obj_lookup(c, EMU_OBJ_MKEY, key >> 8, &st) == NULL)
+			return st;
+		st = set_dirty_log(c, vq, ctx, mask);
+		if (st != PRM_STATUS_OK)
+			return st;
 	}
 	if (mask & PRM_VIRTQ_MODIFY_DIRTY_BITMAP_PARAMS) {
 		st = set_mkey_ref(c, vq, REF_DIRTY_MKEY,

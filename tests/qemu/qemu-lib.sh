@@ -16,6 +16,9 @@ qemu_bin=${QEMU:-qemu-system-x86_64}
 qemu_guest_dir=""
 qemu_reconnect=0		# 1: QEMU reconnects to a vhost-user socket that went away, each second
 qemu_app_vhost_log=warning	# the vhost library's log level in the app (info: ring indices)
+qemu_app_pmd_log=info		# our PMD's log level in the app (debug: queue start indices)
+qemu_extra=()			# more QEMU arguments for the next qemu_guest (monitor, -incoming)
+qemu_app_emu=""			# more MLX5_EMU items for the next app (e.g. ,fault=...)
 
 # The app's DPDK file prefix (e2e.sh removes its runtime folder at exit).
 qemu_app_prefix="qemu-$e2e_id"
@@ -54,7 +57,7 @@ qemu_guest() {
 		-numa node,memdev=mem -chardev "socket,id=c0,path=$sock$reconnect" -netdev "$netdev" \
 		-device "$dev,mac=$mac" -kernel "$qemu_guest_dir/vmlinux" \
 		-initrd "$qemu_guest_dir/initramfs.cpio" \
-		-append "console=ttyS0 panic=-1 quiet $cmdline" </dev/null
+		-append "console=ttyS0 panic=-1 quiet $cmdline" "${qemu_extra[@]}" </dev/null
 }
 
 # qemu_wait_line FILE TEXT SECONDS [PID]: prints the time (seconds since the epoch) at which a
@@ -83,10 +86,10 @@ qemu_app_pid=""
 qemu_app_start() {
 	local dir=$1 log=${2:-$1/app.log} san
 	e2e_sanitizers "$emu"
-	MLX5_EMU="functions=2,report=exit" LD_PRELOAD="$san$emu" timeout 300 "$app" -l 0-1 \
+	MLX5_EMU="functions=2,report=exit$qemu_app_emu" LD_PRELOAD="$san$emu" timeout 300 "$app" -l 0-1 \
 		--no-huge -m 512 --no-pci --no-telemetry --file-prefix "$qemu_app_prefix" \
 		-d "$pmd" --vdev vdpa_mlx5x0,ibdev=mlx5_0 --vdev vdpa_mlx5x1,ibdev=mlx5_1 \
-		--log-level=lib.eal:error --log-level=pmd.vdpa.mlx5x:info \
+		--log-level=lib.eal:error --log-level="pmd.vdpa.mlx5x:$qemu_app_pmd_log" \
 		--log-level="lib.vhost.config:$qemu_app_vhost_log" \
 		-- --iface "$dir/vhost-user" --stats-interval 2 </dev/null >"$log" 2>&1 &
 	qemu_app_pid=$!

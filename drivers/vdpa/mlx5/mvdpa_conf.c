@@ -410,6 +410,8 @@ vq_start(struct mvdpa_conf *c, uint16_t index)
 		return ret;
 	}
 	q->created = true;
+	MVDPA_LOG(DEBUG, "vid %d: virtq %u started at avail %u used %u\n", c->vid, index,
+		  q->attr.hw_available_index, q->attr.hw_used_index);
 	return 0;
 }
 
@@ -485,8 +487,8 @@ parallel_worker(void *arg)
  * (and stops) in a fraction of the serial time. Returns the first error; after one, items not
  * started yet are skipped. A worker that cannot be started leaves its share to the others.
  */
-static int
-parallel_for(uint32_t n, uint32_t workers, int (*fn)(void *ctx, uint32_t i), void *ctx)
+int
+mvdpa_parallel_for(uint32_t n, uint32_t workers, int (*fn)(void *ctx, uint32_t i), void *ctx)
 {
 	struct parallel_work w = { .fn = fn, .ctx = ctx, .n = n };
 	pthread_t tid[MVDPA_MAX_CONF_THREADS];
@@ -554,12 +556,12 @@ queues_configure(struct mvdpa_conf *c, const struct rte_vhost_memory *mem,
 	int ret = mem_prepare(c->dev, c, mem);
 
 	if (ret == 0)
-		ret = parallel_for(c->nchunks + c->nvqs, workers, keys_and_queue_resources,
-				   (void *)args);
+		ret = mvdpa_parallel_for(c->nchunks + c->nvqs, workers, keys_and_queue_resources,
+					 (void *)args);
 	if (ret == 0)
 		ret = mem_key(c->dev, c);
 	if (ret == 0)
-		ret = parallel_for(c->nvqs, workers, queue_start, c);
+		ret = mvdpa_parallel_for(c->nvqs, workers, queue_start, c);
 	return ret;
 }
 
@@ -768,9 +770,10 @@ mvdpa_conf_destroy(struct mvdpa_dev *dev)
 	relay_stop(c);
 	if (c->steer_built)
 		mvdpa_steer_destroy(&c->steer);
-	parallel_for(c->nvqs, dev->args.max_conf_threads, queue_stop, c);
+	mvdpa_parallel_for(c->nvqs, dev->args.max_conf_threads, queue_stop, c);
 	for (uint32_t i = c->nvqs; i-- > 0;)
 		vq_destroy(&c->vqs[i]);
+	mvdpa_migrate_stop(c);
 	free(c->vqs);
 	if (c->events)
 		mlx5dv_devx_destroy_event_channel(c->events);
@@ -933,6 +936,8 @@ mvdpa_conf_create(struct mvdpa_dev *dev, int vid)
 	for (uint32_t i = 0; i < c->nvqs; i++)
 		prepared += c->vqs[i].prepared, running += c->vqs[i].created;
 	ret = mvdpa_conf_steer_sync(dev);
+	if (ret == 0)
+		ret = mvdpa_migrate_log_sync(dev);	/* reconfigured while migrating */
 	if (ret < 0)
 		goto err;
 	ret = relay_start(dev, c);

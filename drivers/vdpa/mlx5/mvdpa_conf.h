@@ -14,6 +14,7 @@
 #include <rte_vhost.h>
 
 #include "devx_cmd.h"
+#include "mvdpa_migrate.h"
 #include "mvdpa_steer.h"
 
 struct mvdpa_dev;
@@ -105,11 +106,18 @@ struct mvdpa_conf {
 	uint64_t kicks;			/* guest kicks relayed to the doorbell */
 	bool host_notifier;		/* the front-end maps the doorbell page into the guest */
 	uint32_t recoveries;		/* queues re-created after an error */
+	struct mvdpa_dirty_log log;	/* live migration: where the queues log written pages */
 	/* Relay: a thread moving guest kicks (kickfds) to the doorbell, and completions to callfds. */
 	pthread_t relay;
 	bool relay_running;
 	int stop_fd;			/* eventfd that ends the relay */
 };
+
+/*
+ * Runs fn on items 0..n-1, on the calling thread and up to `workers` more threads; returns the
+ * first error (items not started by then are skipped).
+ */
+int mvdpa_parallel_for(uint32_t n, uint32_t workers, int (*fn)(void *ctx, uint32_t i), void *ctx);
 
 /* dev_conf / dev_close for dev on vid; 0 or a negative errno (nothing left on failure). */
 int mvdpa_conf_create(struct mvdpa_dev *dev, int vid);

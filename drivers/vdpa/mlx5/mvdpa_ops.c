@@ -211,27 +211,38 @@ mvdpa_set_vring_state(int vid, int vring, int state)
 }
 
 /*
- * Dirty-page logging (live migration) is not implemented yet: refuse LOG_ALL so a migration
- * fails instead of copying memory the device wrote without logging it.
+ * LOG_ALL comes and goes during a live migration: the queues log the pages they write into
+ * vhost's dirty log while it is negotiated (mvdpa_migrate.c).
  */
 static int
 mvdpa_set_features(int vid)
 {
-	uint64_t features;
+	struct mvdpa_dev *dev = dev_of_vid(vid);
 
-	if (rte_vhost_get_negotiated_features(vid, &features) < 0)
-		return -EIO;
-	if (features & (1ull << VHOST_F_LOG_ALL)) {
-		MVDPA_LOG(ERR, "vid %d: dirty logging (LOG_ALL) is not supported yet\n", vid);
-		return -ENOTSUP;
-	}
-	return 0;
+	if (dev == NULL)
+		return -ENODEV;
+	if (dev->conf == NULL || dev->conf->vid != vid)
+		return 0;	/* dev_conf will look at the features */
+	return mvdpa_migrate_log_sync(dev);
 }
 
+/*
+ * The destination after a migration (vhost relays the front-end's RARP request): the queues
+ * already run from the indices the source stopped at, which vhost handed over at configuration.
+ */
 static int
 mvdpa_migration_done(int vid)
 {
-	(void)vid;
+	struct mvdpa_dev *dev = dev_of_vid(vid);
+	const struct mvdpa_conf *c = dev != NULL ? dev->conf : NULL;
+
+	if (c == NULL || c->vid != vid)
+		return 0;
+	for (uint32_t i = 0; i < c->nvqs; i++)
+		if (c->vqs[i].prepared)
+			MVDPA_LOG(INFO, "vid %d: migration done: virtq %u started at avail %u used "
+				  "%u\n", vid, i, c->vqs[i].attr.hw_available_index,
+				  c->vqs[i].attr.hw_used_index);
 	return 0;
 }
 

@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Live migration on the source (see mvdpa_migrate.h). The log is vhost's: bit n of byte n / 8
+ * stands for guest page n (4 KiB, vhost_log_page 0). The device reaches it through a direct key
+ * addressed by host address, as the log is host memory the front-end shares with vhost. One
+ * MODIFY per queue sets the log and switches logging on, all queues in parallel.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/vhost.h>
+
+#include <rte_vhost.h>
+
+#include "mvdpa.h"
+#include "mvdpa_conf.h"
+#include "mvdpa_migrate.h"
+
+#define LOG_PAGE 4096u
+
+/* The queue's dirty-log fields: logging into `log`, or nothing when it is off. */
+static void
+attr_set_log(struct devx_virtq_attr *a, const struct mvdpa_dirty_log *log)
+{
+	a->dirty_bitmap_dump_enable = log->on;
+	a->vhost_log_page = 0;
+	a->dirty_bitmap_mkey = log->on ? log->mkey.id : 0;
+	a->dirty_bitmap_size = log->on ? (uint32_t)log->size : 0;
+	a->dirty_bitmap_addr = log->on ? log->base : 0;
+}
+
+/* A running queue takes the log fields of its attributes (work item of the parallel modify). */
+static int
+queue_log_modify(void *ctx, uint32_t i)
+{
+	struct mvdpa_conf *c = ctx;
+	struct mvdpa_vq *q = &c->vqs[i];
+	struct devx_virtq_attr a;
+	int ret;
+
+	if (!q->created)
+		return 0;
+	a = q->attr;
+	a.modify = DEVX_VIRTQ_MODIFY_DIRTY_BITMAP_PARAMS | DEVX_VIRTQ_MODIFY_DIRTY_BITMAP_DUMP_ENABLE;
+	ret = devx_virtq_modify(&q->obj, &a);
+	if (ret < 0)
+		MVDPA_LOG(ERR, "vid %d: virtq %u: dirty logging %s failed: %s\n", c->vid, i,
+			  a.dirty_bitmap_dump_enable ? "start" : "stop", strerror(-ret));
+	return ret;
+}
+
+/* Every queue's attributes and every running queue follow c->log (lock held). */
+static int
+queues_follow_log(struct mvdpa_conf *c)
+{
+	for (uint32_t i = 0; i < c->nvqs; i++)
+		if (c->vqs[i].prepared)
+			attr_set_log(&c->vqs[i].attr, &c->log);
+	return mvdpa_parallel_for(c->nvqs, c->dev->args.max_conf_threads, queue_log_modify, c);
+}
+
+static void
+log_release(struct mvdpa_dirty_log *log)
+{
+	devx_obj_destroy(&log->mkey);
+	devx_umem_dereg(&log->umem);
+	log->on = false;
+}
+
+/* Lock held. */
+static int
+log_start(struct mvdpa_dev *dev, struct mvdpa_conf *c)
+{
+	struct mvdpa_dirty_log *log = &c->log;
+	uint64_t base, size;
+	int ret;
+
+	if (rte_vhost_get_log_base(c->vid, &base, &size) < 0 || base == 0 || size == 0 ||
+	    base % LOG_PAGE != 0 || size > UINT32_MAX) {
+		MVDPA_LOG(ERR, "vid %d: no usable dirty log (base 0x%" PRIx64 ", %" PRIu64
+			  " bytes)\n", c->vid, base, size);
+		return -EINVAL;
+	}
+	/* vhost maps the log in whole pages: the key may cover the last one entirely. */
+	ret = devx_umem_reg(dev->ctx, (void *)(uintptr_t)base, RTE_ALIGN_CEIL(size, LOG_PAGE),
+			    IBV_ACCESS_LOCAL_WRITE, &log->umem);
+	if (ret == 0) {
+		struct devx_mkey_attr ka = {
+			.mode = DEVX_MKEY_MTT, .pdn = dev->pdn, .addr = base,
+			.len = RTE_ALIGN_CEIL(size, LOG_PAGE), .umem_id = log->umem.id,
+			.log_page_size = 12,
+		};
+
+		ret = devx_mkey_create(dev->ctx, &ka, &log->mkey);
+	}
+	if (ret < 0) {
+		MVDPA_LOG(ERR, "vid %d: cannot register the dirty log: %s\n", c->vid,
+			  strerror(-ret));
+		log_release(log);
+		return ret;
+	}
+	log->base = base;
+	log->size = size;
+	log->on = true;
+	ret = queues_follow_log(c);
+	if (ret < 0) {
+		/* Queues that did log must let go of the key before it goes. */
+		log->on = false;
+		queues_follow_log(c);
+		log_release(log);
+		return ret;
+	}
+	log->starts++;
+	MVDPA_LOG(INFO, "vid %d: dirty logging on: %" PRIu64 " bytes of log at 0x%" PRIx64
+		  " under key 0x%x\n", c->vid, size, base, log->mkey.id);
+	return 0;
+}
+
+/* Lock held. */
+static int
+log_stop(struct mvdpa_conf *c)
+{
+	int ret;
+
+	c->log.on = false;
+	ret = queues_follow_log(c);
+	if (ret < 0)
+		return ret;	/* a queue still logs: its key stays until the queue goes */
+	log_release(&c->log);
+	MVDPA_LOG(INFO, "vid %d: dirty logging off\n", c->vid);
+	return 0;
+}
+
+int
+mvdpa_migrate_log_sync(struct mvdpa_dev *dev)
+{
+	struct mvdpa_conf *c = dev->conf;
+	uint64_t features;
+	bool want;
+	int ret = 0;
+
+	if (c == NULL)
+		return 0;
+	if (rte_vhost_get_negotiated_features(c->vid, &features) < 0)
+		return -EIO;
+	want = RTE_VHOST_NEED_LOG(features) != 0;
+	pthread_mutex_lock(&c->lock);
+	if (want && !c->log.on)
+		ret = log_start(dev, c);
+	else if (!want && c->log.on)
+		ret = log_stop(c);
+	pthread_mutex_unlock(&c->lock);
+	return ret;
+}
+
+static uint64_t
+bits_set(const uint8_t *p, uint64_t n)
+{
+	uint64_t count = 0;
+
+	for (uint64_t i = 0; i < n; i++)
+		count += (uint64_t)__builtin_popcount(p[i]);
+	return count;
+}
+
+/*
+ * The front-end wants the log but the device did not keep it (switching logging on failed, and
+ * vhost cannot fail set_features): every page counts as written, so the front-end's last pass
+ * copies all of guest memory. Slow, never wrong.
+ */
+static void
+log_all_memory(struct mvdpa_conf *c)
+{
+	struct rte_vhost_memory *mem = NULL;
+	uint64_t bytes = 0;
+
+	if (rte_vhost_get_mem_table(c->vid, &mem) < 0)
+		return;
+	for (uint32_t i = 0; i < mem->nregions; i++) {
+		rte_vhost_log_write(c->vid, mem->regions[i].guest_phys_addr, mem->regions[i].size);
+		bytes += mem->regions[i].size;
+	}
+	free(mem);
+	MVDPA_LOG(WARNING, "vid %d: stopped while the device was not logging: all %" PRIu64
+		  " MiB of guest memory marked dirty\n", c->vid, bytes >> 20);
+}
+
+void
+mvdpa_migrate_stop(struct mvdpa_conf *c)
+{
+	uint64_t features = 0, marked = 0;
+	uint32_t rings = 0;
+	bool need_log = rte_vhost_get_negotiated_features(c->vid, &features) == 0 &&
+			RTE_VHOST_NEED_LOG(features);
+	bool packed = features & (1ull << VIRTIO_F_RING_PACKED);
+
+	if (need_log && !c->log.on)
+		log_all_memory(c);
+	else if (c->log.on)	/* what the device logged since the front-end last read the log */
+		marked = bits_set((const uint8_t *)(uintptr_t)c->log.base, c->log.size);
+	/* The device logged what it wrote; the whole rings, as vhost itself does at a stop. */
+	for (uint32_t i = 0; need_log && i < c->nvqs; i++) {
+		uint64_t size = c->vqs[i].attr.queue_size;
+
+		if (!c->vqs[i].prepared)
+			continue;
+		rte_vhost_log_used_vring(c->vid, (uint16_t)i, 0,
+					 packed ? 16 * size : 4 + 8 * size + 2);
+		rings++;
+	}
+	if (c->log.on)
+		MVDPA_LOG(INFO, "vid %d: stopped while logging: %" PRIu64 " pages dirty in the "
+			  "log, %u used rings logged, logging started %u time(s)\n", c->vid,
+			  marked, rings, c->log.starts);
+	log_release(&c->log);
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Live migration on the source: while the front-end negotiates VHOST_F_LOG_ALL, the hardware
+ * queues log the guest pages they write into vhost's dirty log (a umem and a key over the log
+ * area); when the device stops, the used rings are logged too and the log is let go.
+ */
+#ifndef MVDPA_MIGRATE_H
+#define MVDPA_MIGRATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "devx_cmd.h"
+
+struct mvdpa_dev;
+struct mvdpa_conf;
+
+/* vhost's dirty log as the device sees it. */
+struct mvdpa_dirty_log {
+	bool on;			/* queues log into it */
+	uint64_t base;			/* host address of the log (vhost's mapping) */
+	uint64_t size;			/* bytes, as vhost reports it */
+	struct devx_umem umem;
+	struct devx_obj mkey;		/* over the log, addressed by host address */
+	uint32_t starts;		/* times logging was switched on in this configuration */
+};
+
+/*
+ * Makes the queues log or not, as the negotiated features say (set_features, dev_conf). 0 or a
+ * negative errno; on failure logging is off and nothing of it is left. Takes the
+ * configuration's lock.
+ */
+int mvdpa_migrate_log_sync(struct mvdpa_dev *dev);
+
+/*
+ * The device stopped (its queues suspended and destroyed, indices handed to vhost): logs the
+ * used rings, counts the pages marked since the front-end last read the log, and releases the
+ * log. Configuration teardown.
+ */
+void mvdpa_migrate_stop(struct mvdpa_conf *c);
+
+#endif /* MVDPA_MIGRATE_H */

@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Live migration of a guest between two QEMU processes, each on its own vDPA app and emulated
+# NIC (two "hosts"). On each NIC the second function serves a DPDK virtio-user front-end
+# (testpmd, icmpecho) that answers ARP and pings, so no uplink is needed. The guest pings it
+# every 0.2 s while the source QEMU migrates to the destination (-incoming) over a UNIX socket.
+# Checked: the migration completes; replies keep coming after the switch-over and none is
+# duplicated; the source PMD logged dirty pages through the hardware queues (the emulator's
+# count) and stopped them while logging; the destination started its queues at the indices the
+# source stopped at. Prints QEMU's downtime and total time. Exit 77 without qemu-system-x86_64.
+# With "fault", the source's firmware fails the first virtq MODIFY (switching logging on): the
+# PMD must then mark all guest memory dirty at the stop, and the migration must still be right.
+# Usage: test_qemu_migrate.sh <vdpa-app> <our PMD .so> <libmlx5emu.so> <guest folder> [fault]
+set -u
+. "$(cd "$(dirname "$0")" && pwd)/qemu-lib.sh"
+app=$1
+pmd=$2
+emu=$3
+qmp="$(cd "$(dirname "$0")" && pwd)/qmp.py"
+testpmd=${TESTPMD:-dpdk-testpmd}
+tmp=$e2e_tmp
+count=150		# pings, 0.2 s apart
+fault=${5:-}
+qemu_require || exit 77
+qemu_make_guest "$4" || { check "guest kernel and initramfs prepared" 1; e2e_finish; exit; }
+
+# host_start NAME: app (source or destination) and its echo front-end in $tmp/NAME.
+host_start() {
+	local dir=$tmp/$1 rc
+	mkdir -p "$dir"
+	qemu_app_prefix="q$1-$e2e_id"
+	qemu_app_start "$dir"; rc=$?
+	check "$1: app serves both vhost-user sockets" $rc
+	[ "$rc" -eq 0 ] || { e2e_finish "$dir/app.log"; exit; }
+	eval "${1}_app=$qemu_app_pid"
+	# testpmd runs until a line arrives on its stdin (a FIFO the test holds open); niced, as
+	# its forwarding core polls without rest and the guest's TCG threads need the CPUs.
+	mkfifo "$dir/echo.in"
+	exec {fd}<>"$dir/echo.in"
+	eval "${1}_echo_fd=$fd"
+	LD_PRELOAD= nice -n 19 timeout 300 "$testpmd" -l 0-1 --no-huge -m 256 --no-pci \
+		--no-telemetry --file-prefix "e$1-$e2e_id" \
+		--vdev "net_virtio_user0,path=$dir/vhost-user1,mac=02:00:00:00:00:01" -- \
+		--forward-mode=icmpecho --total-num-mbufs=2048 <"$dir/echo.in" >"$dir/echo.log" 2>&1 &
+	e2e_bg
+	eval "${1}_echo=$!"
+}
+
+qemu_app_vhost_log=info	# the source logs the indices it hands back at the stop
+[ -z "$fault" ] || qemu_app_emu=",fault=0xa01/0xd:1:0x3"
+host_start src
+qemu_app_emu=""
+qemu_app_pmd_log=debug		# the destination logs where its queues start
+host_start dst
+
+guest="guest_ip=10.0.0.1/24 guest_peer=10.0.0.2 guest_run=ping guest_count=$count guest_secs=1"
+sed_cr() { sed -i 's/\r$//' "$@"; }
+
+qemu_extra=(-qmp "unix:$tmp/src/qmp,server=on,wait=off")
+qemu_guest src "$tmp/src/vhost-user0" 02:00:00:00:00:00 "$guest" >"$tmp/src/guest.log" 2>&1 &
+src_qemu=$!
+e2e_bg
+qemu_extra=(-qmp "unix:$tmp/dst/qmp,server=on,wait=off" -incoming "unix:$tmp/migrate")
+qemu_guest dst "$tmp/dst/vhost-user0" 02:00:00:00:00:00 "$guest" >"$tmp/dst/guest.log" 2>&1 &
+dst_qemu=$!
+e2e_bg
+
+# Migrate once the guest has had 20 replies (2 s of pings under way).
+seen=$(qemu_wait_line "$tmp/src/guest.log" "seq=19 " 120 "$src_qemu")
+[ -n "$seen" ]; check "source guest pings the echo front-end" $?
+[ -n "$seen" ] || { e2e_finish "$tmp/src/guest.log" "$tmp/src/app.log"; exit; }
+"$qmp" "$tmp/src/qmp" migrate-set-parameters '{"max-bandwidth": 4294967296}' >/dev/null
+check "source accepts migration parameters" $?
+t0=$(date +%s.%N)
+"$qmp" "$tmp/src/qmp" migrate "{\"uri\": \"unix:$tmp/migrate\"}" >/dev/null
+check "source starts the migration" $?
+status=""
+for _ in $(seq 600); do
+	info=$("$qmp" "$tmp/src/qmp" query-migrate) || break
+	status=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get("status",""))' "$info")
+	case $status in completed | failed | cancelled) break ;; esac
+	sleep 0.1
+done
+t1=$(date +%s.%N)
+[ "$status" = completed ]; check "migration completed (status $status)" $?
+read -r downtime total setup < <(python3 -c 'import json,sys; m=json.loads(sys.argv[1])
+print(m.get("downtime","?"), m.get("total-time","?"), m.get("setup-time","?"))' "$info")
+echo "migration: downtime ${downtime} ms, total ${total} ms, setup ${setup} ms (QEMU);" \
+	"$(echo "$t1 - $t0" | bc) s from the migrate command to completed seen"
+
+# The source QEMU is paused for good: end it; the guest ends on the destination by itself.
+kill -TERM "$src_qemu" 2>/dev/null
+wait "$src_qemu" 2>/dev/null
+wait "$dst_qemu"; rc=$?
+check "destination guest finished and powered off (QEMU exit status $rc)" $rc
+sed_cr "$tmp/src/guest.log" "$tmp/dst/guest.log"
+
+last_src=$(grep -o "seq=[0-9]*" "$tmp/src/guest.log" | tail -1 | cut -d= -f2)
+after=$(grep -o "seq=[0-9]*" "$tmp/dst/guest.log" | cut -d= -f2 |
+	awk -v s="${last_src:-0}" '$1 > s' | wc -l)
+[ "$after" -gt 0 ]
+check "replies after the switch-over (last on the source: seq=$last_src; $after on the destination)" $?
+! grep -q "DUP!" "$tmp/src/guest.log" "$tmp/dst/guest.log"; check "no duplicated reply" $?
+summary=$(grep -o "[0-9]* packets transmitted, [0-9]* packets received.*" "$tmp/dst/guest.log" |
+	head -1)
+lost=$(cat "$tmp/src/guest.log" "$tmp/dst/guest.log" | grep -o "seq=[0-9]*" | cut -d= -f2 |
+	sort -nu | awk -v n="$count" '{seen[$1] = 1} END {for (i = 0; i < n; i++) if (!seen[i]) printf "%d ", i}')
+echo "guest: $summary; no reply to seq ${lost:-none} (last reply on the source: seq=$last_src)"
+received=$(echo "$summary" | awk '{print $4}')
+[ "${received:-0}" -ge $((count - 20)) ]
+check "at most 20 of $count pings lost (received ${received:-none})" $?
+
+# Source: logging was on, queues stopped while logging, the device marked pages; or, with the
+# fault, logging failed and all memory counted as dirty.
+if [ -z "$fault" ]; then
+	grep -q "dirty logging on" "$tmp/src/app.log"; check "source PMD switched dirty logging on" $?
+	stop=$(grep -o "stopped while logging: .*" "$tmp/src/app.log" | head -1)
+	[ -n "$stop" ]; check "source PMD stopped the queues while logging ($stop)" $?
+else
+	grep -q "virtq 0: dirty logging start failed" "$tmp/src/app.log"
+	check "source PMD reported the failed MODIFY" $?
+	! grep -q "dirty logging on" "$tmp/src/app.log"; check "logging left off" $?
+	grep -q "all 256 MiB of guest memory marked dirty" "$tmp/src/app.log"
+	check "source PMD marked all guest memory dirty at the stop" $?
+fi
+
+for h in src dst; do
+	eval "echo >&\${${h}_echo_fd}"	# testpmd exits
+	eval "wait \$${h}_echo"
+	check "$h: echo front-end exit status 0" $?
+done
+qemu_app_pid=$src_app
+qemu_app_stop "$tmp/src" "$tmp/src/app.log"
+qemu_app_pid=$dst_app
+qemu_app_stop "$tmp/dst" "$tmp/dst/app.log"
+marked=$(sed -n 's/^mlx5emu: mlx5_0: dirty log: pages_marked=//p' "$tmp/src/app.log")
+if [ -z "$fault" ]; then
+	[ "${marked:-0}" -gt 0 ]; check "source device marked $marked pages dirty" $?
+fi
+
+# Indices: what the source handed QEMU at the stop (vhost's log of the guest's socket), where
+# the destination's queues of the guest's device (its vhost handle) started.
+vid=$(grep -F "($tmp/dst/vhost-user0) new device, handle is" "$tmp/dst/app.log" | tail -1 |
+	awk '{print $NF}')
+for q in 0 1; do
+	s=$(grep -F "($tmp/src/vhost-user0) vring base idx:$q file:" "$tmp/src/app.log" | tail -1 |
+		sed 's/.*file://')
+	d=$(grep -o "vid ${vid:-?}: virtq $q started at avail [0-9]* used [0-9]*" \
+		"$tmp/dst/app.log" | tail -1)
+	[ -n "$s" ] && [ "$d" = "vid $vid: virtq $q started at avail $s used $s" ]
+	check "queue $q: destination started at the source's index ${s:-?} ($d)" $?
+done
+e2e_finish "$tmp/src/app.log" "$tmp/dst/app.log" "$tmp/src/guest.log" "$tmp/dst/guest.log" \
+	"$tmp/src/echo.log"
