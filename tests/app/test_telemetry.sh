@@ -28,7 +28,7 @@ json() {
 	python3 -c 'import json, sys; a = json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"
 }
 
-MLX5_EMU="functions=2" LD_PRELOAD="$san$emu" timeout 60 "$app" -l 0-1 --no-huge -m 512 \
+MLX5_EMU="functions=2" LD_PRELOAD="$san$emu" timeout 120 "$app" -l 0-1 --no-huge -m 512 \
 	--no-pci --file-prefix "$prefix" -d "$pmd" \
 	--vdev vdpa_mlx5x0,ibdev=mlx5_0 --vdev vdpa_mlx5x1,ibdev=mlx5_1 \
 	--log-level=lib.vhost.config:warning \
@@ -37,24 +37,36 @@ apid=$!
 e2e_bg
 for _ in $(seq 100); do [ -S "$tmp/sock1" ] && break; sleep 0.1; done
 
-# The receiver stays connected after the sender leaves and is asked while it is still there.
-sleep 11 | timeout 30 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
+# The receiver stays connected after the sender leaves, until the questions are answered: it
+# quits when its stdin, a FIFO, closes.
+mkfifo "$tmp/rx.in"
+timeout 90 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
 	--file-prefix trx-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock1" \
-	-- --forward-mode=rxonly --total-num-mbufs=8192 >"$tmp/rx.log" 2>&1 &
+	-- --forward-mode=rxonly --total-num-mbufs=8192 <"$tmp/rx.in" >"$tmp/rx.log" 2>&1 &
 rpid=$!
 e2e_bg
-sleep 1.5
-sleep 4 | timeout 30 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
+exec 3>"$tmp/rx.in"
+for _ in $(seq 300); do grep -q "new port $tmp/sock1" "$tmp/app.log" && break; sleep 0.1; done
+# The sender sends for 3 s from its connection on, however long it took to start.
+mkfifo "$tmp/tx.in"
+timeout 60 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
 	--file-prefix ttx-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock0" \
 	-- --forward-mode=txonly --eth-peer=0,02:00:00:00:00:01 --total-num-mbufs=8192 \
-	>"$tmp/tx.log" 2>&1
-check "sender exit status 0" $?
+	<"$tmp/tx.in" >"$tmp/tx.log" 2>&1 &
+tpid=$!
+e2e_bg
+exec 4>"$tmp/tx.in"
+for _ in $(seq 300); do grep -q "new port $tmp/sock0" "$tmp/app.log" && break; sleep 0.1; done
+sleep 3
+exec 4>&-
+wait "$tpid"; check "sender exit status 0" $?
 sleep 1	# the last frames in flight land
 
 mapfile -t answers < <(ask /vdpa_mlx5x/list /vdpa_mlx5x/info,vdpa_mlx5x1 \
 	/vdpa_mlx5x/stats,vdpa_mlx5x1,0 /vdpa_app/ports /vdpa_app/stats,1 \
 	/vdpa_mlx5x/info,no_such_device /vdpa_mlx5x/stats,vdpa_mlx5x1,x /vdpa_app/stats,7)
 printf '%s\n' "${answers[@]}" >"$tmp/telemetry.log"
+exec 3>&-	# the receiver leaves
 [ "${#answers[@]}" -eq 8 ]; check "dpdk-telemetry.py answered all 8 commands (${#answers[@]})" $?
 
 list=$(json "${answers[0]}" 'sorted(a["/vdpa_mlx5x/list"])')
