@@ -125,7 +125,7 @@ hw_virtq_create(const struct hw_virtq_config *cfg, struct hw_virtq **out)
 	}
 	q->cfg = *cfg;
 	q->packed = cfg->format == HW_VIRTQ_PACKED;
-	/* A packed slot beyond the ring fails the queue at its first use (next_chain). */
+	/* A packed slot beyond the ring fails the queue at its first use (next_chain()). */
 	q->avail = pos_decode(cfg, cfg->avail_idx);
 	q->used = pos_decode(cfg, cfg->used_idx);
 	*out = q;
@@ -237,7 +237,8 @@ next_chain(struct hw_virtq *q, struct ring_pos at, struct chain *c)
 	uint16_t v, *slot;
 
 	if (q->packed) {
-		if (at.idx >= q->cfg.size)
+		/* Only a bad start index (hw_available_index, hw_used_index) is beyond the ring. */
+		if (at.idx >= q->cfg.size || q->used.idx >= q->cfg.size)
 			return fail(q, &q->cnt.bad_desc_errors);
 		if (load_published(q, q->cfg.desc + (uint64_t)at.idx * DESC_SIZE + 14, &v) < 0)
 			return fail(q, &q->cnt.bad_desc_errors);

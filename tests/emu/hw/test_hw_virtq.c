@@ -652,7 +652,7 @@ mergeable_rx_spans_buffers_in_both_formats(void **state)
 enum hostile { OUTSIDE_MEMORY, LOOP, AVAIL_JUMP, BAD_HEAD, ZERO_LEN, NESTED_INDIRECT,
 	       WRITE_ON_TX, READ_ONLY_RX,
 	       P_OUTSIDE_MEMORY, P_LOOP, P_BAD_ID, P_ZERO_LEN, P_INDIRECT_NEXT, P_INDIRECT_OUTSIDE,
-	       P_WRITE_ON_TX, P_READ_ONLY_RX, P_BAD_START_SLOT, P_RING_OUTSIDE };
+	       P_WRITE_ON_TX, P_READ_ONLY_RX, P_BAD_START_SLOT, P_BAD_USED_SLOT, P_RING_OUTSIDE };
 
 static void
 hostile_rings_fail_the_queue_with_their_counter(void **state)
@@ -678,6 +678,7 @@ hostile_rings_fail_the_queue_with_their_counter(void **state)
 		{ P_WRITE_ON_TX, offsetof(struct hw_virtq_counters, bad_desc_errors) },
 		{ P_READ_ONLY_RX, offsetof(struct hw_virtq_counters, bad_desc_errors) },
 		{ P_BAD_START_SLOT, offsetof(struct hw_virtq_counters, bad_desc_errors) },
+		{ P_BAD_USED_SLOT, offsetof(struct hw_virtq_counters, bad_desc_errors) },
 		{ P_RING_OUTSIDE, offsetof(struct hw_virtq_counters, bad_desc_errors) },
 	};
 	struct guest *g = *state;
@@ -775,6 +776,17 @@ hostile_rings_fail_the_queue_with_their_counter(void **state)
 		case P_BAD_START_SLOT:
 			hw_virtq_destroy(q);
 			q = drv_queue(g, HW_VIRTQ_PACKED, 1, false, QSIZE + 1);
+			break;
+		case P_BAD_USED_SLOT:	/* a chain is available, its used slot would be off the ring */
+			hw_virtq_destroy(q);
+			cfg = (struct hw_virtq_config){
+				.index = 1, .size = QSIZE, .format = HW_VIRTQ_PACKED,
+				.desc = GPA_BASE + DESC_AT, .hdr_len = 12,
+				.avail_idx = HW_VIRTQ_PACKED_WRAP, .used_idx = 0x7fff,
+				.dma = &guest_dma, .dma_ctx = g,
+			};
+			assert_int_equal(hw_virtq_create(&cfg, &q), 0);
+			drv_add_chain(g, &buf, 1, 0, 0);
 			break;
 		case P_RING_OUTSIDE:
 			hw_virtq_destroy(q);
