@@ -107,7 +107,8 @@ for run in "${runs[@]}"; do
 		tx_done=$((tx_done + ${n:-0}))
 	done
 	[ "$rx_done" = $((${rx:-0} * bufs_per_frame)) ]
-	check "$label: receiver's count times $bufs_per_frame equals the RX queues' completed_desc ($rx_done:$spread)" $?
+	check "$label: receiver's count x $bufs_per_frame = RX queues' completed_desc ($rx_done:$spread)" \
+		$?
 	[ "${tx_done:-0}" -gt 0 ]
 	check "$label: sender's TX queue completed frames (${tx_done:-none})" $?
 	# Completions reach the front-ends: the firmware raises CQ events, the PMD relays them to callfd.
