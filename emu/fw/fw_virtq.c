@@ -108,6 +108,9 @@ virtq_failed(void *ctx)
 	raise_error_event(vq->fw, vq->obj.id);
 }
 
+_Static_assert((int)HW_VIRTQ_SPLIT == PRM_VIRTQ_TYPE_SPLIT, "engine formats are queue types");
+_Static_assert((int)HW_VIRTQ_PACKED == PRM_VIRTQ_TYPE_PACKED, "engine formats are queue types");
+
 static uint16_t
 feature_mask(const void *ctx)
 {
@@ -124,6 +127,8 @@ hw_start(struct emu_fw *fw, struct fw_virtq *vq)
 	struct hw_virtq_config cfg = {
 		.index = (uint16_t)PRM_GET(virtio_q, q, queue_index),
 		.size = (uint16_t)PRM_GET(virtio_q, q, queue_size),
+		/* the PRM's queue types are the engine's formats; create checked the caps */
+		.format = (enum hw_virtq_format)PRM_GET(virtio_q, q, virtio_q_type),
 		.desc = PRM_GET(virtio_q, q, desc_addr),
 		.avail = PRM_GET(virtio_q, q, available_addr),
 		.used = PRM_GET(virtio_q, q, used_addr),
@@ -132,6 +137,7 @@ hw_start(struct emu_fw *fw, struct fw_virtq *vq)
 		/* virtio 1.0 and mergeable buffers use the 12-byte header */
 		.hdr_len = PRM_GET(virtio_q, q, virtio_version_1_0) ||
 				   (features & (1u << PRM_VIRTQ_FEATURE_MRG_RXBUF)) ? 12 : 10,
+		.mrg_rxbuf = (features & (1u << PRM_VIRTQ_FEATURE_MRG_RXBUF)) != 0,
 		.dma = &fw_dirty_dma_ops,
 		.dma_ctx = &vq->log,
 		.notify = virtq_notify,
@@ -139,9 +145,8 @@ hw_start(struct emu_fw *fw, struct fw_virtq *vq)
 		.notify_ctx = vq,
 	};
 
-	if (fw->nic == NULL || vq->hwq != NULL ||
-	    PRM_GET(virtio_q, q, virtio_q_type) != PRM_VIRTQ_TYPE_SPLIT)
-		return;	/* packed rings: commands only, the engine walks split rings */
+	if (fw->nic == NULL || vq->hwq != NULL)
+		return;
 	if (fw_mkey_flatten(fw, (uint32_t)PRM_GET(virtio_q, q, virtio_q_mkey), &vq->dma) < 0)
 		return;
 	if (fw->virtq_error.times != 0 && fw->virtq_error.queue_index == cfg.index) {

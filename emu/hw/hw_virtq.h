@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The emulated hardware's virtq engine for split rings: what the NIC does with a RDY virtq.
- * TX queues (odd index) gather each available descriptor chain into a frame, strip the
+ * The emulated hardware's virtq engine: what the NIC does with a RDY virtq, on split or packed
+ * rings. TX queues (odd index) gather each available descriptor chain into a frame, strip the
  * virtio-net header and hand the frame on; RX queues (even index) scatter a frame, behind a
- * virtio-net header, into the next available chain. Guest memory is reached only through the
- * DMA ops, and a hostile ring moves the queue to an error state with the PRM's counter for it,
- * never touching anything map() did not return.
+ * virtio-net header, into the next available chain (or, with MRG_RXBUF, as many chains as it
+ * takes). Guest memory is reached only through the DMA ops, and a hostile ring moves the queue
+ * to an error state with the PRM's counter for it, never touching anything map() did not return.
  *
  * Not thread-safe: one engine thread (or a test) drives a queue at a time.
  */
@@ -26,15 +26,36 @@ struct hw_dma_ops {
 	void *(*map)(void *ctx, uint64_t addr, size_t len, bool write);
 };
 
+/* The ring layout (virtio 1.1, 2.6 and 2.7); the values are the PRM's virtio_q_type. */
+enum hw_virtq_format {
+	HW_VIRTQ_SPLIT = 0,
+	HW_VIRTQ_PACKED = 1,
+};
+
+/* Packed rings' indices: the ring slot in bits 0-14, the wrap counter in bit 15. */
+#define HW_VIRTQ_PACKED_WRAP 0x8000u
+
 struct hw_virtq_config {
 	uint16_t index;			/* odd: TX (guest to wire), even: RX */
-	uint16_t size;			/* power of two */
-	uint64_t desc;			/* guest addresses of the three ring parts */
+	uint16_t size;			/* power of two; packed: at most 32768 */
+	enum hw_virtq_format format;	/* zero: split */
+	/*
+	 * Guest addresses of the three ring parts. Split: descriptor table, available ring, used
+	 * ring. Packed: descriptor ring, driver event suppression area, device event suppression
+	 * area.
+	 */
+	uint64_t desc;
 	uint64_t avail;
 	uint64_t used;
-	uint16_t avail_idx;		/* where the device starts: hw_available_index */
-	uint16_t used_idx;		/* hw_used_index */
+	/*
+	 * Where the device starts: hw_available_index and hw_used_index. Split: free-running
+	 * 16-bit counters. Packed: slot | wrap counter (HW_VIRTQ_PACKED_WRAP), as vhost's
+	 * rte_vhost_get_vring_base() reports them.
+	 */
+	uint16_t avail_idx;
+	uint16_t used_idx;
 	uint16_t hdr_len;		/* virtio-net header: 12 (VERSION_1 or MRG_RXBUF) or 10 */
+	bool mrg_rxbuf;			/* MRG_RXBUF negotiated (needs hdr_len 12) */
 	const struct hw_dma_ops *dma;
 	void *dma_ctx;
 	/* Called after chains were completed (the firmware turns it into a completion event). */
@@ -64,9 +85,9 @@ struct hw_virtq_counters {
 	uint64_t received_desc;		/* chains taken from the available ring */
 	uint64_t completed_desc;	/* chains returned in the used ring */
 	uint32_t error_cqes;
-	uint32_t bad_desc_errors;	/* descriptor or ring address not mapped, bad flags/index */
+	uint32_t bad_desc_errors;	/* descriptor or ring address not mapped, bad flags/index/id */
 	uint32_t exceed_max_chain;	/* chain longer than the queue (a loop) */
-	uint32_t invalid_buffer;	/* RX frame larger than the chain offered */
+	uint32_t invalid_buffer;	/* RX frame larger than its chain (MRG_RXBUF: the ring) */
 };
 
 struct hw_virtq;
@@ -88,9 +109,11 @@ typedef void (*hw_frame_out_t)(void *ctx, const uint8_t *frame, size_t len);
 int hw_virtq_tx_poll(struct hw_virtq *q, unsigned int budget, hw_frame_out_t out, void *ctx);
 
 /*
- * RX: writes a virtio-net header (num_buffers 1) and the frame into the next available chain.
- * 0 on success; -ENOBUFS when no chain is available or it is too small (dropped and counted);
- * -EIO when the ring is hostile (queue in error).
+ * RX: writes a virtio-net header and the frame into the next available chain; with MRG_RXBUF
+ * into as many chains as the frame needs, num_buffers telling how many (1 otherwise).
+ * 0 on success; -ENOBUFS when the frame is dropped: no chain (or, with MRG_RXBUF, too few)
+ * available, nothing taken; or, without MRG_RXBUF, the chain too small, returned empty and
+ * counted as invalid_buffer. -EIO when the ring is hostile (queue in error).
  */
 int hw_virtq_rx_push(struct hw_virtq *q, const uint8_t *frame, size_t len);
 
@@ -100,6 +123,7 @@ bool hw_virtq_failed(const struct hw_virtq *q);
 uint16_t hw_virtq_index(const struct hw_virtq *q);
 /* Signals completions through the queue's notify hook, if it has one. */
 void hw_virtq_notify(const struct hw_virtq *q);
+/* The device's positions, encoded as hw_virtq_config's avail_idx and used_idx. */
 void hw_virtq_indices(const struct hw_virtq *q, uint16_t *avail_idx, uint16_t *used_idx);
 void hw_virtq_get_counters(const struct hw_virtq *q, struct hw_virtq_counters *c);
 

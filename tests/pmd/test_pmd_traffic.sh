@@ -5,7 +5,9 @@
 # receiving (rxonly) on the other. The receiver must count frames, exactly as many as the
 # hardware counters of function 1's RX queue say were completed, and the sender's TX queue
 # must show completed frames; both devices relay completion events to their callfds; no
-# firmware object may be left.
+# firmware object may be left. Split rings first, then packed rings (virtio-user packed_vq=1),
+# and frames of 1500 bytes received into 908-byte buffers with mergeable RX buffers (MRG_RXBUF),
+# each frame taking exactly two.
 # Usage: test_pmd_traffic.sh <vdpa-app> <our PMD .so> <libmlx5emu.so>
 set -u
 app="$1"
@@ -27,12 +29,33 @@ last() {	# device, queue, counter: its value in the last stats line of that queu
 # on it while the rest keeps working (errors 100 ms after each creation, so the three fit in the
 # 3 s window even on a loaded machine). The receiving device configures and stops its queues with
 # 3 workers besides vhost's thread (max_conf_threads), the sending one on vhost's thread alone.
-runs=("1" "4" "1 virtq_error=0:2500:1" "1 virtq_error=0:100:3")
+# Last, the ring variants: packed rings; 1500-byte frames sent in two segments (800 + 700
+# bytes) from 1024-byte mbufs and received into buffers of 1024 - 128 (headroom) + 12 (the
+# virtio-net header virtio's PMD places in the headroom) = 908 bytes, so each frame's 1512
+# bytes span two buffers (num_buffers 2): on split, then on packed rings.
+runs=("1" "4" "1 virtq_error=0:2500:1" "1 virtq_error=0:100:3" "2 packed" "1 big"
+      "1 packed,big")
+frame_len=1500
+rx_buffer=$((1024 - 128 + 12))
 run_no=0
 for run in "${runs[@]}"; do
 	set -- $run
 	qp=$1
-	fault=${2:+,$2}
+	fault="" ring="" tx_args="" rx_args="" bufs_per_frame=1
+	case "${2:-}" in
+	virtq_error=*) fault=",$2" ;;
+	esac
+	case "${2:-}" in
+	*packed*) ring=",packed_vq=1" ;;
+	esac
+	case "${2:-}" in
+	*big*)
+		ring="$ring,mrg_rxbuf=1"
+		tx_args="--mbuf-size=1024 --enable-scatter --txpkts=800,700 --tx-offloads=0x8000"
+		rx_args="--mbuf-size=1024 --enable-scatter"
+		bufs_per_frame=$(((frame_len + 12 + rx_buffer - 1) / rx_buffer))
+		;;
+	esac
 	label="$qp qp${2:+ with $2}"
 	run_no=$((run_no + 1))
 	rm -f "$tmp/sock0" "$tmp/sock1"
@@ -47,16 +70,16 @@ for run in "${runs[@]}"; do
 
 	# The receiver runs longer than the sender; each quits when its stdin closes, printing its stats.
 	sleep 7 | timeout 30 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
-		--file-prefix trx$run_no-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock1,queues=$qp" \
-		-- --forward-mode=rxonly --rxq="$qp" --txq="$qp" --total-num-mbufs=8192 \
+		--file-prefix trx$run_no-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock1,queues=$qp$ring" \
+		-- --forward-mode=rxonly --rxq="$qp" --txq="$qp" --total-num-mbufs=8192 $rx_args \
 		>"$tmp/rx$run_no.log" 2>&1 &
 	rpid=$!
 	e2e_bg
 	sleep 1.5
 	sleep 3 | timeout 30 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
-		--file-prefix ttx$run_no-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock0,queues=$qp" \
+		--file-prefix ttx$run_no-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock0,queues=$qp$ring" \
 		-- --forward-mode=txonly --eth-peer=0,02:00:00:00:00:01 --rxq="$qp" --txq="$qp" \
-		--txonly-multi-flow --total-num-mbufs=8192 >"$tmp/tx$run_no.log" 2>&1
+		--txonly-multi-flow --total-num-mbufs=8192 $tx_args >"$tmp/tx$run_no.log" 2>&1
 	check "$label: sender exit status 0" $?
 	# The app prints the hardware counters every second; the receiver stays connected a few seconds
 	# after the sender left, so the last lines hold the final counts.
@@ -84,13 +107,21 @@ for run in "${runs[@]}"; do
 			sed -n 's/^completed_desc=//p' | sort -n | tail -1)
 		tx_done=$((tx_done + ${n:-0}))
 	done
-	[ "$rx_done" = "${rx:-0}" ]
-	check "$label: receiver's count equals the RX queues' completed_desc ($rx_done:$spread)" $?
+	[ "$rx_done" = $((${rx:-0} * bufs_per_frame)) ]
+	check "$label: receiver's count x $bufs_per_frame = RX queues' completed_desc ($rx_done:$spread)" \
+		$?
 	[ "${tx_done:-0}" -gt 0 ]
 	check "$label: sender's TX queue completed frames (${tx_done:-none})" $?
 	# Completions reach the front-ends: the firmware raises CQ events, the PMD relays them to callfd.
 	n=$(grep -cE "closed; [1-9][0-9]* completion events relayed" "$tmp/app$run_no.log")
 	[ "$n" -ge 2 ]; check "$label: completion events relayed to both devices' callfds ($n devices)" $?
+	# Both devices run the rings asked for (virtio-user negotiates MRG_RXBUF by default).
+	case "$ring" in
+	*packed*) want="packed rings, mergeable RX buffers" ;;
+	*) want="split rings, mergeable RX buffers" ;;
+	esac
+	n=$(grep -c "configured .* queues, .* running .*; $want\$" "$tmp/app$run_no.log")
+	[ "$n" -eq 2 ]; check "$label: both devices configured with $want ($n)" $?
 	grep -q "mlx5emu: mlx5_0: 0 live firmware objects" "$tmp/app$run_no.log" &&
 		grep -q "mlx5emu: mlx5_1: 0 live firmware objects" "$tmp/app$run_no.log"
 	check "$label: no firmware object left" $?

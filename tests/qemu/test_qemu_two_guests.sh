@@ -7,7 +7,8 @@
 # to both devices' callfds, no firmware object left at exit. Guest A's device has a page per
 # queue (page-per-vq), so QEMU maps the PMD's doorbell page into the guest (host notifier) and
 # its kicks bypass the relay; guest B's has not, so QEMU declines and its kicks are relayed from
-# the kickfds: both paths are checked. Printed: wall time from A's QEMU
+# the kickfds: both paths are checked. Guest B's device runs packed rings (packed=on), guest A's
+# split ones: Linux's packed ring driver against the engine's. Printed: wall time from A's QEMU
 # start to its first reply, guest-to-guest round trips (two frames each) per second, and a TCP
 # stream from A to B (frames/s, Mbit/s).
 # Exit 77 (skipped) without qemu-system-x86_64.
@@ -18,7 +19,8 @@ qemu_test_begin "$@"
 
 # Guest B (function 1) answers; guest A (function 0) pings it. Addresses from the documentation
 # range: the frames never leave the emulated NIC.
-qemu_guest b "$tmp/vhost-user1" 02:00:00:00:00:01 \
+QEMU_NET_OPTS="${QEMU_NET_OPTS:+$QEMU_NET_OPTS,}packed=on" \
+	qemu_guest b "$tmp/vhost-user1" 02:00:00:00:00:01 \
 	"guest_ip=192.0.2.2/24 guest_run=serve guest_secs=150" >"$tmp/b.log" 2>&1 &
 bpid=$!
 e2e_bg
@@ -63,6 +65,9 @@ for d in 0 1; do
 		[ "${n:-0}" -gt 0 ]; check "vdpa_mlx5x$d q$q completed descriptors (${n:-none})" $?
 	done
 done
+grep -q "vid .*: configured 2 of 2 queues.*; split rings" "$tmp/app.log" &&
+	grep -q "vid .*: configured 2 of 2 queues.*; packed rings" "$tmp/app.log"
+check "one device on split rings, the other on packed rings" $?
 n=$(grep -cE "closed; [1-9][0-9]* completion events relayed" "$tmp/app.log")
 [ "$n" -ge 2 ]; check "completion events relayed to both devices' callfds ($n devices)" $?
 # Only the kicks before QEMU mapped the page reach the relay of the host-notifier device.

@@ -951,8 +951,10 @@ mvdpa_conf_create(struct mvdpa_dev *dev, int vid)
 	c->host_notifier = rte_vhost_host_notifier_ctrl(vid, RTE_VHOST_QUEUE_ALL, true) == 0;
 	MVDPA_LOG(DEBUG, "vid %d: host notifier %s\n", vid,
 		  c->host_notifier ? "set up" : "refused by the front-end: kicks are relayed");
-	MVDPA_LOG(INFO, "vid %d: configured %u of %u queues, %u running (the vrings ready)\n", vid,
-		  prepared, c->nvqs, running);
+	MVDPA_LOG(INFO, "vid %d: configured %u of %u queues, %u running (the vrings ready); "
+		  "%s rings%s\n", vid, prepared, c->nvqs, running,
+		  (features >> VIRTIO_F_RING_PACKED) & 1 ? "packed" : "split",
+		  (features >> VIRTIO_NET_F_MRG_RXBUF) & 1 ? ", mergeable RX buffers" : "");
 	free(map);
 	free(mem);
 	return 0;

@@ -131,8 +131,8 @@ extended_modify_bits_need_the_cap(void **state)
 }
 
 enum bad_field { BAD_QSIZE_0, BAD_QSIZE_3, BAD_QSIZE_BIG, BAD_INDEX, BAD_UMEM_SMALL, BAD_UMEM_ID,
-		 BAD_MKEY, BAD_PD, BAD_STATE, BAD_EVENT_MODE, BAD_EVENT_QP, BAD_COUNTERS, BAD_FEATURES,
-		 BAD_SHORT };
+		 BAD_MKEY, BAD_PD, BAD_STATE, BAD_EVENT_MODE, BAD_QUEUE_TYPE, BAD_EVENT_QP, BAD_COUNTERS,
+		 BAD_FEATURES, BAD_SHORT };
 
 static void
 bad_create_inputs_get_their_status_and_syndrome(void **state)
@@ -152,6 +152,7 @@ bad_create_inputs_get_their_status_and_syndrome(void **state)
 		{ BAD_PD, PRM_STATUS_BAD_RESOURCE, EMU_SYND_NO_OBJECT },
 		{ BAD_STATE, PRM_STATUS_BAD_PARAM, EMU_SYND_BAD_STATE },
 		{ BAD_EVENT_MODE, PRM_STATUS_BAD_PARAM, EMU_SYND_QUEUE_TYPE },
+		{ BAD_QUEUE_TYPE, PRM_STATUS_BAD_PARAM, EMU_SYND_QUEUE_TYPE },
 		{ BAD_EVENT_QP, PRM_STATUS_BAD_RESOURCE, EMU_SYND_NO_OBJECT },
 		{ BAD_COUNTERS, PRM_STATUS_BAD_RESOURCE, EMU_SYND_NO_OBJECT },
 		{ BAD_FEATURES, PRM_STATUS_BAD_PARAM, EMU_SYND_BAD_FIELD },
@@ -181,6 +182,7 @@ bad_create_inputs_get_their_status_and_syndrome(void **state)
 		case BAD_PD: PRM_SET(virtio_q, q, pd, 0x777); break;
 		case BAD_STATE: PRM_SET(virtio_net_q_object, ctx, state, PRM_VIRTQ_STATE_SUSPEND); break;
 		case BAD_EVENT_MODE: PRM_SET(virtio_q, q, event_mode, PRM_VIRTQ_EVENT_MODE_MSIX); break;
+		case BAD_QUEUE_TYPE: PRM_SET(virtio_q, q, virtio_q_type, PRM_VIRTQ_TYPE_PACKED + 1); break;
 		case BAD_EVENT_QP: PRM_SET(virtio_q, q, event_qpn_or_msix, 0xabc); break;
 		case BAD_COUNTERS: PRM_SET(virtio_q, q, counter_set_id, 0x5555); break;
 		case BAD_FEATURES: PRM_SET(virtio_net_q_object, ctx, queue_feature_bit_mask_2_0, 1); break;
