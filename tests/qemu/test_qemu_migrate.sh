@@ -74,14 +74,9 @@ check "source accepts migration parameters" $?
 t0=$(date +%s.%N)
 "$qmp" "$tmp/src/qmp" migrate "{\"uri\": \"unix:$tmp/migrate\"}" >/dev/null
 check "source starts the migration" $?
-status=""
-for _ in $(seq 600); do
-	info=$("$qmp" "$tmp/src/qmp" query-migrate) || break
-	status=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get("status",""))' "$info")
-	case $status in completed | failed | cancelled) break ;; esac
-	sleep 0.1
-done
+info=$("$qmp" "$tmp/src/qmp" wait-migration 120)
 t1=$(date +%s.%N)
+status=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get("status",""))' "$info")
 [ "$status" = completed ]; check "migration completed (status $status)" $?
 read -r downtime total setup < <(python3 -c 'import json,sys; m=json.loads(sys.argv[1])
 print(m.get("downtime","?"), m.get("total-time","?"), m.get("setup-time","?"))' "$info")
