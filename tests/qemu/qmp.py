@@ -3,16 +3,22 @@
 """One QMP command to a QEMU monitor socket; prints its "return" value as JSON.
 
 Usage: qmp.py SOCKET COMMAND [ARGUMENTS-AS-JSON]
+       qmp.py SOCKET wait-migration SECONDS
+The second form polls query-migrate every 20 ms on one connection until the migration has
+ended (completed, failed, cancelled) or SECONDS passed, and prints the last answer.
 Exit status 1 (with the error on stderr) when QEMU answers with an error or cannot be reached.
 """
 import json
 import socket
 import sys
+import time
 
 
 def main():
     path, command = sys.argv[1], sys.argv[2]
-    args = json.loads(sys.argv[3]) if len(sys.argv) > 3 else None
+    args = None
+    if command != "wait-migration" and len(sys.argv) > 3:
+        args = json.loads(sys.argv[3])
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.settimeout(10)
     try:
@@ -41,7 +47,16 @@ def main():
 
     json.loads(reader.readline())  # the greeting
     send("qmp_capabilities")
-    msg = send(command, args)
+    if command == "wait-migration":
+        deadline = time.monotonic() + float(sys.argv[3])
+        while True:
+            msg = send("query-migrate")
+            if ("error" in msg or time.monotonic() > deadline or
+                    msg["return"].get("status") in ("completed", "failed", "cancelled")):
+                break
+            time.sleep(0.02)
+    else:
+        msg = send(command, args)
     if "error" in msg:
         print(f"qmp: {command}: {msg['error']}", file=sys.stderr)
         return 1
