@@ -59,7 +59,7 @@ for run in "${runs[@]}"; do
 	label="$qp qp${2:+ with $2}"
 	run_no=$((run_no + 1))
 	rm -f "$tmp/sock0" "$tmp/sock1"
-	MLX5_EMU="functions=2,report=exit$fault" LD_PRELOAD="$san$emu" timeout 60 "$app" -l 0-1 --no-huge \
+	MLX5_EMU="functions=2,report=exit$fault" LD_PRELOAD="$san$emu" timeout 120 "$app" -l 0-1 --no-huge \
 		-m 512 --no-pci --no-telemetry --file-prefix traffic$run_no-$e2e_id -d "$pmd" \
 		--vdev vdpa_mlx5x0,ibdev=mlx5_0 --vdev vdpa_mlx5x1,ibdev=mlx5_1,max_conf_threads=3 \
 		--log-level=pmd.vdpa.mlx5x:info --log-level=lib.vhost.config:warning \
@@ -68,21 +68,34 @@ for run in "${runs[@]}"; do
 	e2e_bg
 	for _ in $(seq 100); do [ -S "$tmp/sock1" ] && break; sleep 0.1; done
 
-	# The receiver runs longer than the sender; each quits when its stdin closes, printing its stats.
-	sleep 7 | timeout 30 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
+	# Each front-end quits when its stdin, a FIFO, closes, printing its stats: the sender 3 s
+	# after its connection, the receiver 2 s after the sender left (the app prints the hardware
+	# counters every second, so its last lines hold the final counts). Timed from the
+	# connections, so a slow start on a loaded machine does not eat the traffic.
+	rm -f "$tmp/rx.in" "$tmp/tx.in"
+	mkfifo "$tmp/rx.in" "$tmp/tx.in"
+	timeout 60 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
 		--file-prefix trx$run_no-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock1,queues=$qp$ring" \
 		-- --forward-mode=rxonly --rxq="$qp" --txq="$qp" --total-num-mbufs=8192 $rx_args \
-		>"$tmp/rx$run_no.log" 2>&1 &
+		<"$tmp/rx.in" >"$tmp/rx$run_no.log" 2>&1 &
 	rpid=$!
 	e2e_bg
-	sleep 1.5
-	sleep 3 | timeout 30 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
+	exec 3>"$tmp/rx.in"
+	for _ in $(seq 300); do grep -q "new port $tmp/sock1" "$tmp/app$run_no.log" && break; sleep 0.1; done
+	timeout 60 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
 		--file-prefix ttx$run_no-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock0,queues=$qp$ring" \
 		-- --forward-mode=txonly --eth-peer=0,02:00:00:00:00:01 --rxq="$qp" --txq="$qp" \
-		--txonly-multi-flow --total-num-mbufs=8192 $tx_args >"$tmp/tx$run_no.log" 2>&1
-	check "$label: sender exit status 0" $?
-	# The app prints the hardware counters every second; the receiver stays connected a few seconds
-	# after the sender left, so the last lines hold the final counts.
+		--txonly-multi-flow --total-num-mbufs=8192 $tx_args <"$tmp/tx.in" \
+		>"$tmp/tx$run_no.log" 2>&1 &
+	tpid=$!
+	e2e_bg
+	exec 4>"$tmp/tx.in"
+	for _ in $(seq 300); do grep -q "new port $tmp/sock0" "$tmp/app$run_no.log" && break; sleep 0.1; done
+	sleep 3
+	exec 4>&-
+	wait "$tpid"; check "$label: sender exit status 0" $?
+	sleep 2
+	exec 3>&-
 	wait "$rpid"; check "$label: receiver exit status 0" $?
 	kill -TERM "$apid"
 	wait "$apid"; check "$label: app exit status 0" $?
@@ -131,7 +144,7 @@ for run in "${runs[@]}"; do
 		[ "$r" -eq 1 ]; check "$label: the failed RX queue was re-created once ($r)" $?
 		at=$(sed -n 's/.*virtq 0 recovered from an error at avail [0-9]* used \([0-9]*\).*/\1/p' \
 			"$tmp/app$run_no.log" | head -1)
-		[ "$rx_done" -gt "${at:-0}" ] && [ "${at:-0}" -gt 0 ]
+		[ -n "$at" ] && [ "$rx_done" -gt "$at" ]
 		check "$label: frames kept arriving after the re-creation (${at:-?} then $rx_done)" $?
 		;;
 	virtq_error=*:3)
