@@ -22,10 +22,27 @@ apid=$!
 e2e_bg
 for _ in $(seq 100); do [ -S "$tmp/sock0" ] && break; sleep 0.1; done
 
+# A front-end stays connected for the given seconds from its device's configuration on (its stdin
+# is a FIFO closed then), so a slow start on a loaded machine does not shorten its stay.
 connect() {	# queue pairs, seconds connected, name
-	LD_PRELOAD= sleep "$2" | timeout 30 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci \
+	local before pid rc=0
+
+	before=$(grep -c "configured .* queues" "$tmp/app.log")
+	mkfifo "$tmp/vu$3.in"
+	LD_PRELOAD= timeout 60 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci \
 		--no-telemetry --file-prefix "vu$3-$e2e_id" --vdev "net_virtio_user0,path=$tmp/sock0,queues=$1" \
-		-- -i --rxq="$1" --txq="$1" --total-num-mbufs=4096 >"$tmp/vu$3.log" 2>&1
+		-- -i --rxq="$1" --txq="$1" --total-num-mbufs=4096 <"$tmp/vu$3.in" >"$tmp/vu$3.log" 2>&1 &
+	pid=$!
+	e2e_bg
+	exec 5>"$tmp/vu$3.in"
+	for _ in $(seq 300); do
+		[ "$(grep -c "configured .* queues" "$tmp/app.log")" -gt "$before" ] && break
+		sleep 0.1
+	done
+	sleep "$2"
+	exec 5>&-
+	wait "$pid" || rc=$?
+	return $rc
 }
 
 connect 1 2.5 a; check "1 queue pair: front-end exit status 0" $?
