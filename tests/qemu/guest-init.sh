@@ -76,7 +76,7 @@ ping)
 	tries=0
 	while ! ping -c 1 -W 1 "$guest_peer" >/dev/null 2>&1; do
 		tries=$((tries + 1))
-		if [ $tries -ge 30 ]; then
+		if [ $tries -ge 90 ]; then
 			echo "guest: no reply from $guest_peer after $tries tries"
 			counters
 			finish
