@@ -195,6 +195,15 @@ process_create(struct emu_process **out)
 		free(macs);
 		if (ret != 0)
 			goto err_funcs;
+		if (cfg.wire != NULL) {
+			char err[256] = "";
+
+			ret = hw_nic_set_uplink(p->nic, cfg.wire, err, sizeof(err));
+			if (ret != 0) {
+				MLX5_LOG(ERR, LOG_ORIGIN, "MLX5_EMU wire=%s", err);
+				goto err_free;
+			}
+		}
 		for (i = 0; i < cfg.nfuncs; i++) {
 			emu_fw_attach_nic(p->funcs[i].fw, p->nic, i);
 			hw_nic_set_classifier(p->nic, i, classify_by_rules, p->funcs[i].steer);
