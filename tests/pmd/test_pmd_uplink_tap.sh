@@ -20,16 +20,9 @@ e2e_sanitizers "$emu"
 tap="mvup$e2e_id"
 tap=${tap:0:15}
 fn_mac=02:00:00:00:00:00
-trap 'e2e_cleanup; ip link del "$tap" 2>/dev/null' EXIT
 
-# The host's side: a TAP without IPv6 (no router solicitations into the NIC), up, no address.
-if ! ip tuntap add dev "$tap" mode tap 2>"$tmp/ip.err"; then
-	check "create TAP interface $tap (needs root or CAP_NET_ADMIN: $(cat "$tmp/ip.err"))" 1
-	e2e_finish
-	exit
-fi
-sysctl -qw "net.ipv6.conf.$tap.disable_ipv6=1" && ip link set "$tap" up
-check "TAP interface $tap up without IPv6" $?
+e2e_tap "$tap"; check "TAP interface $tap up without IPv6" $?
+[ "$e2e_fails" -eq 0 ] || { e2e_finish; exit; }
 
 MLX5_EMU="functions=1,report=exit,wire=tap:$tap" LD_PRELOAD="$san$emu" timeout 120 "$app" \
 	-l 0-1 --no-huge -m 512 --no-pci --no-telemetry --file-prefix uplink-$e2e_id -d "$pmd" \

@@ -16,6 +16,7 @@ qemu_bin=${QEMU:-qemu-system-x86_64}
 qemu_guest_dir=""
 qemu_reconnect=0		# 1: QEMU reconnects to a vhost-user socket that went away, each second
 qemu_app_vhost_log=warning	# the vhost library's log level in the app (info: ring indices)
+qemu_app_emu=""			# more MLX5_EMU items for the app's emulated NIC (e.g. wire=...)
 
 # The app's DPDK file prefix (e2e.sh removes its runtime folder at exit).
 qemu_app_prefix="qemu-$e2e_id"
@@ -83,7 +84,7 @@ qemu_app_pid=""
 qemu_app_start() {
 	local dir=$1 log=${2:-$1/app.log} san
 	e2e_sanitizers "$emu"
-	MLX5_EMU="functions=2,report=exit" LD_PRELOAD="$san$emu" timeout 300 "$app" -l 0-1 \
+	MLX5_EMU="functions=2,report=exit${qemu_app_emu:+,$qemu_app_emu}" LD_PRELOAD="$san$emu" timeout 300 "$app" -l 0-1 \
 		--no-huge -m 512 --no-pci --no-telemetry --file-prefix "$qemu_app_prefix" \
 		-d "$pmd" --vdev vdpa_mlx5x0,ibdev=mlx5_0 --vdev vdpa_mlx5x1,ibdev=mlx5_1 \
 		--log-level=lib.eal:error --log-level=pmd.vdpa.mlx5x:info \
