@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
@@ -463,8 +464,15 @@ process_exit(void)
 	if (emu_instance != NULL) {
 		for (unsigned int i = 0; emu_instance->report_at_exit && i < emu_instance->nfuncs; i++)
 			emu_fw_report_live(emu_instance->funcs[i].fw, emu_instance->funcs[i].ibdev.name);
-		if (emu_instance->report_at_exit)
+		if (emu_instance->report_at_exit) {
+			struct eswitch_uplink_stats us;
+
+			hw_nic_uplink_stats(emu_instance->nic, &us);
+			fprintf(stderr, "mlx5emu: uplink: %" PRIu64 " frames sent, %" PRIu64
+				" dropped, %" PRIu64 " received, %" PRIu64 " links up\n",
+				us.tx_frames, us.tx_dropped, us.rx_frames, us.links_up);
 			emu_api_report(stderr);
+		}
 		hw_nic_stop(emu_instance->nic);
 		remove_tree(emu_instance->root);
 	}

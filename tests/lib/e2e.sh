@@ -51,6 +51,20 @@ e2e_tap() {
 		{ [ -z "${2:-}" ] || ip addr add "$2" dev "$1"; } && ip link set "$1" up
 }
 
+# e2e_wait_for SECONDS COMMAND...: runs COMMAND every 0.1 s until it succeeds (0) or SECONDS
+# passed (1). For a loaded machine: no fixed sleeps where an event can be waited for.
+e2e_wait_for() {
+	local i
+	for ((i = 0; i < $1 * 10; i++)); do "${@:2}" && return 0; sleep 0.1; done
+	return 1
+}
+
+# e2e_stat LOG DEVICE QUEUE COUNTER: the counter's value in the last stats line the vDPA app
+# printed (--stats-interval) for that device and queue.
+e2e_stat() {
+	grep "^$2 q$3: " "$1" | tail -1 | tr ' ' '\n' | sed -n "s/^$4=//p"
+}
+
 # The sanitizer runtimes (asan, ubsan) a library links, to preload before it: in a sanitizer
 # build they must come first. Prints nothing for a normal build.
 e2e_sanitizer_preload() {

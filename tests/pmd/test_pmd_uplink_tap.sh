@@ -27,6 +27,7 @@ e2e_tap "$tap"; check "TAP interface $tap up without IPv6" $?
 MLX5_EMU="functions=1,report=exit,wire=tap:$tap" LD_PRELOAD="$san$emu" timeout 120 "$app" \
 	-l 0-1 --no-huge -m 512 --no-pci --no-telemetry --file-prefix uplink-$e2e_id -d "$pmd" \
 	--vdev vdpa_mlx5x0,ibdev=mlx5_0 --log-level=lib.vhost.config:warning \
+	--log-level=pmd.vdpa.mlx5x:debug \
 	-- --iface "$tmp/sock" --stats-interval 1 </dev/null >"$tmp/app.log" 2>&1 &
 apid=$!
 e2e_bg
@@ -36,27 +37,20 @@ python3 "$here/tap_frames.py" count "$tap" "$tmp/stop" >"$tmp/host.txt" 2>&1 &
 cpid=$!
 e2e_bg
 for _ in $(seq 100); do grep -q ready "$tmp/host.txt" && break; sleep 0.1; done
-# wait_for SECONDS COMMAND...: until COMMAND succeeds (the machine may be loaded: no fixed sleeps).
-wait_for() {
-	local i
-	for ((i = 0; i < $1 * 10; i++)); do "${@:2}" && return 0; sleep 0.1; done
-	return 1
-}
 kernel_rx_is() { [ "$(cat "/sys/class/net/$tap/statistics/rx_packets")" -eq "$1" ]; }
-app_rx_is() {
-	[ "$(grep "^vdpa_mlx5x0 q0: " "$tmp/app.log" | tail -1 | tr ' ' '\n' |
-		sed -n 's/^completed_desc=//p')" = "$1" ]
-}
+app_rx_is() { [ "$(e2e_stat "$tmp/app.log" vdpa_mlx5x0 0 completed_desc)" = "$1" ]; }
 # testpmd: rxonly forwarding that starts with 4 bursts of 32 generated frames (tx_first) to an
 # address no function owns; once the TAP has them, the host injects; once the RX queue completed
 # what the host sent, stop prints the port's totals.
 {
 	echo "start tx_first 4"
-	wait_for 30 kernel_rx_is 128
+	e2e_wait_for 30 kernel_rx_is 128
+	# The NIC drops what comes in until the PMD steered the RX queue.
+	e2e_wait_for 30 grep -q "RX steering over 1 queue" "$tmp/app.log"
 	python3 "$here/tap_frames.py" inject "$tap" "$fn_mac" 100 >"$tmp/inject.txt" 2>&1
 	python3 "$here/tap_frames.py" inject "$tap" ff:ff:ff:ff:ff:ff 10 >>"$tmp/inject.txt" 2>&1
 	python3 "$here/tap_frames.py" inject "$tap" 02:00:00:00:77:77 20 >>"$tmp/inject.txt" 2>&1
-	wait_for 30 app_rx_is 110
+	e2e_wait_for 30 app_rx_is 110
 	sleep 1
 	echo stop
 	echo quit
@@ -87,13 +81,13 @@ tx=$(stats TX-packets:)
 [ "${tx:-0}" -eq 128 ]; check "front-end sent 128 frames (${tx:-none})" $?
 [ "${rx:-0}" -eq 110 ]
 check "front-end received exactly the 100 unicast and 10 broadcast frames from the host (${rx:-none})" $?
-last() {	# queue, counter: its value in the app's last stats line of that queue
-	grep "^vdpa_mlx5x0 q$1: " "$tmp/app.log" | tail -1 | tr ' ' '\n' | sed -n "s/^$2=//p"
-}
-n=$(last 0 completed_desc)
+n=$(e2e_stat "$tmp/app.log" vdpa_mlx5x0 0 completed_desc)
 [ "${n:-0}" -eq 110 ]; check "RX queue completed 110 descriptors (${n:-none})" $?
-n=$(last 1 completed_desc)
+n=$(e2e_stat "$tmp/app.log" vdpa_mlx5x0 1 completed_desc)
 [ "${n:-0}" -eq 128 ]; check "TX queue completed 128 descriptors (${n:-none})" $?
+# The emulator's report at exit: the NIC's side of the uplink.
+grep -q "mlx5emu: uplink: 128 frames sent, 0 dropped, 130 received" "$tmp/app.log"
+check "the uplink's counters: '$(grep -o 'mlx5emu: uplink: .*' "$tmp/app.log")'" $?
 grep -q "mlx5emu: mlx5_0: 0 live firmware objects" "$tmp/app.log"; check "no firmware object left" $?
 # The app closed the TAP: the interface is there (persistent) but has no carrier.
 ip link show "$tap" | grep -q NO-CARRIER; check "the app let go of the TAP at exit" $?
