@@ -76,6 +76,15 @@ qemu_wait_line() {
 	done
 }
 
+# qemu_first_reply T0 LOG PID: waits (120 s at most) for the pinging guest's first reply in LOG;
+# sets first (seconds since the epoch, empty without a reply) and first_wall (seconds from T0,
+# "none" without).
+qemu_first_reply() {
+	first=$(qemu_wait_line "$2" "guest: first reply" 120 "$3")
+	first_wall=none
+	[ -z "$first" ] || first_wall=$(awk -v a="$1" -v b="$first" 'BEGIN { printf "%.1f", b - a }')
+}
+
 # qemu_app_start DIR [LOG]: the vDPA app with our PMD on two emulated functions, serving
 # DIR/vhost-user0 and DIR/vhost-user1, printing every queue's counters each 2 s into LOG
 # (DIR/app.log; report=exit: the emulator lists live firmware objects at exit). Needs app, pmd and

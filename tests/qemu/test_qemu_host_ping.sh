@@ -29,9 +29,7 @@ qemu_guest a "$tmp/vhost-user0" 02:00:00:00:00:00 \
 	>"$tmp/a.log" 2>&1 &
 qpid=$!
 e2e_bg
-first=$(qemu_wait_line "$tmp/a.log" "guest: first reply" 120 "$qpid")
-first_wall=none
-[ -z "$first" ] || first_wall=$(awk -v a="$t0" -v b="$first" 'BEGIN { printf "%.1f", b - a }')
+qemu_first_reply "$t0" "$tmp/a.log" "$qpid"
 wait "$qpid"; rc=$?
 check "guest powered off by itself (QEMU exit status $rc)" $rc
 sed -i 's/\r$//' "$tmp/a.log"	# the serial console ends lines with CR LF
