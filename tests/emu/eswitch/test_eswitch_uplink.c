@@ -390,14 +390,14 @@ a_reconnected_peer_replaces_the_old_one(void **state)
 {
 	struct fixture *f = *state;
 	uint8_t frame[60], got[100];
-	size_t len = make_frame(frame, mac_outside, mac_a, 7, 60);
+	size_t len = sizeof(frame);
 	int second = wire_connect(f->path + strlen("unix:listen:"));
 
 	wait_links_up(f->nic, 2);
-	make_frame(frame, mac_b, mac_outside, 7, 60);
+	make_frame(frame, mac_b, mac_outside, 7, len);
 	assert_int_equal(send(second, frame, len, 0), (ssize_t)len);
 	assert_true(wait_used(f->b, &f->b->rx, 1));
-	make_frame(frame, mac_outside, mac_a, 8, 60);
+	make_frame(frame, mac_outside, mac_a, 8, len);
 	guest_send(f->a, frame, len);
 	assert_int_equal(wire_recv(second, got, sizeof(got)), (ssize_t)len);
 	assert_memory_equal(got, frame, len);
