@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "eswitch_uplink.h"
 #include "hw_nic.h"
 #include "hw_rss.h"
 
@@ -49,6 +50,7 @@ struct hw_nic {
 	pthread_t engine;
 	bool stop;		/* under lock */
 	bool started;		/* under lock: the engine thread runs from the first queue on */
+	struct eswitch_uplink *uplink;	/* under lock; NULL: no wire, as loopback */
 	unsigned int nports;
 	struct hw_nic_port ports[];
 };
@@ -119,11 +121,6 @@ steer(struct hw_nic_port *p, const uint8_t *frame, size_t len)
 							  rqt->n)]);
 }
 
-struct tx_ctx {
-	struct hw_nic *nic;
-	unsigned int from;
-};
-
 static void
 deliver_to(struct hw_nic *nic, unsigned int port, const uint8_t *frame, size_t len)
 {
@@ -138,28 +135,65 @@ deliver_to(struct hw_nic *nic, unsigned int port, const uint8_t *frame, size_t l
 		p->stats.rx_dropped++;
 }
 
-/* The embedded switch: by destination MAC; group addresses flood, never back to the sender. */
 static void
-switch_frame(void *ctx, const uint8_t *frame, size_t len)
+deliver_to_uplink(struct hw_nic *nic, const uint8_t *frame, size_t len)
 {
-	struct tx_ctx *t = ctx;
-	struct hw_nic *nic = t->nic;
+	if (nic->uplink != NULL)
+		eswitch_uplink_send(nic->uplink, frame, len);
+}
 
-	nic->ports[t->from].stats.tx_frames++;
+/*
+ * The embedded switch, with the lock held: by destination MAC to the function owning it;
+ * group addresses flood, never back where they came from; unknown unicast from a function
+ * goes to the uplink, from the uplink nowhere. `from` is a port, or nports for the uplink.
+ */
+static void
+switch_frame(struct hw_nic *nic, unsigned int from, const uint8_t *frame, size_t len)
+{
 	if (len < 14)
 		return;
 	if (frame[0] & 1) {
 		for (unsigned int i = 0; i < nic->nports; i++)
-			if (i != t->from)
+			if (i != from)
 				deliver_to(nic, i, frame, len);
+		if (from != nic->nports)
+			deliver_to_uplink(nic, frame, len);
 		return;
 	}
 	for (unsigned int i = 0; i < nic->nports; i++)
-		if (i != t->from && memcmp(frame, nic->ports[i].mac, 6) == 0) {
-			deliver_to(nic, i, frame, len);
+		if (memcmp(frame, nic->ports[i].mac, 6) == 0) {
+			if (i != from)
+				deliver_to(nic, i, frame, len);
 			return;
 		}
-	/* Unknown unicast would go to the uplink, which does not exist yet: dropped. */
+	if (from != nic->nports)
+		deliver_to_uplink(nic, frame, len);
+}
+
+struct tx_ctx {
+	struct hw_nic *nic;
+	unsigned int from;
+};
+
+static void
+switch_from_port(void *ctx, const uint8_t *frame, size_t len)
+{
+	struct tx_ctx *t = ctx;
+
+	t->nic->ports[t->from].stats.tx_frames++;
+	switch_frame(t->nic, t->from, frame, len);
+}
+
+/* A frame from the wire, on the uplink's receive thread. */
+static void
+switch_from_uplink(void *ctx, const uint8_t *frame, size_t len)
+{
+	struct hw_nic *nic = ctx;
+
+	pthread_mutex_lock(&nic->lock);
+	if (!nic->stop)
+		switch_frame(nic, nic->nports, frame, len);
+	pthread_mutex_unlock(&nic->lock);
 }
 
 static unsigned int
@@ -176,7 +210,7 @@ pass(struct hw_nic *nic)
 
 			if (!(hw_virtq_index(q) & 1) || !hw_virtq_pending(q))
 				continue;
-			n = hw_virtq_tx_poll(q, TX_BURST, switch_frame, &t);
+			n = hw_virtq_tx_poll(q, TX_BURST, switch_from_port, &t);
 			if (n > 0) {
 				work += (unsigned int)n;
 				hw_virtq_notify(q);
@@ -234,6 +268,7 @@ hw_nic_create(unsigned int nports, const uint8_t (*macs)[6], struct hw_nic **out
 void
 hw_nic_stop(struct hw_nic *nic)
 {
+	struct eswitch_uplink *uplink;
 	bool started;
 
 	if (nic == NULL)
@@ -245,6 +280,39 @@ hw_nic_stop(struct hw_nic *nic)
 	pthread_mutex_unlock(&nic->lock);
 	if (started)
 		pthread_join(nic->engine, NULL);
+	pthread_mutex_lock(&nic->lock);
+	uplink = nic->uplink;
+	nic->uplink = NULL;
+	pthread_mutex_unlock(&nic->lock);
+	/* Outside the lock: its receive thread may be waiting for it. */
+	eswitch_uplink_destroy(uplink);
+}
+
+int
+hw_nic_set_uplink(struct hw_nic *nic, const char *spec, char *err, size_t errlen)
+{
+	struct eswitch_uplink *uplink, *old;
+	int ret;
+
+	ret = eswitch_uplink_create(spec, switch_from_uplink, nic, &uplink, err, errlen);
+	if (ret != 0)
+		return ret;
+	pthread_mutex_lock(&nic->lock);
+	old = nic->uplink;
+	nic->uplink = uplink;
+	pthread_mutex_unlock(&nic->lock);
+	eswitch_uplink_destroy(old);
+	return 0;
+}
+
+void
+hw_nic_uplink_stats(struct hw_nic *nic, struct eswitch_uplink_stats *s)
+{
+	memset(s, 0, sizeof(*s));
+	pthread_mutex_lock(&nic->lock);
+	if (nic->uplink != NULL)
+		eswitch_uplink_get_stats(nic->uplink, s);
+	pthread_mutex_unlock(&nic->lock);
 }
 
 void

@@ -7,7 +7,9 @@
  * almost no CPU. A port receives through the steering the driver programmed: its flow rules
  * (a classifier the rule store provides) name a TIR, the TIR's hash picks an entry of its RQT,
  * and the entry names a queue by firmware id. The firmware mirrors its TIRs and RQTs here as
- * they are created, changed and destroyed. The uplink is not here yet.
+ * they are created, changed and destroyed. The switch has an uplink port too (eswitch/): unknown
+ * unicast from a function goes to it, and group frames flood to it; what comes in from it goes
+ * to the function owning its destination MAC, or floods to every function.
  */
 #ifndef EMU_HW_NIC_H
 #define EMU_HW_NIC_H
@@ -15,6 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "eswitch_uplink.h"
 #include "hw_rss.h"
 #include "hw_virtq.h"
 
@@ -28,7 +31,12 @@ struct hw_nic_port_stats {
 
 /* A NIC of nports ports, port i with MAC macs[i]; its engine thread starts with the first queue. */
 int hw_nic_create(unsigned int nports, const uint8_t (*macs)[6], struct hw_nic **nic);
-/* Stops the engine thread (joined) for good; frames stop moving. Idempotent. */
+/*
+ * Connects the uplink to the backend `spec` names (eswitch_uplink.h), replacing the one before;
+ * without one, frames for the uplink are dropped. 0, or a negative errno and a message in err.
+ */
+int hw_nic_set_uplink(struct hw_nic *nic, const char *spec, char *err, size_t errlen);
+/* Stops the engine and the uplink's threads (joined) for good; frames stop moving. Idempotent. */
 void hw_nic_stop(struct hw_nic *nic);
 /* Stops the engine thread and frees the NIC; its queues must have been removed. */
 void hw_nic_destroy(struct hw_nic *nic);
@@ -69,5 +77,7 @@ int hw_nic_steer_queue(struct hw_nic *nic, unsigned int port, const uint8_t *fra
 		       uint32_t *id);
 
 void hw_nic_port_stats(struct hw_nic *nic, unsigned int port, struct hw_nic_port_stats *s);
+/* The uplink's counters; zeros without one. */
+void hw_nic_uplink_stats(struct hw_nic *nic, struct eswitch_uplink_stats *s);
 
 #endif /* EMU_HW_NIC_H */

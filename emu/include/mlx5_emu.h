@@ -82,7 +82,7 @@ struct emu_config {
 	unsigned int nfaults;
 	struct emu_fault_spec faults[EMU_CONFIG_MAX_FAULTS];
 	struct emu_virtq_error_spec virtq_error;
-	char wire[256];			/* uplink backend spec, for the hardware part */
+	char wire[256];			/* the uplink's backend (docs/emulator.md) */
 	int report_at_exit;		/* print each function's live objects when the process exits */
 };
 

@@ -62,6 +62,7 @@ emu_verbs_config_load(struct emu_verbs_config *cfg)
 	cfg->nfuncs = ec->functions;
 	cfg->priv = ec;
 	cfg->report_at_exit = ec->report_at_exit != 0;
+	cfg->wire = ec->wire;
 	for (i = 0; i < ec->functions; i++) {
 		struct emu_verbs_func_config *f = &cfg->funcs[i];
 

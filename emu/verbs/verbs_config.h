@@ -24,6 +24,7 @@ struct emu_verbs_config {
 	struct emu_verbs_func_config *funcs;
 	void *priv;		/* parser state the params point into */
 	bool report_at_exit;	/* MLX5_EMU report=exit */
+	const char *wire;	/* MLX5_EMU wire: the uplink's backend; NULL: none */
 };
 
 /* Reads MLX5_EMU (docs/emulator.md). 0, or a negative errno after logging what is wrong. */

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
@@ -195,6 +196,15 @@ process_create(struct emu_process **out)
 		free(macs);
 		if (ret != 0)
 			goto err_funcs;
+		if (cfg.wire != NULL) {
+			char err[256] = "";
+
+			ret = hw_nic_set_uplink(p->nic, cfg.wire, err, sizeof(err));
+			if (ret != 0) {
+				MLX5_LOG(ERR, LOG_ORIGIN, "MLX5_EMU wire=%s", err);
+				goto err_free;
+			}
+		}
 		for (i = 0; i < cfg.nfuncs; i++) {
 			emu_fw_attach_nic(p->funcs[i].fw, p->nic, i);
 			hw_nic_set_classifier(p->nic, i, classify_by_rules, p->funcs[i].steer);
@@ -454,8 +464,15 @@ process_exit(void)
 	if (emu_instance != NULL) {
 		for (unsigned int i = 0; emu_instance->report_at_exit && i < emu_instance->nfuncs; i++)
 			emu_fw_report_live(emu_instance->funcs[i].fw, emu_instance->funcs[i].ibdev.name);
-		if (emu_instance->report_at_exit)
+		if (emu_instance->report_at_exit) {
+			struct eswitch_uplink_stats us;
+
+			hw_nic_uplink_stats(emu_instance->nic, &us);
+			fprintf(stderr, "mlx5emu: uplink: %" PRIu64 " frames sent, %" PRIu64
+				" dropped, %" PRIu64 " received, %" PRIu64 " links up\n",
+				us.tx_frames, us.tx_dropped, us.rx_frames, us.links_up);
 			emu_api_report(stderr);
+		}
 		hw_nic_stop(emu_instance->nic);
 		remove_tree(emu_instance->root);
 	}

@@ -8,6 +8,7 @@ e2e_tmp=$(mktemp -d)
 # For DPDK's --file-prefix: two runs at once (two build folders, two people) must not share one.
 export e2e_id=${e2e_tmp##*.}
 e2e_pids=()
+e2e_taps=()
 e2e_cases=0
 e2e_fails=0
 
@@ -24,6 +25,7 @@ e2e_cleanup() {
 		sleep 0.1
 	done
 	for p in "${e2e_pids[@]}"; do kill -9 "$p" 2>/dev/null; done
+	for p in "${e2e_taps[@]}"; do ip link del "$p" 2>/dev/null; done
 	rm -rf "$e2e_tmp" "${XDG_RUNTIME_DIR:-/tmp}/dpdk/"*"-$e2e_id"
 	[ "$(id -u)" -ne 0 ] || rm -rf "/var/run/dpdk/"*"-$e2e_id"
 }
@@ -32,6 +34,35 @@ trap e2e_cleanup EXIT
 # Remembers the last background process, to be killed at exit if still running.
 e2e_bg() {
 	e2e_pids+=("$!")
+}
+
+# e2e_tap NAME [ADDR/LEN]: a TAP interface for an emulated NIC's uplink (MLX5_EMU wire=tap:NAME),
+# deleted at exit: up, without IPv6 (no router solicitations or MLD reports into the NIC), with
+# the IPv4 address if given. Returns 1, saying why on stdout, when it cannot (needs root or
+# CAP_NET_ADMIN): the caller fails, never skips.
+e2e_tap() {
+	local err
+	if ! err=$(ip tuntap add dev "$1" mode tap 2>&1); then
+		echo "cannot create TAP interface $1 (needs root or CAP_NET_ADMIN): $err"
+		return 1
+	fi
+	e2e_taps+=("$1")
+	sysctl -qw "net.ipv6.conf.$1.disable_ipv6=1" &&
+		{ [ -z "${2:-}" ] || ip addr add "$2" dev "$1"; } && ip link set "$1" up
+}
+
+# e2e_wait_for SECONDS COMMAND...: runs COMMAND every 0.1 s until it succeeds (0) or SECONDS
+# passed (1). For a loaded machine: no fixed sleeps where an event can be waited for.
+e2e_wait_for() {
+	local i
+	for ((i = 0; i < $1 * 10; i++)); do "${@:2}" && return 0; sleep 0.1; done
+	return 1
+}
+
+# e2e_stat LOG DEVICE QUEUE COUNTER: the counter's value in the last stats line the vDPA app
+# printed (--stats-interval) for that device and queue.
+e2e_stat() {
+	grep "^$2 q$3: " "$1" | tail -1 | tr ' ' '\n' | sed -n "s/^$4=//p"
 }
 
 # The sanitizer runtimes (asan, ubsan) a library links, to preload before it: in a sanitizer

@@ -18,7 +18,7 @@ qemu_reconnect=0		# 1: QEMU reconnects to a vhost-user socket that went away, ea
 qemu_app_vhost_log=warning	# the vhost library's log level in the app (info: ring indices)
 qemu_app_pmd_log=info		# our PMD's log level in the app (debug: queue start indices)
 qemu_extra=()			# more QEMU arguments for the next qemu_guest (monitor, -incoming)
-qemu_app_emu=""			# more MLX5_EMU items for the next app (e.g. ,fault=...)
+qemu_app_emu=""			# more MLX5_EMU items for the next app (e.g. wire=..., fault=...)
 
 # The app's DPDK file prefix (e2e.sh removes its runtime folder at exit).
 qemu_app_prefix="qemu-$e2e_id"
@@ -78,6 +78,15 @@ qemu_wait_line() {
 	done
 }
 
+# qemu_first_reply T0 LOG PID: waits (120 s at most) for the pinging guest's first reply in LOG;
+# sets first (seconds since the epoch, empty without a reply) and first_wall (seconds from T0,
+# "none" without).
+qemu_first_reply() {
+	first=$(qemu_wait_line "$2" "guest: first reply" 120 "$3")
+	first_wall=none
+	[ -z "$first" ] || first_wall=$(awk -v a="$1" -v b="$first" 'BEGIN { printf "%.1f", b - a }')
+}
+
 # qemu_app_start DIR [LOG]: the vDPA app with our PMD on two emulated functions, serving
 # DIR/vhost-user0 and DIR/vhost-user1, printing every queue's counters each 2 s into LOG
 # (DIR/app.log; report=exit: the emulator lists live firmware objects at exit). Needs app, pmd and
@@ -86,7 +95,7 @@ qemu_app_pid=""
 qemu_app_start() {
 	local dir=$1 log=${2:-$1/app.log} san
 	e2e_sanitizers "$emu"
-	MLX5_EMU="functions=2,report=exit$qemu_app_emu" LD_PRELOAD="$san$emu" timeout 300 "$app" -l 0-1 \
+	MLX5_EMU="functions=2,report=exit${qemu_app_emu:+,$qemu_app_emu}" LD_PRELOAD="$san$emu" timeout 300 "$app" -l 0-1 \
 		--no-huge -m 512 --no-pci --no-telemetry --file-prefix "$qemu_app_prefix" \
 		-d "$pmd" --vdev vdpa_mlx5x0,ibdev=mlx5_0 --vdev vdpa_mlx5x1,ibdev=mlx5_1 \
 		--log-level=lib.eal:error --log-level="pmd.vdpa.mlx5x:$qemu_app_pmd_log" \

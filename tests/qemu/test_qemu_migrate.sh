@@ -48,7 +48,7 @@ host_start() {
 }
 
 qemu_app_vhost_log=info	# the source logs the indices it hands back at the stop
-[ -z "$fault" ] || qemu_app_emu=",fault=0xa01/0xd:1:0x3"
+[ -z "$fault" ] || qemu_app_emu="fault=0xa01/0xd:1:0x3"
 host_start src
 qemu_app_emu=""
 qemu_app_pmd_log=debug		# the destination logs where its queues start

@@ -31,9 +31,7 @@ QEMU_NET_OPTS="${QEMU_NET_OPTS:+$QEMU_NET_OPTS,}page-per-vq=on" \
 	>"$tmp/a.log" 2>&1 &
 qpid=$!
 e2e_bg
-first=$(qemu_wait_line "$tmp/a.log" "guest: first reply" 120 "$qpid")
-first_wall=none
-[ -z "$first" ] || first_wall=$(awk -v a="$t0" -v b="$first" 'BEGIN { printf "%.1f", b - a }')
+qemu_first_reply "$t0" "$tmp/a.log" "$qpid"
 wait "$qpid"; rc=$?
 check "guest A powered off by itself (QEMU exit status $rc)" $rc
 kill -TERM "$bpid" 2>/dev/null
