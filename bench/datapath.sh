@@ -7,13 +7,13 @@
 # - DPDK's software vhost: testpmd with two vhost PMD ports in io forwarding, the same two
 #   front-ends.
 # Both in one run, BENCH_REPS times each (median). The receiver's Rx-pps is read from testpmd's
-# port statistics over a steady window after warm-up. The front-ends' forwarding lcores are
-# pinned to different CPUs (the sender's on CPU 0, the receiver's on CPU 1); the switch in the
-# middle (the emulator's engine thread, or vhost testpmd's forwarding lcore) floats on both, so
-# the two switches compete for the same CPUs the same way. The front-ends run without IN_ORDER:
-# our PMD does not offer it, and with it DPDK 22.11's vhost stops dequeuing a txonly sender's
-# ring after a few hundred frames (seen here). Prints the table and writes
-# bench/out/datapath.json. Target (issue 10): the emulator at least half the software vhost rate.
+# port statistics over a steady window after warm-up. Each switch has CPU 1 to itself (the whole
+# vDPA app, or vhost testpmd's lcores, pinned there); both front-ends share CPU 0, so the same
+# front-ends drive both switches and the switch's own throughput is compared; with three
+# busy-polling processes on two CPUs any other placement would starve one of them at random.
+# The front-ends run without IN_ORDER: our PMD does not offer it, and with it DPDK 22.11's vhost
+# stops dequeuing a txonly sender's ring after a few hundred frames (seen here). Prints the table
+# and writes bench/out/datapath.json. Target (issue 10): the emulator at least half the software vhost rate.
 #
 # Environment (defaults): BENCH_REPS=3 BENCH_DP_WINDOW=5 (seconds measured) BENCH_DP_FRAME=64
 set -euo pipefail
@@ -48,12 +48,13 @@ run_one() {	# switch rep
 	local dir=$tmp/$1-$2 sw rx tx pps warm=3
 	mkdir -p "$dir"
 	if [ "$1" = emulator ]; then
-		MLX5_EMU="functions=2" LD_PRELOAD="$emu" timeout 120 "$app" -l 0-1 --no-huge -m 512 \
+		MLX5_EMU="functions=2" LD_PRELOAD="$emu" taskset -c 1 timeout 120 "$app" -l 1 \
+			--no-huge -m 512 \
 			--no-pci --no-telemetry --file-prefix dp-sw-$$ -d "$pmd" \
 			--vdev vdpa_mlx5x0,ibdev=mlx5_0 --vdev vdpa_mlx5x1,ibdev=mlx5_1 \
 			-- --iface "$dir/sock" </dev/null >"$dir/switch.log" 2>&1 &
 	else
-		sleep 120 | timeout 120 "$testpmd" --lcores '0@(0,1),1@(0,1)' --no-huge -m 512 \
+		sleep 120 | timeout 120 "$testpmd" --lcores '0@1,1@1' --no-huge -m 512 \
 			--no-pci --no-telemetry --file-prefix dp-sw-$$ \
 			--vdev "net_vhost0,iface=$dir/sock0" --vdev "net_vhost1,iface=$dir/sock1" \
 			-- --forward-mode=io --total-num-mbufs=16384 >"$dir/switch.log" 2>&1 &
@@ -67,13 +68,13 @@ run_one() {	# switch rep
 	# second Rx-pps is the rate over the window.
 	(sleep 2; echo start; sleep "$warm"; echo "show port stats all"; sleep "$window"
 	 echo "show port stats all"; sleep 0.5; echo quit) |
-		timeout 120 "$testpmd" --lcores '0@0,1@1' --no-huge -m 512 --no-pci --no-telemetry \
+		timeout 120 "$testpmd" --lcores '0@0,1@0' --no-huge -m 512 --no-pci --no-telemetry \
 		--file-prefix dp-rx-$$ --vdev "net_virtio_user0,path=$dir/sock1,in_order=0" \
 		-- -i --forward-mode=rxonly --total-num-mbufs=16384 >"$dir/rx.log" 2>&1 &
 	rx=$!
 	pids+=("$rx")
 	sleep 1
-	sleep $((warm + window + 4)) | timeout 120 "$testpmd" --lcores '0@1,1@0' --no-huge -m 512 \
+	sleep $((warm + window + 4)) | timeout 120 "$testpmd" --lcores '0@0,1@0' --no-huge -m 512 \
 		--no-pci --no-telemetry --file-prefix dp-tx-$$ \
 		--vdev "net_virtio_user0,path=$dir/sock0,in_order=0" \
 		-- --forward-mode=txonly --eth-peer=0,02:00:00:00:00:01 --txpkts="$frame" \
