@@ -183,6 +183,10 @@ pass(struct hw_nic *nic)
 			}
 		}
 	}
+	/* Notifications the firmware deferred (moderation, a late arm) go out without traffic. */
+	for (unsigned int p = 0; p < nic->nports; p++)
+		for (unsigned int i = 0; i < nic->ports[p].nqueues; i++)
+			hw_virtq_notify(nic->ports[p].queues[i]);
 	return work;
 }
 
