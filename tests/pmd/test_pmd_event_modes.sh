@@ -20,6 +20,7 @@ testpmd=${TESTPMD:-dpdk-testpmd}
 tmp=$e2e_tmp
 e2e_sanitizers "$emu"
 hz=$(getconf CLK_TCK)
+trap '' PIPE	# a front-end that quit early must fail a check, not end the script
 
 # "tid name jiffies" (user + system) for every thread of process $1.
 thread_ticks() {
@@ -28,6 +29,16 @@ thread_ticks() {
 		printf '%s %s %s\n' "${t##*/}" "$(tr ' ' '_' <"$t/comm")" \
 			"$(awk '{sub(/^.*\) /, ""); print $12 + $13}' "$t/stat" 2>/dev/null)"
 	done
+}
+
+# configured N: until the app has configured N devices, i.e. N front-ends have started their
+# port (at most 30 s: slow under sanitizers). The app logs unbuffered; testpmd does not.
+configured() {
+	for _ in $(seq 300); do
+		[ "$(grep -c ": configured [0-9]* of" "$log")" -ge "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
 }
 
 # Sum of a "N <what>" item over the close lines of the log.
@@ -66,8 +77,8 @@ for mode in 0 1 2; do
 	rpid=$!
 	e2e_bg
 	exec 3>"$tmp/rxcmd"
+	configured 1
 	echo start >&3
-	sleep 1
 	timeout 60 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
 		--file-prefix evt$mode-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock0,queues=1" \
 		-- -i --forward-mode=txonly --eth-peer=0,02:00:00:00:00:01 \
@@ -75,12 +86,13 @@ for mode in 0 1 2; do
 	spid=$!
 	e2e_bg
 	exec 4>"$tmp/txcmd"
+	configured 2
 	echo start >&4
 	sleep 3
 	echo stop >&4
 	sleep 1
 	echo stop >&3
-	sleep 1.5
+	sleep 2
 	thread_ticks "$apid" >"$tmp/t0"
 	sleep 5
 	thread_ticks "$apid" >"$tmp/t1"
