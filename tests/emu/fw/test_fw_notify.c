@@ -86,12 +86,7 @@ qp_create(struct chan *c, bool driver)
 static void
 qp_cmd(struct chan *c, uint16_t opcode, uint32_t qpn, uint32_t remote)
 {
-	uint8_t in[PRM_SIZE(init2rtr_qp_in)] = { 0 }, out[16];
-
-	PRM_SET(init2rtr_qp_in, in, opcode, opcode);
-	PRM_SET(init2rtr_qp_in, in, qpn, qpn);
-	PRM_SET(qpc, PRM_ADDR(init2rtr_qp_in, in, qpc), remote_qpn, remote);
-	assert_int_equal(fwt_exec(c->fw, in, sizeof(in), out, sizeof(out), NULL), PRM_STATUS_OK);
+	assert_int_equal(fwt_qp_transition(c->fw, opcode, qpn, remote), PRM_STATUS_OK);
 }
 
 /* A channel; connected: the two QPs RTR/RTS and the notify target attached to the FW QP. */
