@@ -78,7 +78,7 @@ struct fw_notify_stats {
 	uint64_t dropped;		/* reports with nowhere to go (no peer CQ, CQ in error) */
 };
 
-/* Sets up cq over its memory (fw->lock held); 0 or a negative errno. */
+/* Initializes cq's lock and number (its memory and flags are the caller's); 0 or -errno. */
 int fw_cq_hw_init(struct fw_cq_hw *cq, uint32_t cqn);
 void fw_cq_hw_fini(struct fw_cq_hw *cq);
 /* QP reset: its receive queue starts over at WQE 0. Takes cq's lock. */

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct mlx5dv_devx_event_channel;
 struct mvdpa_dev;
 struct mvdpa_conf;
 struct mvdpa_vq;
