@@ -75,15 +75,34 @@ count(uint64_t *counter)
 	__atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
 }
 
+static void
+raise_comp_locked(struct emu_fw *fw, struct fw_cq_hw *cq)
+{
+	uint8_t data[PRM_SIZE(comp_event)] = { 0 };
+
+	cq->events++;
+	count(&fw->notify_stats.events);
+	PRM_SET(comp_event, data, cq_number, cq->cqn);
+	/* DevX names subscriptions to non-general objects by their create opcode. */
+	fw_raise_event(fw, PRM_CMD_CREATE_CQ, cq->cqn, PRM_EVENT_TYPE_COMP, data, sizeof(data));
+}
+
 /* The completion event, if the driver armed the CQ for a CQE it now holds. cq->lock held. */
 static void
 check_arm_locked(struct emu_fw *fw, struct fw_cq_hw *cq)
 {
 	uint8_t dbr[PRM_SIZE(cq_doorbell_record)];
-	uint8_t data[PRM_SIZE(comp_event)] = { 0 };
 	uint32_t ahead;
 
 	load_dbr(cq->dbr, dbr);
+	if (PRM_GET(cq_doorbell_record, dbr, arm_sn) == ((cq->events + 1) & 3)) {
+		/*
+		 * The driver armed again, counting an event for an arm this model never saw: it
+		 * reads arms from memory, so an arm overwritten before the next pass is lost,
+		 * where the UAR doorbell would have raised its event. Raised now, late.
+		 */
+		raise_comp_locked(fw, cq);
+	}
 	if (PRM_GET(cq_doorbell_record, dbr, arm_sn) != (cq->events & 3))
 		return;		/* not armed since the last event */
 	/* The CQEs written here answer a peer's message: none is solicited. */
@@ -92,11 +111,7 @@ check_arm_locked(struct emu_fw *fw, struct fw_cq_hw *cq)
 	ahead = (cq->pi - (uint32_t)PRM_GET(cq_doorbell_record, dbr, arm_ci)) & CQ_INDEX_MASK;
 	if (ahead == 0 || ahead > CQ_INDEX_MASK / 2)
 		return;		/* no CQE at or past the armed index yet */
-	cq->events++;
-	count(&fw->notify_stats.events);
-	PRM_SET(comp_event, data, cq_number, cq->cqn);
-	/* DevX names subscriptions to non-general objects by their create opcode. */
-	fw_raise_event(fw, PRM_CMD_CREATE_CQ, cq->cqn, PRM_EVENT_TYPE_COMP, data, sizeof(data));
+	raise_comp_locked(fw, cq);
 }
 
 void
