@@ -356,11 +356,28 @@ struct devx_cq_attr {
 	uint64_t db_offset;
 	uint8_t log_page_size;
 	bool overrun_ignore;	/* the producer never waits for the consumer */
+	bool collapsed;		/* every CQE is written to entry 0 (cqc.cc) */
 };
 
 int devx_cq_create(struct ibv_context *ctx, const struct devx_cq_attr *attr,
 		   struct devx_obj *cq);
 void devx_cq_create_encode(void *in, const struct devx_cq_attr *attr);
+
+/*
+ * The data path of a notification CQ (devx_cq.c): the hardware reads what these write while
+ * the queue runs. A collapsed CQ's entry 0 is prepared by devx_cqe_collapsed_init (before the
+ * CQ is used); devx_cqe_wqe_counter reads the receive WQE counter of the last CQE written
+ * there (and whether it is an error CQE). devx_cq_set_ci stores the consumer index into the
+ * CQ's doorbell record `dbr`; devx_cq_arm asks for one completion event once the CQ holds a
+ * CQE at or past `ci` (sn: the events received so far, mod 4) through the doorbell record and
+ * the CQ doorbell of `uar_page` (the UAR page's base address). devx_qp_post_recv stores how
+ * many receive WQEs are posted (free-running) into a QP's doorbell record.
+ */
+void devx_cqe_collapsed_init(void *cqe);
+uint16_t devx_cqe_wqe_counter(const void *cqe, bool *error);
+void devx_cq_set_ci(void *dbr, uint32_t ci);
+void devx_cq_arm(void *dbr, void *uar_page, uint32_t cqn, uint32_t sn, uint32_t ci);
+void devx_qp_post_recv(void *dbr, uint16_t counter);
 
 struct devx_qp_attr {
 	uint32_t pdn;

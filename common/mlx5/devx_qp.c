@@ -37,6 +37,7 @@ devx_cq_create_encode(void *in, const struct devx_cq_attr *attr)
 	PRM_SET(cqc, cqc, dbr_addr, attr->db_offset);
 	PRM_SET(cqc, cqc, cqe_sz, PRM_CQE_SIZE_64);
 	PRM_SET(cqc, cqc, oi, attr->overrun_ignore);
+	PRM_SET(cqc, cqc, cc, attr->collapsed);
 	PRM_SET(cqc, cqc, log_cq_size, attr->log_size);
 	PRM_SET(cqc, cqc, uar_page, attr->uar_page);
 	PRM_SET(cqc, cqc, c_eqn, attr->eqn);

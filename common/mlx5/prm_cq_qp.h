@@ -26,6 +26,12 @@ enum prm_qp_st {
 	PRM_QP_ST_RC = 0x0,
 };
 
+/* qpc.rq_type */
+enum prm_qp_rq_type {
+	PRM_QP_RQ_TYPE_REGULAR = 0x0,
+	PRM_QP_RQ_TYPE_ZERO_LEN = 0x3,
+};
+
 /* cqc.cqe_sz */
 enum prm_cqe_size {
 	PRM_CQE_SIZE_64 = 0x0,
@@ -611,5 +617,58 @@ enum prm_cqe_opcode {
 	PRM_CQE_OPCODE_RESP_ERR = 0xe,
 	PRM_CQE_OPCODE_INVALID = 0xf,
 };
+
+/*
+ * A CQ's doorbell record (8 bytes in host memory, at cqc.dbr_addr): the consumer index the
+ * driver has reached, and its arm request. An arm asks for one completion event once the CQ
+ * holds a CQE at or past arm_ci; arm_sn must equal the number of events the CQ raised (mod 4),
+ * so an arm written before the last event is stale. The driver writes the record, then rings
+ * the UAR's CQ doorbell (prm_cq_uar_doorbell) with the same arm word.
+ */
+struct prm_cq_doorbell_record_bits {
+	uint8_t reserved_at_0[0x8];
+	uint8_t update_ci[0x18];
+
+	uint8_t reserved_at_20[0x2];
+	uint8_t arm_sn[0x2];
+	uint8_t reserved_at_24[0x3];
+	uint8_t arm_cmd[0x1];
+	uint8_t arm_ci[0x18];
+};
+PRM_ASSERT_SIZE(cq_doorbell_record, 8);
+
+/* cq_doorbell_record.arm_cmd */
+enum prm_cq_arm_cmd {
+	PRM_CQ_ARM_ALL = 0x0,		/* the next CQE */
+	PRM_CQ_ARM_SOLICITED = 0x1,	/* the next solicited CQE */
+};
+
+/* The 64-bit CQ doorbell of a UAR page, at byte PRM_UAR_CQ_DOORBELL_OFFSET. */
+struct prm_cq_uar_doorbell_bits {
+	uint8_t reserved_at_0[0x2];
+	uint8_t arm_sn[0x2];
+	uint8_t reserved_at_4[0x3];
+	uint8_t arm_cmd[0x1];
+	uint8_t arm_ci[0x18];
+
+	uint8_t reserved_at_20[0x8];
+	uint8_t cqn[0x18];
+};
+PRM_ASSERT_SIZE(cq_uar_doorbell, 8);
+
+#define PRM_UAR_CQ_DOORBELL_OFFSET 0x20
+
+/*
+ * A QP's doorbell record (8 bytes at qpc.dbr_addr): how many receive and send WQEs the driver
+ * has posted, free-running 16-bit counters. A receive consumes the next posted receive WQE.
+ */
+struct prm_qp_doorbell_record_bits {
+	uint8_t reserved_at_0[0x10];
+	uint8_t rcv_counter[0x10];
+
+	uint8_t reserved_at_20[0x10];
+	uint8_t snd_counter[0x10];
+};
+PRM_ASSERT_SIZE(qp_doorbell_record, 8);
 
 #endif /* MLX5_PRM_CQ_QP_H */

@@ -26,6 +26,26 @@ struct prm_comp_event_bits {
 };
 PRM_ASSERT_SIZE(comp_event, 28);
 
+/* Event data of a CQ error event: the CQ is in error and writes no more CQEs. */
+struct prm_cq_error_event_bits {
+	uint8_t reserved_at_0[0x8];
+	uint8_t cqn[0x18];
+
+	uint8_t reserved_at_20[0x20];
+
+	uint8_t reserved_at_40[0x18];
+	uint8_t syndrome[0x8];
+
+	uint8_t reserved_at_60[0x80];
+};
+PRM_ASSERT_SIZE(cq_error_event, 28);
+
+/* cq_error_event.syndrome */
+enum prm_cq_error_syndrome {
+	PRM_CQ_ERROR_OVERRUN = 0x1,
+	PRM_CQ_ERROR_ACCESS_VIOLATION = 0x2,
+};
+
 /* Event data of an object-change event: which general object changed. */
 struct prm_affiliated_event_header_bits {
 	uint8_t reserved_at_0[0x10];

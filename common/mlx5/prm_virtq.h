@@ -176,6 +176,16 @@ struct prm_query_virtio_net_q_out_bits {
 };
 PRM_ASSERT_SIZE(query_virtio_net_q_out, 208);
 
+/*
+ * virtio_q.queue_period_mode (DPDK's hw_latency_mode): from when queue_period_us counts before
+ * completions are reported.
+ */
+enum prm_virtq_period_mode {
+	PRM_VIRTQ_PERIOD_MODE_DEFAULT = 0x0,
+	PRM_VIRTQ_PERIOD_MODE_FROM_FIRST = 0x1,	/* the first completion not reported yet */
+	PRM_VIRTQ_PERIOD_MODE_FROM_LAST = 0x2,	/* the last completion */
+};
+
 /* modify_field_select bits of virtio_net_q_object. */
 enum prm_virtq_modify {
 	PRM_VIRTQ_MODIFY_STATE = 1u << 0,

@@ -721,6 +721,15 @@ emu_fw_report_live(struct emu_fw *fw, const char *label)
 	}
 	fprintf(stderr, "\n");
 
+	/* The notification channels' data path (fw_notify.h): what drivers were told. */
+	fprintf(stderr, "mlx5emu: %s: notify: cqes=%llu events=%llu cq_errors=%llu rnr_waits=%llu "
+		"dropped=%llu\n", label,
+		(unsigned long long)__atomic_load_n(&fw->notify_stats.cqes, __ATOMIC_RELAXED),
+		(unsigned long long)__atomic_load_n(&fw->notify_stats.events, __ATOMIC_RELAXED),
+		(unsigned long long)__atomic_load_n(&fw->notify_stats.cq_errors, __ATOMIC_RELAXED),
+		(unsigned long long)__atomic_load_n(&fw->notify_stats.rnr_waits, __ATOMIC_RELAXED),
+		(unsigned long long)__atomic_load_n(&fw->notify_stats.dropped, __ATOMIC_RELAXED));
+
 	/* Bring-up timing, for benchmarks (bench/): key=value items, times in ns. */
 	pthread_mutex_lock(&fw->lock);
 	fprintf(stderr, "mlx5emu: %s: timing: executed=%llu modelled_ns=%llu rdy_sets=%llu "

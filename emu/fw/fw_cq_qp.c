@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "fw_internal.h"
+#include "fw_notify.h"
 #include "fw_states.h"
 #include "prm_cq_qp.h"
 
@@ -20,6 +21,8 @@ struct fw_cq {
 	uint64_t buf_off;
 	struct fw_obj *dbr;	/* umem of the doorbell record */
 	uint64_t dbr_off;
+	struct fw_cq_hw hw;	/* where the hardware writes CQEs */
+	bool hw_ready;
 };
 
 struct fw_qp {
@@ -33,6 +36,7 @@ struct fw_qp {
 	struct fw_obj *dbr;
 	uint8_t log_rq_size;
 	bool no_sq;
+	struct fw_rq_hw rq;	/* with a receive queue and a doorbell record: rq.dbr set */
 };
 
 static void
@@ -41,6 +45,8 @@ cq_release(struct emu_fw *fw, struct fw_obj *obj)
 	struct fw_cq *cq = (struct fw_cq *)obj;
 
 	(void)fw;
+	if (cq->hw_ready)
+		fw_cq_hw_fini(&cq->hw);
 	fw_obj_put(cq->buf);
 	fw_obj_put(cq->dbr);
 }
@@ -60,6 +66,22 @@ umem_range(struct fw_cmd *c, uint32_t id, uint64_t off, uint64_t need, uint8_t *
 	}
 	fw_obj_get(o);
 	return o;
+}
+
+/*
+ * The host address of a doorbell record (8 bytes at off in umem o): dword-aligned, so that its
+ * dwords, which the driver writes while the hardware reads, are read whole.
+ */
+static uint8_t *
+dbr_host(struct fw_cmd *c, struct fw_obj *o, uint64_t off, uint8_t *st)
+{
+	uint8_t *p = ((struct fw_umem *)o)->addr + off;
+
+	if ((uintptr_t)p % 4 != 0) {
+		*st = fw_fail(c, PRM_STATUS_BAD_PARAM, EMU_SYND_BAD_FIELD);
+		return NULL;
+	}
+	return p;
 }
 
 uint8_t
@@ -102,10 +124,29 @@ fw_create_cq(struct fw_cmd *c)
 	cq->dbr = umem_range(c, (uint32_t)PRM_GET(cqc, cqc, dbr_umem_id), cq->dbr_off, 8, &st);
 	if (cq->dbr == NULL)
 		goto free_cq;
+	cq->hw.buf = ((struct fw_umem *)cq->buf)->addr + cq->buf_off;
+	cq->hw.dbr = dbr_host(c, cq->dbr, cq->dbr_off, &st);
+	if (cq->hw.dbr == NULL)
+		goto free_cq;
+	/* CQEs are written a dword at a time too. */
+	if ((uintptr_t)cq->hw.buf % 4 != 0) {
+		st = fw_fail(c, PRM_STATUS_BAD_PARAM, EMU_SYND_BAD_FIELD);
+		goto free_cq;
+	}
+	cq->hw.log_size = cq->log_size;
+	cq->hw.cqe_size = cq->cqe_size;
+	cq->hw.collapsed = PRM_GET(cqc, cqc, cc);
+	cq->hw.overrun_ignore = PRM_GET(cqc, cqc, oi);
+	if (fw_cq_hw_init(&cq->hw, 0) < 0) {
+		st = fw_fail(c, PRM_STATUS_NO_RESOURCES, EMU_SYND_NO_RESOURCES);
+		goto free_cq;
+	}
+	cq->hw_ready = true;
 	if (fw_obj_insert(c->fw, &cq->obj, EMU_OBJ_CQ, c->uid) < 0) {
 		st = fw_fail(c, PRM_STATUS_NO_RESOURCES, EMU_SYND_NO_RESOURCES);
 		goto free_cq;
 	}
+	cq->hw.cqn = cq->obj.id;
 	PRM_SET(create_cq_out, c->out, cqn, cq->obj.id);
 	return PRM_STATUS_OK;
 
@@ -180,6 +221,21 @@ fw_create_qp(struct fw_cmd *c)
 			       &failed);
 	if (failed)
 		goto free_qp;
+	/* The driver's end of a channel: a receive queue whose posted WQEs the hardware counts. */
+	if (qp->dbr != NULL && qp->cq_rcv != NULL &&
+	    PRM_GET(qpc, qpc, rq_type) == PRM_QP_RQ_TYPE_REGULAR) {
+		uint64_t off = PRM_GET(qpc, qpc, dbr_addr);
+		struct fw_umem *u = (struct fw_umem *)qp->dbr;
+
+		if (off > u->size || u->size - off < PRM_SIZE(qp_doorbell_record)) {
+			st = fw_fail(c, PRM_STATUS_BAD_PARAM, EMU_SYND_UMEM_RANGE);
+			goto free_qp;
+		}
+		qp->rq.dbr = dbr_host(c, qp->dbr, off, &st);
+		if (qp->rq.dbr == NULL)
+			goto free_qp;
+		qp->rq.size = 1u << qp->log_rq_size;
+	}
 	if (PRM_GET(qpc, qpc, uar_page) && !fw_uar_valid(c->fw, (uint32_t)PRM_GET(qpc, qpc, uar_page))) {
 		st = fw_fail(c, PRM_STATUS_BAD_PARAM, EMU_SYND_BAD_FIELD);
 		goto free_qp;
@@ -256,6 +312,8 @@ fw_qp_transition(struct fw_cmd *c)
 			return st;
 		qp->remote_qpn = remote;
 	}
+	if (to == PRM_QP_STATE_RST && qp->rq.dbr != NULL)
+		fw_rq_hw_reset(&((struct fw_cq *)qp->cq_rcv)->hw, &qp->rq);
 	qp->state = to;
 	return PRM_STATUS_OK;
 }
@@ -283,14 +341,32 @@ fw_query_qp(struct fw_cmd *c)
 	return PRM_STATUS_OK;
 }
 
-uint32_t
-fw_qp_notify_cqn(struct emu_fw *fw, uint32_t fw_qpn)
+void
+fw_qp_notify_attach(struct emu_fw *fw, uint32_t fw_qpn, struct fw_notify *n)
 {
 	struct fw_qp *qp = (struct fw_qp *)fw_obj_find(fw, EMU_OBJ_QP, fw_qpn);
 	struct fw_qp *peer;
 
+	n->pinned = NULL;
+	n->cq = NULL;
+	n->rq = NULL;
 	if (qp == NULL || qp->remote_qpn == 0)
-		return 0;
+		return;
 	peer = (struct fw_qp *)fw_obj_find(fw, EMU_OBJ_QP, qp->remote_qpn);
-	return peer != NULL && peer->cq_rcv != NULL ? peer->cq_rcv->id : 0;
+	if (peer == NULL || peer->rq.dbr == NULL)
+		return;
+	fw_obj_get(&peer->obj);
+	n->pinned = &peer->obj;
+	n->cq = &((struct fw_cq *)peer->cq_rcv)->hw;
+	n->rq = &peer->rq;
+	n->qpn = peer->obj.id;
+}
+
+void
+fw_qp_notify_detach(struct fw_notify *n)
+{
+	fw_obj_put(n->pinned);
+	n->pinned = NULL;
+	n->cq = NULL;
+	n->rq = NULL;
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "emu_fw.h"
+#include "fw_notify.h"
 #include "mlx5_emu.h"
 #include "prm_cmd.h"
 
@@ -92,6 +93,7 @@ struct emu_fw {
 	pthread_mutex_t subs_lock;
 	struct fw_subscription *subs;
 	unsigned int nsubs;
+	struct fw_notify_stats notify_stats;	/* engine thread and commands, atomics */
 	uint8_t vport_mac[6];
 	uint16_t vport_mtu;
 	uint8_t bar_used[FW_BAR_PAGES];	/* 0 free, else EMU_OBJ_UAR / EMU_OBJ_VAR */
@@ -226,8 +228,12 @@ struct fw_dma_map {
 	struct fw_dma_seg *segs;	/* sorted by start */
 };
 
-/* The CQ the completions of a virtq with event QP fw_qpn go to: its peer QP's receive CQ. */
-uint32_t fw_qp_notify_cqn(struct emu_fw *fw, uint32_t fw_qpn);
+/*
+ * Where the reports of a virtq with event QP fw_qpn go: its peer QP's receive queue and CQ,
+ * the peer referenced until fw_qp_notify_detach (n->cq NULL when there is none). fw->lock held.
+ */
+void fw_qp_notify_attach(struct emu_fw *fw, uint32_t fw_qpn, struct fw_notify *n);
+void fw_qp_notify_detach(struct fw_notify *n);
 
 /* Flattens key into map (fw->lock held); 0 or a negative errno. */
 int fw_mkey_flatten(struct emu_fw *fw, uint32_t key, struct fw_dma_map *map);

@@ -7,10 +7,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "fw_dirty.h"
 #include "fw_internal.h"
+#include "fw_notify.h"
 #include "hw_nic.h"
 #include "hw_virtq.h"
 #include "fw_states.h"
@@ -53,38 +53,37 @@ struct fw_virtq {
 	struct fw_dma_map dma;
 	struct fw_dirty_log log;	/* the engine's DMA goes through it (fw_dirty.h) */
 	struct emu_fw *fw;
-	uint32_t notify_cqn;		/* completions raise events on this CQ (QP event mode) */
-	uint64_t last_event_ns;		/* engine thread only: moderation */
+	struct fw_notify notify;	/* QP event mode: where completions are reported */
+	bool notifying;
 };
 
 /*
- * Completion event moderation: at most one event per queue per period, as the hardware's CQ
- * moderation (cq_period) does; without it a busy queue raises an event per batch.
- */
-#define EVENT_PERIOD_NS 100000u
-
-/*
- * Completions of a running queue: a completion event on the CQ of its notification channel,
- * as the hardware raises it for the CQE it writes there, moderated to one per EVENT_PERIOD_NS
- * (the CQ is treated as always armed; arming is not modelled yet). Engine thread.
+ * Completions of a running queue, and every engine pass: reported to the driver's end of the
+ * notification channel as the queue's moderation allows (fw_notify.c). Engine thread.
  */
 static void
 virtq_notify(void *ctx)
 {
 	struct fw_virtq *vq = ctx;
-	uint8_t data[PRM_SIZE(comp_event)] = { 0 };
-	uint64_t now;
+	struct hw_virtq_counters c;
 
-	if (vq->notify_cqn == 0)
+	if (!vq->notifying)
 		return;
-	now = hw_clock_ns();
-	if (now - vq->last_event_ns < EVENT_PERIOD_NS)
-		return;
-	vq->last_event_ns = now;
-	PRM_SET(comp_event, data, cq_number, vq->notify_cqn);
-	/* DevX names subscriptions to non-general objects by their create opcode. */
-	fw_raise_event(vq->fw, PRM_CMD_CREATE_CQ, vq->notify_cqn, PRM_EVENT_TYPE_COMP, data,
-		       sizeof(data));
+	hw_virtq_get_counters(vq->hwq, &c);
+	fw_notify_update(vq->fw, &vq->notify, c.completed_desc, hw_clock_ns(), false);
+}
+
+static void
+set_moderation(struct fw_virtq *vq)
+{
+	const void *q = PRM_ADDR(virtio_net_q_object, vq->ctx, virtio_q_context);
+	struct fw_moderation m = {
+		.mode = (uint8_t)PRM_GET(virtio_q, q, queue_period_mode),
+		.period_us = (uint16_t)PRM_GET(virtio_q, q, queue_period_us),
+		.max_count = (uint16_t)PRM_GET(virtio_q, q, queue_max_count),
+	};
+
+	fw_notify_set_moderation(&vq->notify, &m);
 }
 
 /* The object-change event of a virtq that went to ERR, for the driver's recovery. */
@@ -154,13 +153,22 @@ hw_start(struct emu_fw *fw, struct fw_virtq *vq)
 		fw->virtq_error.times--;
 	}
 	vq->fw = fw;
-	vq->notify_cqn = PRM_GET(virtio_q, q, event_mode) == PRM_VIRTQ_EVENT_MODE_QP ?
-			 fw_qp_notify_cqn(fw, (uint32_t)PRM_GET(virtio_q, q, event_qpn_or_msix)) : 0;
 	if (hw_virtq_create(&cfg, &vq->hwq) < 0) {
 		fw_dma_map_free(&vq->dma);
 		return;
 	}
+	vq->notifying = PRM_GET(virtio_q, q, event_mode) == PRM_VIRTQ_EVENT_MODE_QP;
+	if (vq->notifying) {
+		fw_qp_notify_attach(fw, (uint32_t)PRM_GET(virtio_q, q, event_qpn_or_msix),
+				    &vq->notify);
+		vq->notify.seen = 0;	/* the new hardware queue counts from 0 */
+		vq->notify.pending = 0;
+		set_moderation(vq);
+	}
 	if (hw_nic_add_queue(fw->nic, fw->nic_port, vq->obj.id, vq->hwq) < 0) {
+		if (vq->notifying)
+			fw_qp_notify_detach(&vq->notify);
+		vq->notifying = false;
 		hw_virtq_destroy(vq->hwq);
 		vq->hwq = NULL;
 		fw_dma_map_free(&vq->dma);
@@ -185,6 +193,12 @@ hw_stop(struct emu_fw *fw, struct fw_virtq *vq)
 	fw_dirty_log_flush(&vq->log);
 	hw_virtq_indices(vq->hwq, &a, &u);
 	hw_virtq_get_counters(vq->hwq, &c);
+	if (vq->notifying) {
+		/* A stopping queue reports what moderation still held back. */
+		fw_notify_update(fw, &vq->notify, c.completed_desc, hw_clock_ns(), true);
+		fw_qp_notify_detach(&vq->notify);
+		vq->notifying = false;
+	}
 	PRM_SET(virtio_net_q_object, vq->ctx, hw_available_index, a);
 	PRM_SET(virtio_net_q_object, vq->ctx, hw_used_index, u);
 	if (k != NULL) {
@@ -531,6 +545,7 @@ virtq_modify(struct fw_cmd *c, struct fw_virtq *vq)
 		COPY_Q(queue_period_mode);
 		COPY_Q(queue_period_us);
 		COPY_Q(queue_max_count);
+		set_moderation(vq);	/* a running queue moderates by the new values at once */
 	}
 	if (mask & PRM_VIRTQ_MODIFY_ADDRS) {
 		COPY_Q(desc_addr);

@@ -217,6 +217,10 @@ pass(struct hw_nic *nic)
 			}
 		}
 	}
+	/* Notifications the firmware deferred (moderation, a late arm) go out without traffic. */
+	for (unsigned int p = 0; p < nic->nports; p++)
+		for (unsigned int i = 0; i < nic->ports[p].nqueues; i++)
+			hw_virtq_notify(nic->ports[p].queues[i]);
 	return work;
 }
 
@@ -345,6 +349,9 @@ hw_nic_add_queue(struct hw_nic *nic, unsigned int port, uint32_t id, struct hw_v
 		/* No thread until a queue runs: an idle emulator costs nothing. */
 		ret = -pthread_create(&nic->engine, NULL, engine_main, nic);
 		nic->started = ret == 0;
+		/* Named, so that a process's CPU can be told from its emulated hardware's. */
+		if (ret == 0)
+			pthread_setname_np(nic->engine, "mlx5emu-nic");
 	}
 	if (ret == 0) {
 		nic->ports[port].queue_ids[nic->ports[port].nqueues] = id;

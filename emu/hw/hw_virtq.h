@@ -58,7 +58,10 @@ struct hw_virtq_config {
 	bool mrg_rxbuf;			/* MRG_RXBUF negotiated (needs hdr_len 12) */
 	const struct hw_dma_ops *dma;
 	void *dma_ctx;
-	/* Called after chains were completed (the firmware turns it into a completion event). */
+	/*
+	 * Called after chains were completed, and on every engine pass (the firmware reports
+	 * completions to the driver as the queue's moderation allows): cheap when nothing changed.
+	 */
 	void (*notify)(void *ctx);
 	/* Called once, when the engine puts the queue in error (an event for the driver). */
 	void (*error)(void *ctx);

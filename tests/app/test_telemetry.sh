@@ -74,7 +74,7 @@ list=$(json "${answers[0]}" 'sorted(a["/vdpa_mlx5x/list"])')
 
 state=$(json "${answers[1]}" 'a["/vdpa_mlx5x/info"]["state"]')
 running=$(json "${answers[1]}" 'a["/vdpa_mlx5x/info"]["queues_running"]')
-events=$(json "${answers[1]}" 'a["/vdpa_mlx5x/info"]["completion_events_relayed"]')
+events=$(json "${answers[1]}" 'a["/vdpa_mlx5x/info"]["completions_relayed"]')
 [ "$state" = configured ] && [ "$running" = 2 ]
 check "device 1 is configured with 2 queues running ($state, $running)" $?
 [ "${events:-0}" -gt 0 ] 2>/dev/null; check "device 1 relayed completion events ($events)" $?

@@ -59,7 +59,8 @@ done
 
 # Traffic both ways between two functions served by DPDK's driver: txonly on one front-end to
 # the other function's MAC, rxonly on the other; then the other way round. Each receiver's count
-# must equal what DPDK's driver reports as its RX queue's completed descriptors.
+# must equal what DPDK's driver reports as its RX queue's completed descriptors, and the
+# receiver's completions must reach DPDK's driver as CQEs.
 export MLX5_EMU="functions=2,report=exit"
 rm -rf "$tmp/devices"
 mkdir "$tmp/devices"
@@ -103,6 +104,14 @@ for dir in "0 1" "1 0"; do
 	check "function $from -> $to: equal to DPDK's RX queue completed descriptors (${done_rx:-none})" $?
 	grep -q "mlx5emu: mlx5_1: 0 live firmware objects" "$log"
 	check "function $from -> $to: no firmware object left" $?
+	# The hardware reported the receiver's completions as CQEs on its notification CQ, each on
+	# a receive WQE of DPDK's QP (256 posted): past 256 CQEs, DPDK's driver polled them and posted
+	# its WQEs again, as on a real NIC; under 256 none may have waited for one.
+	notify=$(grep "^mlx5emu: mlx5_$to: notify:" "$log")
+	cqes=$(echo "$notify" | tr ' ' '\n' | sed -n 's/^cqes=//p')
+	[ "${cqes:-0}" -gt 0 ] && echo "$notify" | grep -q " cq_errors=0 " &&
+		{ [ "$cqes" -gt 256 ] || echo "$notify" | grep -q " rnr_waits=0 "; }
+	check "function $from -> $to: DPDK's driver took the completions (${notify#*notify: })" $?
 done
 
 e2e_finish "$tmp"/app*.log "$tmp"/vu*.log "$tmp"/traffic*.log

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The configuration's pure helpers: ring addresses to guest physical, features to the device,
- * the error-recovery limit, the RQT fill.
+ * the error-recovery limit, the RQT fill, the dynamic timer's delay.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +14,8 @@
 #include <linux/virtio_net.h>
 
 #include "mvdpa_conf.h"
+#include "mvdpa_devargs.h"
+#include "mvdpa_event.h"
 
 static void
 ring_addresses_translate_through_the_region_holding_them(void **state)
@@ -88,11 +90,24 @@ rqt_slots_cycle_over_the_rx_queues(void **state)
 		assert_int_equal(e[i], 7);
 }
 
+static void
+the_dynamic_timer_slows_down_when_idle_and_speeds_up_with_traffic(void **state)
+{
+	(void)state;
+	assert_int_equal(mvdpa_event_dynamic_delay(0, 1, 0), 1);	/* idle: one step longer */
+	assert_int_equal(mvdpa_event_dynamic_delay(7, 5, 0), 12);
+	assert_int_equal(mvdpa_event_dynamic_delay(12, 5, 1), 12);	/* one completion: kept */
+	assert_int_equal(mvdpa_event_dynamic_delay(12, 5, 4), 3);	/* busier: shorter */
+	assert_int_equal(mvdpa_event_dynamic_delay(3, 5, 32), 0);	/* down to yielding */
+	assert_int_equal(mvdpa_event_dynamic_delay(MVDPA_EVENT_US_MAX, 5, 0), MVDPA_EVENT_US_MAX);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(a_third_error_within_three_seconds_is_not_recovered),
+		cmocka_unit_test(the_dynamic_timer_slows_down_when_idle_and_speeds_up_with_traffic),
 		cmocka_unit_test(rqt_slots_cycle_over_the_rx_queues),
 		cmocka_unit_test(ring_addresses_translate_through_the_region_holding_them),
 		cmocka_unit_test(negotiated_offloads_map_to_device_feature_bits),

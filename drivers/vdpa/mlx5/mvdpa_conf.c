@@ -263,7 +263,7 @@ vq_channel_create(struct mvdpa_dev *dev, struct mvdpa_conf *c, struct mvdpa_vq *
 	size_t rq_bytes = (size_t)(1u << RQ_STRIDE_LOG) << log_size;
 	struct devx_cq_attr ca = {
 		.log_size = (uint8_t)log_size, .uar_page = c->uar->page_id, .eqn = c->eqn,
-		.db_offset = cq_bytes, .overrun_ignore = true,
+		.db_offset = cq_bytes, .overrun_ignore = true, .collapsed = true,
 	};
 	struct devx_qp_attr fwa = { .fw = true, .pdn = dev->pdn };
 	struct devx_qp_attr da = {
@@ -287,6 +287,7 @@ vq_channel_create(struct mvdpa_dev *dev, struct mvdpa_conf *c, struct mvdpa_vq *
 		return ret;
 	da.cqn = q->cq.id;
 	da.wq_umem_id = da.db_umem_id = q->qp_umem.id;
+	q->qp_rq_dbr = (uint8_t *)q->qp_buf + rq_bytes;
 	ret = devx_qp_create(dev->ctx, &da, &q->drv_qp);
 	if (ret == 0)
 		ret = devx_qp_modify(&q->fw_qp, DEVX_QP_RST2INIT, 0);
@@ -331,6 +332,9 @@ vq_prepare(struct mvdpa_dev *dev, struct mvdpa_conf *c, uint16_t index, uint64_t
 		.queue_features = mvdpa_queue_features(features),
 		.type = (features >> VIRTIO_F_RING_PACKED) & 1 ? DEVX_VIRTQ_TYPE_PACKED :
 								  DEVX_VIRTQ_TYPE_SPLIT,
+		.queue_period_mode = (uint8_t)dev->args.hw_latency_mode,
+		.queue_period_us = dev->args.hw_max_latency_us,
+		.queue_max_count = dev->args.hw_max_pending_comp,
 	};
 	uint16_t last_avail, last_used;
 	int ret;
@@ -368,18 +372,11 @@ vq_prepare(struct mvdpa_dev *dev, struct mvdpa_conf *c, uint16_t index, uint64_t
 		a.counter_set_id = q->counters.id;
 	}
 	ret = vq_channel_create(dev, c, q, log2_ceil(vr.size));
+	if (ret == 0)
+		ret = mvdpa_event_queue_init(c, q, index, log2_ceil(vr.size));
 	if (ret < 0)
 		goto err;
 	a.event_qpn_or_msix = q->fw_qp.id;
-	{
-		uint16_t comp = 0;	/* MLX5_EVENT_TYPE_COMP */
-
-		if (mlx5dv_devx_subscribe_devx_event(c->events, q->cq.obj, sizeof(comp), &comp,
-						     index) != 0) {
-			ret = -errno ? -errno : -EIO;
-			goto err;
-		}
-	}
 	if (index & 1)
 		a.tisn_or_qpn = c->tis.id;
 	q->attr = a;
@@ -658,9 +655,9 @@ vq_recover(struct mvdpa_conf *c, uint16_t index)
 
 /*
  * Guest kicks arrive on the vrings' kickfds (unless the front-end maps the doorbell page
- * itself); each is forwarded as the queue index written to the doorbell. Completion events of
- * the queues' CQs arrive on the event channel; each is forwarded to the queue's callfd (the
- * guest's interrupt). poll() blocks, so an idle device costs no CPU.
+ * itself); each is forwarded as the queue index written to the doorbell. Error events of the
+ * queues arrive on the event channel; each recovers its queue. poll() blocks, so an idle device
+ * costs no CPU. Completions are the event thread's (mvdpa_event.c).
  */
 static void *
 relay_main(void *arg)
@@ -692,12 +689,8 @@ relay_main(void *arg)
 			if (mlx5dv_devx_get_event(c->events, &ev, sizeof(ev)) <
 			    (ssize_t)sizeof(ev.cookie) || COOKIE_QUEUE(ev.cookie) >= c->nvqs)
 				continue;
-			if (ev.cookie & COOKIE_ERROR) {
+			if (ev.cookie & COOKIE_ERROR)
 				vq_recover(c, (uint16_t)COOKIE_QUEUE(ev.cookie));
-			} else if (c->vqs[ev.cookie].callfd >= 0) {
-				eventfd_write(c->vqs[ev.cookie].callfd, 1);
-				c->completions++;
-			}
 		}
 		for (nfds_t k = 2; k < n; k++) {
 			eventfd_t v;
@@ -706,7 +699,7 @@ relay_main(void *arg)
 				continue;
 			/* The doorbell is device memory: a plain store of the queue index. */
 			*c->doorbell = qidx[k];
-			c->kicks++;
+			mvdpa_count(&c->kicks, 1);
 		}
 	}
 out:
@@ -767,20 +760,28 @@ mvdpa_conf_destroy(struct mvdpa_dev *dev)
 
 	if (c == NULL)
 		return;
+	mvdpa_event_stop(c);
 	relay_stop(c);
 	if (c->steer_built)
 		mvdpa_steer_destroy(&c->steer);
 	mvdpa_parallel_for(c->nvqs, dev->args.max_conf_threads, queue_stop, c);
+	/* Stopped queues report what their moderation held back: relayed like the rest. */
+	mvdpa_event_drain(c);
 	for (uint32_t i = c->nvqs; i-- > 0;)
 		vq_destroy(&c->vqs[i]);
 	mvdpa_migrate_stop(c);
 	free(c->vqs);
+	mvdpa_event_teardown(c);
 	if (c->events)
 		mlx5dv_devx_destroy_event_channel(c->events);
 	if (c->nvqs)
-		MVDPA_LOG(INFO, "vid %d: closed; %" PRIu64 " completion events relayed, %" PRIu64
-			  " kicks relayed (host notifier %s), %u queue recoveries\n", c->vid,
-			  c->completions, c->kicks, c->host_notifier ? "on" : "off",
+		MVDPA_LOG(INFO, "vid %d: closed; %" PRIu64 " completion events relayed (event mode "
+			  "%s: %" PRIu64 " CQEs, %" PRIu64 " CQ events, %" PRIu64 " polls, %" PRIu64
+			  " no-traffic waits, %" PRIu64 " error CQEs), %" PRIu64 " kicks relayed "
+			  "(host notifier %s), %u queue recoveries\n", c->vid, c->ev.stats.relayed,
+			  mvdpa_event_mode_name(dev->args.event_mode), c->ev.stats.cqes,
+			  c->ev.stats.events, c->ev.stats.polls, c->ev.stats.idle_waits,
+			  c->ev.stats.error_cqes, c->kicks, c->host_notifier ? "on" : "off",
 			  c->recoveries);
 	if (c->uar)
 		mlx5dv_devx_free_uar(c->uar);
@@ -916,6 +917,9 @@ mvdpa_conf_create(struct mvdpa_dev *dev, int vid)
 		ret = -errno ? -errno : -ENOMEM;
 		goto err;
 	}
+	ret = mvdpa_event_setup(dev, c);
+	if (ret < 0)
+		goto err;
 	c->nvqs = rte_vhost_get_vring_num(vid);
 	c->vqs = calloc(c->nvqs ? c->nvqs : 1, sizeof(*c->vqs));
 	if (c->vqs == NULL) {
@@ -941,6 +945,8 @@ mvdpa_conf_create(struct mvdpa_dev *dev, int vid)
 	if (ret < 0)
 		goto err;
 	ret = relay_start(dev, c);
+	if (ret == 0)
+		ret = mvdpa_event_start(dev, c);
 	if (ret < 0)
 		goto err;
 	/*

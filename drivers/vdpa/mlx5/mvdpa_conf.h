@@ -15,6 +15,7 @@
 
 #include "devx_cmd.h"
 #include "mvdpa_migrate.h"
+#include "mvdpa_event.h"
 #include "mvdpa_steer.h"
 
 struct mvdpa_dev;
@@ -22,6 +23,19 @@ struct mvdpa_dev;
 /* A queue failing this many times within MVDPA_ERRORS_WINDOW_MS is not recovered again. */
 #define MVDPA_ERRORS_LIMIT 3
 #define MVDPA_ERRORS_WINDOW_MS 3000
+
+/* Counters other threads (telemetry) read while they change: relaxed atomics, never torn. */
+static inline void
+mvdpa_count(uint64_t *counter, uint64_t n)
+{
+	__atomic_fetch_add(counter, n, __ATOMIC_RELAXED);
+}
+
+static inline uint64_t
+mvdpa_counter(const uint64_t *counter)
+{
+	return __atomic_load_n(counter, __ATOMIC_RELAXED);
+}
 
 /* Guest memory region -> host memory: a pure view of the vhost memory table. */
 struct mvdpa_gpa_map {
@@ -67,10 +81,12 @@ struct mvdpa_vq {
 	struct devx_umem cq_umem;
 	struct devx_obj cq;
 	void *qp_buf;			/* the driver QP's receive queue, then its doorbell record */
+	void *qp_rq_dbr;		/* that doorbell record */
 	struct devx_umem qp_umem;
 	struct devx_obj fw_qp;
 	struct devx_obj drv_qp;
 	struct devx_virtq_attr attr;	/* as created: an error re-creates the queue from it */
+	struct mvdpa_event_cq ecq;	/* the event thread's view of its CQ */
 	/* Errors the firmware reported (object-change events): recovered, up to a limit. */
 	uint32_t errors;
 	uint64_t error_ns[MVDPA_ERRORS_LIMIT];	/* times of the last errors, a ring */
@@ -100,14 +116,15 @@ struct mvdpa_conf {
 	/* RX steering over the created RX queues the front-end enabled; none while it has none. */
 	struct mvdpa_steer steer;
 	bool steer_built;
-	/* Completion events of the queues' CQs (cookie: queue index), relayed to the callfds. */
+	/* The queues' error events (cookie: COOKIE_ERROR | queue index), for recovery. */
 	struct mlx5dv_devx_event_channel *events;
-	uint64_t completions;		/* events relayed, for the log at close */
+	/* Completions relayed to the callfds (mvdpa_event.c). */
+	struct mvdpa_events ev;
 	uint64_t kicks;			/* guest kicks relayed to the doorbell */
 	bool host_notifier;		/* the front-end maps the doorbell page into the guest */
 	uint32_t recoveries;		/* queues re-created after an error */
 	struct mvdpa_dirty_log log;	/* live migration: where the queues log written pages */
-	/* Relay: a thread moving guest kicks (kickfds) to the doorbell, and completions to callfds. */
+	/* Relay: a thread moving guest kicks (kickfds) to the doorbell, and recovering queues. */
 	pthread_t relay;
 	bool relay_running;
 	int stop_fd;			/* eventfd that ends the relay */

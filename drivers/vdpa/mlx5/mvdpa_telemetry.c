@@ -60,7 +60,7 @@ cmd_info(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	char name[RTE_DEV_NAME_MAX_LEN];
 	struct mvdpa_dev *dev = dev_from_params(params, name, sizeof(name));
-	const struct mvdpa_conf *c;
+	struct mvdpa_conf *c;
 	uint32_t created = 0;
 
 	(void)cmd;
@@ -76,15 +76,26 @@ cmd_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	c = dev->conf;
 	rte_tel_data_add_dict_string(d, "state", c != NULL ? "configured" : "idle");
 	if (c != NULL) {
+		uint32_t recoveries;
+
+		/* Queues come and go (vring state, recovery) under the configuration's lock. */
+		pthread_mutex_lock(&c->lock);
 		for (uint32_t q = 0; q < c->nvqs; q++)
 			created += c->vqs[q].created;
+		recoveries = c->recoveries;
+		pthread_mutex_unlock(&c->lock);
 		rte_tel_data_add_dict_int(d, "vid", c->vid);
 		rte_tel_data_add_dict_u64(d, "vrings", c->nvqs);
 		rte_tel_data_add_dict_u64(d, "queues_running", created);
-		rte_tel_data_add_dict_u64(d, "completion_events_relayed", c->completions);
-		rte_tel_data_add_dict_u64(d, "kicks_relayed", c->kicks);
+		rte_tel_data_add_dict_string(d, "event_mode",
+					     mvdpa_event_mode_name(dev->args.event_mode));
+		rte_tel_data_add_dict_u64(d, "completions_relayed",
+					  mvdpa_counter(&c->ev.stats.relayed));
+		rte_tel_data_add_dict_u64(d, "cqes", mvdpa_counter(&c->ev.stats.cqes));
+		rte_tel_data_add_dict_u64(d, "cq_events", mvdpa_counter(&c->ev.stats.events));
+		rte_tel_data_add_dict_u64(d, "kicks_relayed", mvdpa_counter(&c->kicks));
 		rte_tel_data_add_dict_int(d, "host_notifier", c->host_notifier);
-		rte_tel_data_add_dict_u64(d, "queue_recoveries", c->recoveries);
+		rte_tel_data_add_dict_u64(d, "queue_recoveries", recoveries);
 	}
 	pthread_mutex_unlock(&dev->conf_lock);
 	return 0;

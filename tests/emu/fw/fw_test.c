@@ -155,6 +155,18 @@ fwt_vq_res_create(struct emu_fw *fw, struct fwt_vq_res *r, uint32_t qsize)
 }
 
 uint8_t
+fwt_qp_transition(struct emu_fw *fw, uint16_t opcode, uint32_t qpn, uint32_t remote)
+{
+	uint8_t in[PRM_SIZE(init2rtr_qp_in)] = { 0 }, out[16];
+
+	/* Every transition names the QP in the same place; INIT2RTR's context holds the peer. */
+	PRM_SET(init2rtr_qp_in, in, opcode, opcode);
+	PRM_SET(init2rtr_qp_in, in, qpn, qpn);
+	PRM_SET(qpc, PRM_ADDR(init2rtr_qp_in, in, qpc), remote_qpn, remote);
+	return fwt_exec(fw, in, sizeof(in), out, sizeof(out), NULL);
+}
+
+uint8_t
 fwt_destroy_by_id(struct emu_fw *fw, uint16_t opcode, uint32_t id, uint32_t *syndrome)
 {
 	uint8_t in[16] = { 0 }, out[16];

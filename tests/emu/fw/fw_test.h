@@ -31,6 +31,9 @@ uint32_t fwt_umem(struct emu_fw *fw, void *buf, size_t size);
 uint32_t fwt_mtt_mkey(struct emu_fw *fw, uint32_t pd, uint32_t umem, uint64_t start, uint64_t len,
 		      int lw);
 
+/* A QP state transition command (opcode) of qpn, with remote as the peer; returns its status. */
+uint8_t fwt_qp_transition(struct emu_fw *fw, uint16_t opcode, uint32_t qpn, uint32_t remote);
+
 /* Everything a virtq needs, created on `fw` with buffers owned by the struct. */
 struct fwt_vq_res {
 	uint32_t pd, mkey, counters, umem[3], umem_size[3], uar, cq, qp, tis, td;

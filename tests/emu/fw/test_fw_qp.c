@@ -43,17 +43,6 @@ qp_transition_table(void **state)
 }
 
 static uint8_t
-qp_cmd(struct emu_fw *fw, uint16_t opcode, uint32_t qpn, uint32_t remote)
-{
-	uint8_t in[PRM_SIZE(init2rtr_qp_in)] = { 0 }, out[16];
-
-	PRM_SET(init2rtr_qp_in, in, opcode, opcode);
-	PRM_SET(init2rtr_qp_in, in, qpn, qpn);
-	PRM_SET(qpc, PRM_ADDR(init2rtr_qp_in, in, qpc), remote_qpn, remote);
-	return fwt_exec(fw, in, sizeof(in), out, sizeof(out), NULL);
-}
-
-static uint8_t
 qp_state(struct emu_fw *fw, uint32_t qpn)
 {
 	uint8_t in[PRM_SIZE(query_qp_in)] = { 0 }, out[PRM_SIZE(query_qp_out)];
@@ -73,17 +62,17 @@ qp_connects_rst_init_rtr_rts_and_refuses_skips(void **state)
 	(void)state;
 	fwt_vq_res_create(fw, &r, 64);
 	assert_int_equal(qp_state(fw, r.qp), PRM_QP_STATE_RST);
-	assert_int_equal(qp_cmd(fw, PRM_CMD_RTR2RTS_QP, r.qp, 0), PRM_STATUS_BAD_QP_STATE);
-	assert_int_equal(qp_cmd(fw, PRM_CMD_RST2INIT_QP, r.qp, 0), PRM_STATUS_OK);
-	assert_int_equal(qp_cmd(fw, PRM_CMD_INIT2RTR_QP, r.qp, 0x99999), PRM_STATUS_BAD_RESOURCE);
-	assert_int_equal(qp_cmd(fw, PRM_CMD_INIT2RTR_QP, r.qp, r.qp), PRM_STATUS_OK);
-	assert_int_equal(qp_cmd(fw, PRM_CMD_RTR2RTS_QP, r.qp, 0), PRM_STATUS_OK);
+	assert_int_equal(fwt_qp_transition(fw, PRM_CMD_RTR2RTS_QP, r.qp, 0), PRM_STATUS_BAD_QP_STATE);
+	assert_int_equal(fwt_qp_transition(fw, PRM_CMD_RST2INIT_QP, r.qp, 0), PRM_STATUS_OK);
+	assert_int_equal(fwt_qp_transition(fw, PRM_CMD_INIT2RTR_QP, r.qp, 0x99999), PRM_STATUS_BAD_RESOURCE);
+	assert_int_equal(fwt_qp_transition(fw, PRM_CMD_INIT2RTR_QP, r.qp, r.qp), PRM_STATUS_OK);
+	assert_int_equal(fwt_qp_transition(fw, PRM_CMD_RTR2RTS_QP, r.qp, 0), PRM_STATUS_OK);
 	assert_int_equal(qp_state(fw, r.qp), PRM_QP_STATE_RTS);
-	assert_int_equal(qp_cmd(fw, PRM_CMD_2ERR_QP, r.qp, 0), PRM_STATUS_OK);
+	assert_int_equal(fwt_qp_transition(fw, PRM_CMD_2ERR_QP, r.qp, 0), PRM_STATUS_OK);
 	assert_int_equal(qp_state(fw, r.qp), PRM_QP_STATE_ERR);
-	assert_int_equal(qp_cmd(fw, PRM_CMD_2RST_QP, r.qp, 0), PRM_STATUS_OK);
+	assert_int_equal(fwt_qp_transition(fw, PRM_CMD_2RST_QP, r.qp, 0), PRM_STATUS_OK);
 	assert_int_equal(qp_state(fw, r.qp), PRM_QP_STATE_RST);
-	assert_int_equal(qp_cmd(fw, PRM_CMD_2RST_QP, 0x777, 0), PRM_STATUS_BAD_RESOURCE);
+	assert_int_equal(fwt_qp_transition(fw, PRM_CMD_2RST_QP, 0x777, 0), PRM_STATUS_BAD_RESOURCE);
 	fwt_vq_res_destroy(fw, &r);
 	fwt_destroy_checked(fw);
 }

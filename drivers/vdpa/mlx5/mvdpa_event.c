@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The event thread (see mvdpa_event.h). A queue's CQ is collapsed: the hardware writes every
+ * CQE to entry 0, whose wqe_counter names the last receive WQE consumed, so one read tells how
+ * many completions arrived since the last poll. Each poll returns as many receive WQEs as it
+ * saw consumed, so the hardware never runs out, and writes the consumer index.
+ *
+ * Arming: an arm asks for one completion event; its sequence number must count the events
+ * the CQ raised. A CQ is re-armed only after the event of its previous arm was read from the
+ * channel, so the numbers stay in step whatever the timer polled meanwhile.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+
+#include <infiniband/mlx5dv.h>
+#include <rte_lcore.h>
+
+#include "mvdpa.h"
+#include "mvdpa_conf.h"
+#include "mvdpa_event.h"
+#include "prm_eq.h"
+
+#define CQE_SIZE 64u
+
+const char *
+mvdpa_event_mode_name(unsigned int mode)
+{
+	switch (mode) {
+	case MVDPA_EVENT_MODE_DYNAMIC_TIMER:
+		return "dynamic-timer";
+	case MVDPA_EVENT_MODE_FIXED_TIMER:
+		return "fixed-timer";
+	default:
+		return "interrupt";
+	}
+}
+
+uint32_t
+mvdpa_event_dynamic_delay(uint32_t delay_us, uint32_t step_us, uint32_t max)
+{
+	if (max == 0)
+		return delay_us + step_us > MVDPA_EVENT_US_MAX ? MVDPA_EVENT_US_MAX :
+								  delay_us + step_us;
+	return max == 1 ? delay_us : delay_us / max;
+}
+
+int
+mvdpa_event_setup(struct mvdpa_dev *dev, struct mvdpa_conf *c)
+{
+	c->ev.channel = mlx5dv_devx_create_event_channel(dev->ctx,
+			MLX5DV_DEVX_CREATE_EVENT_CHANNEL_FLAGS_OMIT_EV_DATA);
+	if (c->ev.channel == NULL)
+		return -errno ? -errno : -ENOMEM;
+	return 0;
+}
+
+void
+mvdpa_event_teardown(struct mvdpa_conf *c)
+{
+	if (c->ev.channel != NULL)
+		mlx5dv_devx_destroy_event_channel(c->ev.channel);
+	c->ev.channel = NULL;
+}
+
+static void
+arm(struct mvdpa_conf *c, struct mvdpa_event_cq *e)
+{
+	devx_cq_arm(e->cq_dbr, c->uar->base_addr, e->cqn, e->arm_sn & 3, e->ci);
+	e->arm_sn++;
+	e->armed = true;
+}
+
+int
+mvdpa_event_queue_init(struct mvdpa_conf *c, struct mvdpa_vq *q, uint16_t index,
+		       unsigned int log_size)
+{
+	struct mvdpa_event_cq *e = &q->ecq;
+	uint16_t comp = PRM_EVENT_TYPE_COMP;
+
+	*e = (struct mvdpa_event_cq){
+		.cqe = q->cq_buf,
+		.cq_dbr = (uint8_t *)q->cq_buf + ((size_t)CQE_SIZE << log_size),
+		.rq_dbr = q->qp_rq_dbr,
+		.cqn = q->cq.id,
+		.rq_size = (uint16_t)(1u << log_size),
+	};
+	devx_cqe_collapsed_init(e->cqe);
+	devx_qp_post_recv(e->rq_dbr, e->rq_size);
+	if (mlx5dv_devx_subscribe_devx_event(c->ev.channel, q->cq.obj, sizeof(comp), &comp,
+					     index) != 0)
+		return -errno ? -errno : -EIO;
+	arm(c, e);
+	return 0;
+}
+
+/* Completions of one queue since its last poll, relayed to its callfd. Event thread. */
+static uint32_t
+queue_poll(struct mvdpa_conf *c, struct mvdpa_vq *q)
+{
+	struct mvdpa_event_cq *e = &q->ecq;
+	bool error;
+	uint16_t n;
+
+	if (!q->prepared)
+		return 0;
+	n = (uint16_t)(devx_cqe_wqe_counter(e->cqe, &error) + 1u - e->rq_pi);
+	if (n == 0)
+		return 0;
+	if (error)
+		mvdpa_count(&c->ev.stats.error_cqes, 1);
+	e->ci += n;
+	e->rq_pi = (uint16_t)(e->rq_pi + n);
+	devx_cq_set_ci(e->cq_dbr, e->ci);
+	/* The receive WQEs the hardware consumed go back: it always has rq_size of them. */
+	devx_qp_post_recv(e->rq_dbr, (uint16_t)(e->rq_pi + e->rq_size));
+	mvdpa_count(&c->ev.stats.cqes, n);
+	if (q->callfd >= 0) {
+		eventfd_write(q->callfd, 1);
+		mvdpa_count(&c->ev.stats.relayed, 1);
+	}
+	return n;
+}
+
+/* The busiest queue's completions in one poll of every queue. */
+static uint32_t
+poll_all(struct mvdpa_conf *c)
+{
+	uint32_t max = 0;
+
+	for (uint32_t i = 0; i < c->nvqs; i++) {
+		uint32_t n = queue_poll(c, &c->vqs[i]);
+
+		if (n > max)
+			max = n;
+	}
+	mvdpa_count(&c->ev.stats.polls, 1);
+	return max;
+}
+
+static bool
+stopping(struct mvdpa_conf *c)
+{
+	return __atomic_load_n(&c->ev.stopping, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * Waits for one completion event (or the stop): the queue it names, after polling it and
+ * re-arming its CQ. -1 on stop or a broken channel.
+ */
+static int
+wait_event(struct mvdpa_conf *c, uint32_t *completions)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = c->stop_fd, .events = POLLIN },
+		{ .fd = c->ev.channel->fd, .events = POLLIN },
+	};
+	struct mlx5dv_devx_async_event_hdr ev;
+	struct mvdpa_vq *q;
+
+	for (;;) {
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (pfd[0].revents || stopping(c))
+			return -1;
+		if (!(pfd[1].revents & POLLIN))
+			continue;
+		if (mlx5dv_devx_get_event(c->ev.channel, &ev, sizeof(ev)) <
+		    (ssize_t)sizeof(ev.cookie))
+			continue;	/* EAGAIN: another wake-up took it */
+		if (ev.cookie < c->nvqs && c->vqs[ev.cookie].prepared)
+			break;
+	}
+	mvdpa_count(&c->ev.stats.events, 1);
+	q = &c->vqs[ev.cookie];
+	q->ecq.armed = false;	/* its arm fired: the next one may be written */
+	*completions = queue_poll(c, q);
+	arm(c, &q->ecq);
+	return (int)ev.cookie;
+}
+
+static void
+arm_idle_cqs(struct mvdpa_conf *c)
+{
+	for (uint32_t i = 0; i < c->nvqs; i++)
+		if (c->vqs[i].prepared && !c->vqs[i].ecq.armed)
+			arm(c, &c->vqs[i].ecq);
+}
+
+/* Sleeps delay_us (or yields for 0); false when asked to stop meanwhile. */
+static bool
+timer_sleep(struct mvdpa_conf *c, uint32_t delay_us)
+{
+	struct pollfd pfd = { .fd = c->stop_fd, .events = POLLIN };
+	struct timespec ts = { .tv_sec = delay_us / 1000000u,
+			       .tv_nsec = (long)(delay_us % 1000000u) * 1000 };
+
+	if (delay_us == 0) {
+		sched_yield();
+		return !stopping(c);
+	}
+	return ppoll(&pfd, 1, &ts, NULL) == 0 || (pfd.revents == 0 && !stopping(c));
+}
+
+/*
+ * Timer modes: poll every queue, sleep, again; after no_traffic_time polls without a completion
+ * the CQs are armed and the thread blocks until a completion event shows traffic again.
+ */
+static void
+timer_loop(struct mvdpa_conf *c)
+{
+	const struct mvdpa_devargs *a = &c->dev->args;
+	uint32_t delay = a->event_us, idle = 0, n;
+
+	while (!stopping(c)) {
+		uint32_t max = poll_all(c);
+
+		if (max == 0 && idle++ >= a->no_traffic_time) {
+			mvdpa_count(&c->ev.stats.idle_waits, 1);
+			arm_idle_cqs(c);
+			/* Events of queues whose completions a poll already took show nothing. */
+			do {
+				if (wait_event(c, &n) < 0)
+					return;
+			} while (n == 0);
+			delay = a->event_us;
+			idle = 0;
+			continue;
+		}
+		if (max != 0)
+			idle = 0;
+		if (a->event_mode == MVDPA_EVENT_MODE_DYNAMIC_TIMER)
+			delay = mvdpa_event_dynamic_delay(delay, a->event_us, max);
+		if (!timer_sleep(c, delay))
+			return;
+	}
+}
+
+static void *
+event_main(void *arg)
+{
+	struct mvdpa_conf *c = arg;
+	uint32_t n;
+
+	if (c->dev->args.event_mode == MVDPA_EVENT_MODE_INTERRUPT) {
+		while (wait_event(c, &n) >= 0)
+			;
+	} else {
+		timer_loop(c);
+	}
+	return NULL;
+}
+
+int
+mvdpa_event_start(struct mvdpa_dev *dev, struct mvdpa_conf *c)
+{
+	rte_cpuset_t cpus;
+	char name[16];
+	int ret;
+
+	__atomic_store_n(&c->ev.stopping, false, __ATOMIC_RELEASE);
+	ret = pthread_create(&c->ev.thread, NULL, event_main, c);
+	if (ret != 0)
+		return -ret;
+	c->ev.running = true;
+	CPU_ZERO(&cpus);
+	if (dev->args.event_core >= 0)
+		CPU_SET(dev->args.event_core, &cpus);
+	else
+		cpus = rte_lcore_cpuset(rte_get_main_lcore());
+	ret = pthread_setaffinity_np(c->ev.thread, sizeof(cpus), &cpus);
+	if (ret != 0) {
+		MVDPA_LOG(ERR, "vid %d: cannot pin the event thread: %s\n", c->vid, strerror(ret));
+		mvdpa_event_stop(c);
+		return -ret;
+	}
+	snprintf(name, sizeof(name), "mvdpa-ev-%d", c->vid);
+	pthread_setname_np(c->ev.thread, name);
+	return 0;
+}
+
+void
+mvdpa_event_stop(struct mvdpa_conf *c)
+{
+	if (!c->ev.running)
+		return;
+	__atomic_store_n(&c->ev.stopping, true, __ATOMIC_RELEASE);
+	eventfd_write(c->stop_fd, 1);
+	pthread_join(c->ev.thread, NULL);
+	c->ev.running = false;
+}
+
+void
+mvdpa_event_drain(struct mvdpa_conf *c)
+{
+	for (uint32_t i = 0; i < c->nvqs; i++)
+		queue_poll(c, &c->vqs[i]);
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Completion notifications: the hardware reports a queue's completions as CQEs on the queue's
+ * notification CQ; the event thread relays them to the queue's callfd (the guest's interrupt).
+ * How it learns of them is devarg event_mode: a polling timer, fixed (event_us) or adapting to
+ * the completion rate, that falls back to CQ events after no_traffic_time empty polls; or CQ
+ * events only (each CQ armed, the thread blocked on the event channel).
+ */
+#ifndef MVDPA_EVENT_H
+#define MVDPA_EVENT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct mlx5dv_devx_event_channel;
+struct mvdpa_dev;
+struct mvdpa_conf;
+struct mvdpa_vq;
+
+/* The driver's side of one queue's notification CQ (collapsed: every CQE in entry 0). */
+struct mvdpa_event_cq {
+	void *cqe;		/* entry 0 */
+	void *cq_dbr;		/* the CQ's doorbell record */
+	void *rq_dbr;		/* the driver QP's doorbell record */
+	uint32_t cqn;
+	uint16_t rq_size;	/* receive WQEs, as many as CQ entries */
+	uint32_t ci;		/* CQEs consumed */
+	uint16_t rq_pi;		/* receive WQEs the hardware has consumed, as counted here */
+	uint32_t arm_sn;	/* arms written */
+	bool armed;		/* an arm whose completion event was not read yet */
+};
+
+/* What the event thread did, for the log at close. */
+struct mvdpa_event_stats {
+	uint64_t relayed;	/* callfd writes */
+	uint64_t cqes;		/* CQEs consumed */
+	uint64_t events;	/* completion events read from the channel */
+	uint64_t polls;		/* timer polls of every queue */
+	uint64_t idle_waits;	/* times the timer gave up polling and waited for an event */
+	uint64_t error_cqes;	/* error CQEs seen */
+};
+
+struct mvdpa_events {
+	struct mlx5dv_devx_event_channel *channel;	/* the CQs' completion events */
+	pthread_t thread;
+	bool running;
+	bool stopping;		/* atomic: the thread returns */
+	struct mvdpa_event_stats stats;	/* event thread; read after it stopped */
+};
+
+/* The completion event channel, before the queues subscribe to it. 0 or a negative errno. */
+int mvdpa_event_setup(struct mvdpa_dev *dev, struct mvdpa_conf *c);
+/* Destroys the channel (the thread stopped). */
+void mvdpa_event_teardown(struct mvdpa_conf *c);
+
+/*
+ * Readies queue `index`'s notification channel once its CQ and QPs exist (log_size: log2 of
+ * their entries): entry 0 of the collapsed CQ, every receive WQE posted, the CQ armed and
+ * subscribed to the channel. 0 or a negative errno.
+ */
+int mvdpa_event_queue_init(struct mvdpa_conf *c, struct mvdpa_vq *q, uint16_t index,
+			   unsigned int log_size);
+
+/* Starts the event thread (after the relay, whose stop_fd it shares). 0 or a negative errno. */
+int mvdpa_event_start(struct mvdpa_dev *dev, struct mvdpa_conf *c);
+/* Stops and joins it; idempotent. */
+void mvdpa_event_stop(struct mvdpa_conf *c);
+/* Relays what the queues completed since the last poll (the thread stopped): before close. */
+void mvdpa_event_drain(struct mvdpa_conf *c);
+
+/* "dynamic-timer", "fixed-timer", "interrupt". */
+const char *mvdpa_event_mode_name(unsigned int mode);
+
+/*
+ * The next delay of the dynamic timer (event_mode 0) after a poll whose busiest queue had
+ * `max` completions: one step longer without any, unchanged for one, divided by max above.
+ * Pure.
+ */
+uint32_t mvdpa_event_dynamic_delay(uint32_t delay_us, uint32_t step_us, uint32_t max);
+
+#endif /* MVDPA_EVENT_H */
