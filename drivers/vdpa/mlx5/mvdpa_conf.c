@@ -23,6 +23,7 @@
 
 #include "mvdpa.h"
 #include "mvdpa_conf.h"
+#include "mvdpa_prealloc.h"
 #include "prm_eq.h"
 
 #define PAGE 4096u
@@ -239,12 +240,11 @@ mem_unregister(struct mvdpa_conf *c)
 
 /* ---- Virtqs ---- */
 
-static void
-vq_destroy(struct mvdpa_vq *q)
+void
+mvdpa_vq_res_destroy(struct mvdpa_vq *q)
 {
-	devx_obj_destroy(&q->obj);
-	q->created = false;
 	devx_obj_destroy(&q->counters);
+	memset(&q->counters_zero, 0, sizeof(q->counters_zero));
 	devx_obj_destroy(&q->drv_qp);
 	devx_obj_destroy(&q->fw_qp);
 	umem_free(&q->qp_buf, &q->qp_umem);
@@ -252,6 +252,60 @@ vq_destroy(struct mvdpa_vq *q)
 	umem_free(&q->cq_buf, &q->cq_umem);
 	for (int i = 0; i < 3; i++)
 		umem_free(&q->umem_buf[i], &q->umem[i]);
+	q->res_size = 0;
+}
+
+/* The virtq object goes; its resources go back where they came from. */
+static void
+vq_destroy(struct mvdpa_conf *c, uint16_t index)
+{
+	struct mvdpa_vq *q = &c->vqs[index];
+
+	devx_obj_destroy(&q->obj);
+	q->created = false;
+	if (q->pooled)
+		mvdpa_prealloc_give_vq(c->dev, c, index);
+	else
+		mvdpa_vq_res_destroy(q);
+}
+
+/* Bytes of umem i (the caps give a * ring size + b) for rings of size entries. */
+static size_t
+vq_umem_size(const struct mvdpa_dev *dev, int i, uint16_t size)
+{
+	const struct devx_virtio_caps *vc = &dev->caps.virtio;
+
+	return (size_t)vc->umem[i].a * size + vc->umem[i].b;
+}
+
+/* Bytes of the channel's CQ and driver RQ buffers, each with its doorbell record after it. */
+static size_t
+vq_cq_bytes(unsigned int log_size)
+{
+	return (size_t)CQE_SIZE << log_size;
+}
+
+static size_t
+vq_rq_bytes(unsigned int log_size)
+{
+	return (size_t)(1u << RQ_STRIDE_LOG) << log_size;
+}
+
+/* The firmware's QP to RTS and the driver's to RTR, connected to each other; both from RST. */
+static int
+vq_channel_connect(struct mvdpa_vq *q)
+{
+	int ret = devx_qp_modify(&q->fw_qp, DEVX_QP_RST2INIT, 0);
+
+	if (ret == 0)
+		ret = devx_qp_modify(&q->fw_qp, DEVX_QP_INIT2RTR, q->drv_qp.id);
+	if (ret == 0)
+		ret = devx_qp_modify(&q->fw_qp, DEVX_QP_RTR2RTS, 0);
+	if (ret == 0)
+		ret = devx_qp_modify(&q->drv_qp, DEVX_QP_RST2INIT, 0);
+	if (ret == 0)
+		ret = devx_qp_modify(&q->drv_qp, DEVX_QP_INIT2RTR, q->fw_qp.id);
+	return ret;
 }
 
 /* The notification channel: a CQ, the firmware's QP (RTS) and the driver's (RTR) connected. */
@@ -259,8 +313,8 @@ static int
 vq_channel_create(struct mvdpa_dev *dev, struct mvdpa_conf *c, struct mvdpa_vq *q,
 		  unsigned int log_size)
 {
-	size_t cq_bytes = (size_t)CQE_SIZE << log_size;
-	size_t rq_bytes = (size_t)(1u << RQ_STRIDE_LOG) << log_size;
+	size_t cq_bytes = vq_cq_bytes(log_size);
+	size_t rq_bytes = vq_rq_bytes(log_size);
 	struct devx_cq_attr ca = {
 		.log_size = (uint8_t)log_size, .uar_page = c->uar->page_id, .eqn = c->eqn,
 		.db_offset = cq_bytes, .overrun_ignore = true,
@@ -288,17 +342,62 @@ vq_channel_create(struct mvdpa_dev *dev, struct mvdpa_conf *c, struct mvdpa_vq *
 	da.cqn = q->cq.id;
 	da.wq_umem_id = da.db_umem_id = q->qp_umem.id;
 	ret = devx_qp_create(dev->ctx, &da, &q->drv_qp);
-	if (ret == 0)
-		ret = devx_qp_modify(&q->fw_qp, DEVX_QP_RST2INIT, 0);
-	if (ret == 0)
-		ret = devx_qp_modify(&q->fw_qp, DEVX_QP_INIT2RTR, q->drv_qp.id);
-	if (ret == 0)
-		ret = devx_qp_modify(&q->fw_qp, DEVX_QP_RTR2RTS, 0);
-	if (ret == 0)
-		ret = devx_qp_modify(&q->drv_qp, DEVX_QP_RST2INIT, 0);
-	if (ret == 0)
-		ret = devx_qp_modify(&q->drv_qp, DEVX_QP_INIT2RTR, q->fw_qp.id);
+	return ret < 0 ? ret : vq_channel_connect(q);
+}
+
+int
+mvdpa_vq_res_create(struct mvdpa_dev *dev, struct mvdpa_conf *c, struct mvdpa_vq *q,
+		    uint16_t index, uint16_t size)
+{
+	uint16_t comp = 0;	/* MLX5_EVENT_TYPE_COMP */
+	int ret;
+
+	for (int i = 0; i < 3; i++) {
+		ret = umem_alloc(dev->ctx, vq_umem_size(dev, i, size), &q->umem_buf[i],
+				 &q->umem[i]);
+		if (ret < 0)
+			goto err;
+	}
+	if (dev->caps.general_obj_types & DEVX_GENERAL_OBJ_TYPES_VIRTIO_Q_COUNTERS) {
+		ret = devx_virtq_counters_create(dev->ctx, &q->counters);
+		if (ret < 0)
+			goto err;
+	}
+	ret = vq_channel_create(dev, c, q, log2_ceil(size));
+	if (ret < 0)
+		goto err;
+	if (mlx5dv_devx_subscribe_devx_event(c->events, q->cq.obj, sizeof(comp), &comp,
+					     index) != 0) {
+		ret = -errno ? -errno : -EIO;
+		goto err;
+	}
+	q->res_size = size;
+	return 0;
+err:
+	mvdpa_vq_res_destroy(q);
 	return ret;
+}
+
+int
+mvdpa_vq_res_reset(struct mvdpa_dev *dev, struct mvdpa_vq *q)
+{
+	unsigned int log_size = log2_ceil(q->res_size);
+	int ret = 0;
+
+	if (q->counters.id != 0)
+		ret = devx_virtq_counters_query(&q->counters, &q->counters_zero);
+	if (ret == 0)
+		ret = devx_qp_modify(&q->fw_qp, DEVX_QP_2RST, 0);
+	if (ret == 0)
+		ret = devx_qp_modify(&q->drv_qp, DEVX_QP_2RST, 0);
+	if (ret < 0)
+		return ret;
+	/* Nothing uses the buffers now: the QPs are in RST and the virtq object is gone. */
+	memset(q->cq_buf, 0, vq_cq_bytes(log_size) + 64);
+	memset(q->qp_buf, 0, vq_rq_bytes(log_size) + 64);
+	for (int i = 0; i < 3; i++)
+		memset(q->umem_buf[i], 0, vq_umem_size(dev, i, q->res_size));
+	return vq_channel_connect(q);
 }
 
 /* The queue's object-change events (it went to ERR) reach the relay thread. */
@@ -321,7 +420,6 @@ static int
 vq_prepare(struct mvdpa_dev *dev, struct mvdpa_conf *c, uint16_t index, uint64_t features,
 	   const struct mvdpa_gpa_map *map, uint32_t nmap)
 {
-	const struct devx_virtio_caps *vc = &dev->caps.virtio;
 	struct mvdpa_vq *q = &c->vqs[index];
 	struct rte_vhost_vring vr;
 	struct devx_virtq_attr a = {
@@ -353,33 +451,17 @@ vq_prepare(struct mvdpa_dev *dev, struct mvdpa_conf *c, uint16_t index, uint64_t
 	a.hw_used_index = last_used;
 	q->kickfd = vr.kickfd;
 	q->callfd = vr.callfd;
-	for (int i = 0; i < 3; i++) {
-		size_t size = (size_t)vc->umem[i].a * vr.size + vc->umem[i].b;
-
-		ret = umem_alloc(dev->ctx, size, &q->umem_buf[i], &q->umem[i]);
+	if (!mvdpa_prealloc_take_vq(dev, c, index, vr.size)) {
+		ret = mvdpa_vq_res_create(dev, c, q, index, vr.size);
 		if (ret < 0)
 			goto err;
-		a.umem[i] = (struct devx_virtq_umem){ .id = q->umem[i].id, .size = (uint32_t)size };
 	}
-	if (dev->caps.general_obj_types & DEVX_GENERAL_OBJ_TYPES_VIRTIO_Q_COUNTERS) {
-		ret = devx_virtq_counters_create(dev->ctx, &q->counters);
-		if (ret < 0)
-			goto err;
-		a.counter_set_id = q->counters.id;
-	}
-	ret = vq_channel_create(dev, c, q, log2_ceil(vr.size));
-	if (ret < 0)
-		goto err;
+	for (int i = 0; i < 3; i++)
+		a.umem[i] = (struct devx_virtq_umem){
+			.id = q->umem[i].id, .size = (uint32_t)vq_umem_size(dev, i, vr.size),
+		};
+	a.counter_set_id = q->counters.id;
 	a.event_qpn_or_msix = q->fw_qp.id;
-	{
-		uint16_t comp = 0;	/* MLX5_EVENT_TYPE_COMP */
-
-		if (mlx5dv_devx_subscribe_devx_event(c->events, q->cq.obj, sizeof(comp), &comp,
-						     index) != 0) {
-			ret = -errno ? -errno : -EIO;
-			goto err;
-		}
-	}
 	if (index & 1)
 		a.tisn_or_qpn = c->tis.id;
 	q->attr = a;
@@ -387,7 +469,7 @@ vq_prepare(struct mvdpa_dev *dev, struct mvdpa_conf *c, uint16_t index, uint64_t
 	return 0;
 err:
 	MVDPA_LOG(ERR, "vid %d: cannot create virtq %u: %s\n", c->vid, index, strerror(-ret));
-	vq_destroy(q);
+	vq_destroy(c, index);
 	return ret;
 }
 
@@ -716,19 +798,10 @@ out:
 }
 
 static int
-relay_start(struct mvdpa_dev *dev, struct mvdpa_conf *c)
+relay_start(struct mvdpa_conf *c)
 {
-	void *page;
 	int ret;
 
-	c->var = mlx5dv_alloc_var(dev->ctx, 0);
-	if (c->var == NULL)
-		return -errno ? -errno : -ENOMEM;
-	page = mmap(NULL, c->var->length, PROT_READ | PROT_WRITE, MAP_SHARED, dev->ctx->cmd_fd,
-		    c->var->mmap_off);
-	if (page == MAP_FAILED)
-		return -errno;
-	c->doorbell = page;
 	c->stop_fd = eventfd(0, EFD_CLOEXEC);
 	if (c->stop_fd < 0)
 		return -errno;
@@ -750,15 +823,60 @@ relay_stop(struct mvdpa_conf *c)
 	if (c->stop_fd >= 0)
 		close(c->stop_fd);
 	c->stop_fd = -1;
+}
+
+/* ---- dev_conf / dev_close ---- */
+
+int
+mvdpa_conf_base_create(struct mvdpa_dev *dev, struct mvdpa_conf *c)
+{
+	struct devx_tis_attr ta = { 0 };
+	void *page;
+	int ret;
+
+	ret = devx_td_alloc(dev->ctx, &c->td);
+	if (ret < 0)
+		return ret;
+	ta.transport_domain = c->td.id;
+	ret = devx_tis_create(dev->ctx, &ta, &c->tis);
+	if (ret < 0)
+		return ret;
+	c->uar = mlx5dv_devx_alloc_uar(dev->ctx, MLX5DV_UAR_ALLOC_TYPE_NC);
+	if (c->uar == NULL || mlx5dv_devx_query_eqn(dev->ctx, 0, &c->eqn) != 0)
+		return -ENODEV;
+	c->events = mlx5dv_devx_create_event_channel(dev->ctx,
+			MLX5DV_DEVX_CREATE_EVENT_CHANNEL_FLAGS_OMIT_EV_DATA);
+	if (c->events == NULL)
+		return -errno ? -errno : -ENOMEM;
+	c->var = mlx5dv_alloc_var(dev->ctx, 0);
+	if (c->var == NULL)
+		return -errno ? -errno : -ENOMEM;
+	page = mmap(NULL, c->var->length, PROT_READ | PROT_WRITE, MAP_SHARED, dev->ctx->cmd_fd,
+		    c->var->mmap_off);
+	if (page == MAP_FAILED)
+		return -errno;
+	c->doorbell = page;
+	return 0;
+}
+
+void
+mvdpa_conf_base_destroy(struct mvdpa_conf *c)
+{
 	if (c->doorbell)
 		munmap((void *)(uintptr_t)c->doorbell, c->var->length);
 	c->doorbell = NULL;
 	if (c->var)
 		mlx5dv_free_var(c->var);
 	c->var = NULL;
+	if (c->events)
+		mlx5dv_devx_destroy_event_channel(c->events);
+	c->events = NULL;
+	if (c->uar)
+		mlx5dv_devx_free_uar(c->uar);
+	c->uar = NULL;
+	devx_obj_destroy(&c->tis);
+	devx_obj_destroy(&c->td);
 }
-
-/* ---- dev_conf / dev_close ---- */
 
 void
 mvdpa_conf_destroy(struct mvdpa_dev *dev)
@@ -772,20 +890,18 @@ mvdpa_conf_destroy(struct mvdpa_dev *dev)
 		mvdpa_steer_destroy(&c->steer);
 	mvdpa_parallel_for(c->nvqs, dev->args.max_conf_threads, queue_stop, c);
 	for (uint32_t i = c->nvqs; i-- > 0;)
-		vq_destroy(&c->vqs[i]);
+		vq_destroy(c, (uint16_t)i);
 	mvdpa_migrate_stop(c);
 	free(c->vqs);
-	if (c->events)
-		mlx5dv_devx_destroy_event_channel(c->events);
 	if (c->nvqs)
 		MVDPA_LOG(INFO, "vid %d: closed; %" PRIu64 " completion events relayed, %" PRIu64
 			  " kicks relayed (host notifier %s), %u queue recoveries\n", c->vid,
 			  c->completions, c->kicks, c->host_notifier ? "on" : "off",
 			  c->recoveries);
-	if (c->uar)
-		mlx5dv_devx_free_uar(c->uar);
-	devx_obj_destroy(&c->tis);
-	devx_obj_destroy(&c->td);
+	if (c->pooled)
+		mvdpa_prealloc_give_base(dev, c);
+	else
+		mvdpa_conf_base_destroy(c);
 	mem_unregister(c);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
@@ -868,7 +984,6 @@ mvdpa_conf_create(struct mvdpa_dev *dev, int vid)
 {
 	struct rte_vhost_memory *mem = NULL;
 	struct mvdpa_gpa_map *map = NULL;
-	struct devx_tis_attr ta = { 0 };
 	struct mvdpa_conf *c;
 	uint64_t features;
 	uint32_t prepared = 0, running = 0;
@@ -898,23 +1013,10 @@ mvdpa_conf_create(struct mvdpa_dev *dev, int vid)
 		map[i] = (struct mvdpa_gpa_map){ mem->regions[i].guest_phys_addr,
 						 mem->regions[i].host_user_addr,
 						 mem->regions[i].size };
-	ret = devx_td_alloc(dev->ctx, &c->td);
-	if (ret < 0)
-		goto err;
-	ta.transport_domain = c->td.id;
-	ret = devx_tis_create(dev->ctx, &ta, &c->tis);
-	if (ret < 0)
-		goto err;
-	c->uar = mlx5dv_devx_alloc_uar(dev->ctx, MLX5DV_UAR_ALLOC_TYPE_NC);
-	if (c->uar == NULL || mlx5dv_devx_query_eqn(dev->ctx, 0, &c->eqn) != 0) {
-		ret = -ENODEV;
-		goto err;
-	}
-	c->events = mlx5dv_devx_create_event_channel(dev->ctx,
-			MLX5DV_DEVX_CREATE_EVENT_CHANNEL_FLAGS_OMIT_EV_DATA);
-	if (c->events == NULL) {
-		ret = -errno ? -errno : -ENOMEM;
-		goto err;
+	if (!mvdpa_prealloc_take_base(dev, c)) {
+		ret = mvdpa_conf_base_create(dev, c);
+		if (ret < 0)
+			goto err;
 	}
 	c->nvqs = rte_vhost_get_vring_num(vid);
 	c->vqs = calloc(c->nvqs ? c->nvqs : 1, sizeof(*c->vqs));
@@ -940,7 +1042,7 @@ mvdpa_conf_create(struct mvdpa_dev *dev, int vid)
 		ret = mvdpa_migrate_log_sync(dev);	/* reconfigured while migrating */
 	if (ret < 0)
 		goto err;
-	ret = relay_start(dev, c);
+	ret = relay_start(c);
 	if (ret < 0)
 		goto err;
 	/*
