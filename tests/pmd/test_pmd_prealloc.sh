@@ -79,4 +79,18 @@ for f in 0 1; do
 	grep -q "mlx5emu: mlx5_$f: 0 live firmware objects" "$log"
 	check "mlx5_$f: no firmware object left" $?
 done
-e2e_finish "$log" "$tmp/rx1.log" "$tmp/tx1.log"
+
+# A probe whose pre-creation fails (the third QP: the second queue's channel, built on a worker)
+# fails with the reason and leaves nothing behind.
+MLX5_EMU="functions=1,report=exit,fault=0x500:3:0x3:0xbad" LD_PRELOAD="$san$emu" timeout 60 \
+	"$app" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry --file-prefix prealloc-$e2e_id \
+	-d "$pmd" --vdev vdpa_mlx5x0,ibdev=mlx5_0,$pre,max_conf_threads=3 \
+	--log-level=pmd.vdpa.mlx5x:info -- --iface "$tmp/fsock" </dev/null >"$tmp/fault.log" 2>&1
+[ $? -ne 0 ]; check "a failed pre-creation fails the probe (the app exits with an error)" $?
+grep -q "CREATE_QP.*BAD_PARAM (0x3), syndrome 0x00000bad" "$tmp/fault.log"
+check "the failed command is logged with status and syndrome" $?
+grep -q "vdpa_mlx5x0: cannot pre-create the resources of 2 virtqs of 256 entries (devargs queues=1, queue_size=256): " "$tmp/fault.log"
+check "the probe's error names the pre-creation and its devargs" $?
+grep -q "mlx5emu: mlx5_0: 0 live firmware objects" "$tmp/fault.log"
+check "no firmware object left after the failed probe" $?
+e2e_finish "$log" "$tmp/fault.log" "$tmp/rx1.log" "$tmp/tx1.log"

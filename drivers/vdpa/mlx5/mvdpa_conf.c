@@ -497,13 +497,9 @@ vq_start(struct mvdpa_conf *c, uint16_t index)
 	return 0;
 }
 
-/*
- * Suspends a running queue, keeps the indices the hardware reached (where a restart resumes)
- * and destroys its virtq object; its resources stay, so vq_start brings it back. One way for
- * every function, whether or not it can resume a suspended queue (freeze_to_rdy).
- */
+/* Suspends a running queue and keeps the indices the hardware reached (where it resumes). */
 static void
-vq_park(struct mvdpa_conf *c, uint16_t index)
+vq_suspend(struct mvdpa_conf *c, uint16_t index)
 {
 	struct mvdpa_vq *q = &c->vqs[index];
 	struct devx_virtq_attr a = { .modify = DEVX_VIRTQ_MODIFY_STATE,
@@ -516,8 +512,47 @@ vq_park(struct mvdpa_conf *c, uint16_t index)
 		q->attr.hw_available_index = a.hw_available_index;
 		q->attr.hw_used_index = a.hw_used_index;
 	}
+	q->suspended = true;
+}
+
+/*
+ * Suspends a queue (unless it is already) and destroys its virtq object; its resources stay, so
+ * vq_start brings it back at the indices it reached.
+ */
+static void
+vq_park(struct mvdpa_conf *c, uint16_t index)
+{
+	struct mvdpa_vq *q = &c->vqs[index];
+
+	if (!q->suspended)
+		vq_suspend(c, index);
 	devx_obj_destroy(&q->obj);
 	q->created = false;
+	q->suspended = false;
+}
+
+/*
+ * A suspended queue runs again: in place (SUSPEND -> RDY, one command) where the function can
+ * resume suspended queues (freeze_to_rdy); a refused resume falls back to re-creating it.
+ */
+static int
+vq_resume(struct mvdpa_conf *c, uint16_t index)
+{
+	struct mvdpa_vq *q = &c->vqs[index];
+	struct devx_virtq_attr a = { .modify = DEVX_VIRTQ_MODIFY_STATE,
+				     .state = DEVX_VIRTQ_STATE_RDY };
+	int ret = devx_virtq_modify(&q->obj, &a);
+
+	if (ret == 0) {
+		q->suspended = false;
+		MVDPA_LOG(DEBUG, "vid %d: virtq %u resumed in place at avail %u used %u\n",
+			  c->vid, index, q->attr.hw_available_index, q->attr.hw_used_index);
+		return 0;
+	}
+	MVDPA_LOG(WARNING, "vid %d: virtq %u cannot resume in place (%s): re-created\n", c->vid,
+		  index, strerror(-ret));
+	vq_park(c, index);
+	return vq_start(c, index);
 }
 
 /* Stops a queue for good and hands its indices back to vhost, so a restart resumes there. */
@@ -686,7 +721,7 @@ vq_recover(struct mvdpa_conf *c, uint16_t index)
 	int ret;
 
 	pthread_mutex_lock(&c->lock);
-	if (!q->created || q->given_up) {
+	if (!q->created || q->suspended || q->given_up) {
 		pthread_mutex_unlock(&c->lock);
 		return;
 	}
@@ -917,7 +952,7 @@ steer_sync_locked(struct mvdpa_dev *dev, struct mvdpa_conf *c)
 	int ret;
 
 	for (uint32_t i = 0; i < c->nvqs && i < 2 * MVDPA_MAX_QUEUE_PAIRS; i += 2)
-		if (c->vqs[i].created && vring_wanted(dev, i))
+		if (c->vqs[i].created && !c->vqs[i].suspended && vring_wanted(dev, i))
 			ids[n++] = c->vqs[i].obj.id;
 	if (n == 0) {
 		if (c->steer_built)
@@ -965,15 +1000,19 @@ mvdpa_conf_vring_state(struct mvdpa_dev *dev, uint16_t vring)
 	if (!q->prepared) {
 		MVDPA_LOG(DEBUG, "vid %d: vring %u was not set up at configuration\n", c->vid,
 			  vring);
-	} else if (vring_wanted(dev, vring) && !q->created) {
-		ret = vq_start(c, vring);
+	} else if (vring_wanted(dev, vring) && (!q->created || q->suspended)) {
+		ret = q->suspended ? vq_resume(c, vring) : vq_start(c, vring);
 		if (ret == 0 && vring % 2 == 0)
 			ret = steer_sync_locked(dev, c);
-	} else if (!vring_wanted(dev, vring) && q->created) {
-		/* The RQT lets go of an RX queue before its object goes. */
+	} else if (!vring_wanted(dev, vring) && q->created && !q->suspended) {
+		/* The RQT lets go of an RX queue before it stops. */
 		if (vring % 2 == 0)
 			ret = steer_sync_locked(dev, c);
-		vq_park(c, vring);
+		/* A function that can resume keeps the object, to resume it with one command. */
+		if (dev->caps.virtio.freeze_to_rdy)
+			vq_suspend(c, vring);
+		else
+			vq_park(c, vring);
 	}
 	pthread_mutex_unlock(&c->lock);
 	return ret;

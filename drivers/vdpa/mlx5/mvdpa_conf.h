@@ -56,7 +56,8 @@ struct mvdpa_mem_chunk {
 /* One hardware virtq and its QP-mode notification channel. */
 struct mvdpa_vq {
 	bool prepared;			/* resources up to the virtq object exist (attr is set) */
-	bool created;
+	bool created;			/* the virtq object exists */
+	bool suspended;			/* ... in SUSPEND: its vring is not ready (can resume) */
 	bool pooled;			/* its resources are lent by the pre-created ones */
 	uint16_t res_size;		/* ring size its umems and channel fit; 0: none exist */
 	int kickfd;
@@ -157,8 +158,9 @@ int mvdpa_conf_steer_sync(struct mvdpa_dev *dev);
 
 /*
  * The front-end made vring ready or not ready (dev->vring_ready): its queue starts (virtq
- * created RDY at the indices it stopped at) or stops (suspended, indices kept, object
- * destroyed), and RX steering follows. 0 or a negative errno. Takes the configuration's lock.
+ * created RDY at the indices it stopped at, or resumed in place where the caps allow it) or
+ * stops (suspended, indices kept; the object destroyed unless it can resume), and RX steering
+ * follows. 0 or a negative errno. Takes the configuration's lock.
  */
 int mvdpa_conf_vring_state(struct mvdpa_dev *dev, uint16_t vring);
 

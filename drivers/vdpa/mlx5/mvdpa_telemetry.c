@@ -77,7 +77,7 @@ cmd_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_string(d, "state", c != NULL ? "configured" : "idle");
 	if (c != NULL) {
 		for (uint32_t q = 0; q < c->nvqs; q++)
-			created += c->vqs[q].created;
+			created += c->vqs[q].created && !c->vqs[q].suspended;
 		rte_tel_data_add_dict_int(d, "vid", c->vid);
 		rte_tel_data_add_dict_u64(d, "vrings", c->nvqs);
 		rte_tel_data_add_dict_u64(d, "queues_running", created);
