@@ -8,7 +8,9 @@ DPDK's virtio-user takes at most 8 queue pairs; this front-end takes any number,
 (a sparse memfd: no guest page is touched), and spends no time between messages, so the time
 measured is the back-end's.
 
-Usage: vu_frontend.py SOCKET QUEUE_PAIRS MEM_GIB HOLD_SECONDS
+Usage: vu_frontend.py SOCKET QUEUE_PAIRS MEM_GIB HOLD_SECONDS [VRING:TIMES]
+With VRING:TIMES, once the device is up, vring VRING is disabled and enabled again TIMES times
+(0.3 s apart), as a VMM does when the guest changes its queue count (tests/pmd/).
 """
 import os
 import socket
@@ -54,6 +56,7 @@ def recv_u64(sock, req):
 
 def main():
     path, qps, gib, hold = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+    toggle = sys.argv[5] if len(sys.argv) > 5 else ""
     nvrings = 2 * qps
     size = gib << 30
     if RINGS_GPA + nvrings * RING_STRIDE > size:
@@ -90,6 +93,13 @@ def main():
         send(sock, SET_VRING_ENABLE, struct.pack("<II", i, 1))
     if proto & PROTOCOL_STATUS:
         send(sock, SET_STATUS, struct.pack("<Q", STATUS_DRIVER_OK))
+    if toggle:
+        vring, times = (int(v) for v in toggle.split(":"))
+        for _ in range(times):
+            time.sleep(0.3)
+            send(sock, SET_VRING_ENABLE, struct.pack("<II", vring, 0))
+            time.sleep(0.3)
+            send(sock, SET_VRING_ENABLE, struct.pack("<II", vring, 1))
     time.sleep(hold)
     sock.close()
     for fd in efds + [mem]:

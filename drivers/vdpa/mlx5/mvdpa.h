@@ -54,6 +54,8 @@ struct mvdpa_dev {
 	uint32_t queue_pairs;	/* what get_queue_num reports */
 	uint64_t features;	/* what get_features reports */
 	struct mvdpa_conf *conf;	/* while a front-end's device is configured */
+	/* Pre-created virtq resources (devargs queues, queue_size) not lent now; NULL: none. */
+	struct mvdpa_conf *prealloc;
 	/*
 	 * Held by dev_conf and dev_close while they build or tear down conf, and by readers on
 	 * other threads (statistics, telemetry), so they never see a half-freed configuration.

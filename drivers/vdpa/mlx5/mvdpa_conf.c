@@ -23,6 +23,7 @@
 
 #include "mvdpa.h"
 #include "mvdpa_conf.h"
+#include "mvdpa_prealloc.h"
 #include "prm_eq.h"
 
 #define PAGE 4096u
@@ -239,19 +240,73 @@ mem_unregister(struct mvdpa_conf *c)
 
 /* ---- Virtqs ---- */
 
-static void
-vq_destroy(struct mvdpa_vq *q)
+void
+mvdpa_vq_res_destroy(struct mvdpa_vq *q)
 {
-	devx_obj_destroy(&q->obj);
-	q->created = false;
 	devx_obj_destroy(&q->counters);
+	memset(&q->counters_zero, 0, sizeof(q->counters_zero));
 	devx_obj_destroy(&q->drv_qp);
 	devx_obj_destroy(&q->fw_qp);
 	umem_free(&q->qp_buf, &q->qp_umem);
 	devx_obj_destroy(&q->cq);
 	umem_free(&q->cq_buf, &q->cq_umem);
+	memset(&q->ecq, 0, sizeof(q->ecq));	/* a new CQ counts its arms from 0 */
 	for (int i = 0; i < 3; i++)
 		umem_free(&q->umem_buf[i], &q->umem[i]);
+	q->res_size = 0;
+}
+
+/* The virtq object goes; its resources go back where they came from. */
+static void
+vq_destroy(struct mvdpa_conf *c, uint16_t index)
+{
+	struct mvdpa_vq *q = &c->vqs[index];
+
+	devx_obj_destroy(&q->obj);
+	q->created = false;
+	if (q->pooled)
+		mvdpa_prealloc_give_vq(c->dev, c, index);
+	else
+		mvdpa_vq_res_destroy(q);
+}
+
+/* Bytes of umem i (the caps give a * ring size + b) for rings of size entries. */
+static size_t
+vq_umem_size(const struct mvdpa_dev *dev, int i, uint16_t size)
+{
+	const struct devx_virtio_caps *vc = &dev->caps.virtio;
+
+	return (size_t)vc->umem[i].a * size + vc->umem[i].b;
+}
+
+/* Bytes of the channel's CQ and driver RQ buffers, each with its doorbell record after it. */
+static size_t
+vq_cq_bytes(unsigned int log_size)
+{
+	return (size_t)CQE_SIZE << log_size;
+}
+
+static size_t
+vq_rq_bytes(unsigned int log_size)
+{
+	return (size_t)(1u << RQ_STRIDE_LOG) << log_size;
+}
+
+/* The firmware's QP to RTS and the driver's to RTR, connected to each other; both from RST. */
+static int
+vq_channel_connect(struct mvdpa_vq *q)
+{
+	int ret = devx_qp_modify(&q->fw_qp, DEVX_QP_RST2INIT, 0);
+
+	if (ret == 0)
+		ret = devx_qp_modify(&q->fw_qp, DEVX_QP_INIT2RTR, q->drv_qp.id);
+	if (ret == 0)
+		ret = devx_qp_modify(&q->fw_qp, DEVX_QP_RTR2RTS, 0);
+	if (ret == 0)
+		ret = devx_qp_modify(&q->drv_qp, DEVX_QP_RST2INIT, 0);
+	if (ret == 0)
+		ret = devx_qp_modify(&q->drv_qp, DEVX_QP_INIT2RTR, q->fw_qp.id);
+	return ret;
 }
 
 /* The notification channel: a CQ, the firmware's QP (RTS) and the driver's (RTR) connected. */
@@ -259,8 +314,8 @@ static int
 vq_channel_create(struct mvdpa_dev *dev, struct mvdpa_conf *c, struct mvdpa_vq *q,
 		  unsigned int log_size)
 {
-	size_t cq_bytes = (size_t)CQE_SIZE << log_size;
-	size_t rq_bytes = (size_t)(1u << RQ_STRIDE_LOG) << log_size;
+	size_t cq_bytes = vq_cq_bytes(log_size);
+	size_t rq_bytes = vq_rq_bytes(log_size);
 	struct devx_cq_attr ca = {
 		.log_size = (uint8_t)log_size, .uar_page = c->uar->page_id, .eqn = c->eqn,
 		.db_offset = cq_bytes, .overrun_ignore = true, .collapsed = true,
@@ -289,17 +344,56 @@ vq_channel_create(struct mvdpa_dev *dev, struct mvdpa_conf *c, struct mvdpa_vq *
 	da.wq_umem_id = da.db_umem_id = q->qp_umem.id;
 	q->qp_rq_dbr = (uint8_t *)q->qp_buf + rq_bytes;
 	ret = devx_qp_create(dev->ctx, &da, &q->drv_qp);
-	if (ret == 0)
-		ret = devx_qp_modify(&q->fw_qp, DEVX_QP_RST2INIT, 0);
-	if (ret == 0)
-		ret = devx_qp_modify(&q->fw_qp, DEVX_QP_INIT2RTR, q->drv_qp.id);
-	if (ret == 0)
-		ret = devx_qp_modify(&q->fw_qp, DEVX_QP_RTR2RTS, 0);
-	if (ret == 0)
-		ret = devx_qp_modify(&q->drv_qp, DEVX_QP_RST2INIT, 0);
-	if (ret == 0)
-		ret = devx_qp_modify(&q->drv_qp, DEVX_QP_INIT2RTR, q->fw_qp.id);
+	return ret < 0 ? ret : vq_channel_connect(q);
+}
+
+int
+mvdpa_vq_res_create(struct mvdpa_dev *dev, struct mvdpa_conf *c, struct mvdpa_vq *q,
+		    uint16_t size)
+{
+	int ret;
+
+	for (int i = 0; i < 3; i++) {
+		ret = umem_alloc(dev->ctx, vq_umem_size(dev, i, size), &q->umem_buf[i],
+				 &q->umem[i]);
+		if (ret < 0)
+			goto err;
+	}
+	if (dev->caps.general_obj_types & DEVX_GENERAL_OBJ_TYPES_VIRTIO_Q_COUNTERS) {
+		ret = devx_virtq_counters_create(dev->ctx, &q->counters);
+		if (ret < 0)
+			goto err;
+	}
+	ret = vq_channel_create(dev, c, q, log2_ceil(size));
+	if (ret < 0)
+		goto err;
+	q->res_size = size;
+	return 0;
+err:
+	mvdpa_vq_res_destroy(q);
 	return ret;
+}
+
+int
+mvdpa_vq_res_reset(struct mvdpa_dev *dev, struct mvdpa_vq *q)
+{
+	unsigned int log_size = log2_ceil(q->res_size);
+	int ret = 0;
+
+	if (q->counters.id != 0)
+		ret = devx_virtq_counters_query(&q->counters, &q->counters_zero);
+	if (ret == 0)
+		ret = devx_qp_modify(&q->fw_qp, DEVX_QP_2RST, 0);
+	if (ret == 0)
+		ret = devx_qp_modify(&q->drv_qp, DEVX_QP_2RST, 0);
+	if (ret < 0)
+		return ret;
+	/* Nothing uses the buffers now: the QPs are in RST and the virtq object is gone. */
+	memset(q->cq_buf, 0, vq_cq_bytes(log_size) + 64);
+	memset(q->qp_buf, 0, vq_rq_bytes(log_size) + 64);
+	for (int i = 0; i < 3; i++)
+		memset(q->umem_buf[i], 0, vq_umem_size(dev, i, q->res_size));
+	return vq_channel_connect(q);
 }
 
 /* The queue's object-change events (it went to ERR) reach the relay thread. */
@@ -322,7 +416,6 @@ static int
 vq_prepare(struct mvdpa_dev *dev, struct mvdpa_conf *c, uint16_t index, uint64_t features,
 	   const struct mvdpa_gpa_map *map, uint32_t nmap)
 {
-	const struct devx_virtio_caps *vc = &dev->caps.virtio;
 	struct mvdpa_vq *q = &c->vqs[index];
 	struct rte_vhost_vring vr;
 	struct devx_virtq_attr a = {
@@ -357,25 +450,20 @@ vq_prepare(struct mvdpa_dev *dev, struct mvdpa_conf *c, uint16_t index, uint64_t
 	a.hw_used_index = last_used;
 	q->kickfd = vr.kickfd;
 	q->callfd = vr.callfd;
-	for (int i = 0; i < 3; i++) {
-		size_t size = (size_t)vc->umem[i].a * vr.size + vc->umem[i].b;
-
-		ret = umem_alloc(dev->ctx, size, &q->umem_buf[i], &q->umem[i]);
+	if (!mvdpa_prealloc_take_vq(dev, c, index, vr.size)) {
+		ret = mvdpa_vq_res_create(dev, c, q, vr.size);
 		if (ret < 0)
 			goto err;
-		a.umem[i] = (struct devx_virtq_umem){ .id = q->umem[i].id, .size = (uint32_t)size };
 	}
-	if (dev->caps.general_obj_types & DEVX_GENERAL_OBJ_TYPES_VIRTIO_Q_COUNTERS) {
-		ret = devx_virtq_counters_create(dev->ctx, &q->counters);
-		if (ret < 0)
-			goto err;
-		a.counter_set_id = q->counters.id;
-	}
-	ret = vq_channel_create(dev, c, q, log2_ceil(vr.size));
-	if (ret == 0)
-		ret = mvdpa_event_queue_init(c, q, index, log2_ceil(vr.size));
+	/* Its completions reach this configuration's event thread (pre-created or not). */
+	ret = mvdpa_event_queue_init(c, q, index, log2_ceil(vr.size));
 	if (ret < 0)
 		goto err;
+	for (int i = 0; i < 3; i++)
+		a.umem[i] = (struct devx_virtq_umem){
+			.id = q->umem[i].id, .size = (uint32_t)vq_umem_size(dev, i, vr.size),
+		};
+	a.counter_set_id = q->counters.id;
 	a.event_qpn_or_msix = q->fw_qp.id;
 	if (index & 1)
 		a.tisn_or_qpn = c->tis.id;
@@ -384,7 +472,7 @@ vq_prepare(struct mvdpa_dev *dev, struct mvdpa_conf *c, uint16_t index, uint64_t
 	return 0;
 err:
 	MVDPA_LOG(ERR, "vid %d: cannot create virtq %u: %s\n", c->vid, index, strerror(-ret));
-	vq_destroy(q);
+	vq_destroy(c, index);
 	return ret;
 }
 
@@ -412,13 +500,9 @@ vq_start(struct mvdpa_conf *c, uint16_t index)
 	return 0;
 }
 
-/*
- * Suspends a running queue, keeps the indices the hardware reached (where a restart resumes)
- * and destroys its virtq object; its resources stay, so vq_start brings it back. One way for
- * every function, whether or not it can resume a suspended queue (freeze_to_rdy).
- */
+/* Suspends a running queue and keeps the indices the hardware reached (where it resumes). */
 static void
-vq_park(struct mvdpa_conf *c, uint16_t index)
+vq_suspend(struct mvdpa_conf *c, uint16_t index)
 {
 	struct mvdpa_vq *q = &c->vqs[index];
 	struct devx_virtq_attr a = { .modify = DEVX_VIRTQ_MODIFY_STATE,
@@ -431,8 +515,47 @@ vq_park(struct mvdpa_conf *c, uint16_t index)
 		q->attr.hw_available_index = a.hw_available_index;
 		q->attr.hw_used_index = a.hw_used_index;
 	}
+	q->suspended = true;
+}
+
+/*
+ * Suspends a queue (unless it is already) and destroys its virtq object; its resources stay, so
+ * vq_start brings it back at the indices it reached.
+ */
+static void
+vq_park(struct mvdpa_conf *c, uint16_t index)
+{
+	struct mvdpa_vq *q = &c->vqs[index];
+
+	if (!q->suspended)
+		vq_suspend(c, index);
 	devx_obj_destroy(&q->obj);
 	q->created = false;
+	q->suspended = false;
+}
+
+/*
+ * A suspended queue runs again: in place (SUSPEND -> RDY, one command) where the function can
+ * resume suspended queues (freeze_to_rdy); a refused resume falls back to re-creating it.
+ */
+static int
+vq_resume(struct mvdpa_conf *c, uint16_t index)
+{
+	struct mvdpa_vq *q = &c->vqs[index];
+	struct devx_virtq_attr a = { .modify = DEVX_VIRTQ_MODIFY_STATE,
+				     .state = DEVX_VIRTQ_STATE_RDY };
+	int ret = devx_virtq_modify(&q->obj, &a);
+
+	if (ret == 0) {
+		q->suspended = false;
+		MVDPA_LOG(DEBUG, "vid %d: virtq %u resumed in place at avail %u used %u\n",
+			  c->vid, index, q->attr.hw_available_index, q->attr.hw_used_index);
+		return 0;
+	}
+	MVDPA_LOG(WARNING, "vid %d: virtq %u cannot resume in place (%s): re-created\n", c->vid,
+		  index, strerror(-ret));
+	vq_park(c, index);
+	return vq_start(c, index);
 }
 
 /* Stops a queue for good and hands its indices back to vhost, so a restart resumes there. */
@@ -601,7 +724,7 @@ vq_recover(struct mvdpa_conf *c, uint16_t index)
 	int ret;
 
 	pthread_mutex_lock(&c->lock);
-	if (!q->created || q->given_up) {
+	if (!q->created || q->suspended || q->given_up) {
 		pthread_mutex_unlock(&c->lock);
 		return;
 	}
@@ -709,19 +832,10 @@ out:
 }
 
 static int
-relay_start(struct mvdpa_dev *dev, struct mvdpa_conf *c)
+relay_start(struct mvdpa_conf *c)
 {
-	void *page;
 	int ret;
 
-	c->var = mlx5dv_alloc_var(dev->ctx, 0);
-	if (c->var == NULL)
-		return -errno ? -errno : -ENOMEM;
-	page = mmap(NULL, c->var->length, PROT_READ | PROT_WRITE, MAP_SHARED, dev->ctx->cmd_fd,
-		    c->var->mmap_off);
-	if (page == MAP_FAILED)
-		return -errno;
-	c->doorbell = page;
 	c->stop_fd = eventfd(0, EFD_CLOEXEC);
 	if (c->stop_fd < 0)
 		return -errno;
@@ -743,15 +857,60 @@ relay_stop(struct mvdpa_conf *c)
 	if (c->stop_fd >= 0)
 		close(c->stop_fd);
 	c->stop_fd = -1;
+}
+
+/* ---- dev_conf / dev_close ---- */
+
+int
+mvdpa_conf_base_create(struct mvdpa_dev *dev, struct mvdpa_conf *c)
+{
+	struct devx_tis_attr ta = { 0 };
+	void *page;
+	int ret;
+
+	ret = devx_td_alloc(dev->ctx, &c->td);
+	if (ret < 0)
+		return ret;
+	ta.transport_domain = c->td.id;
+	ret = devx_tis_create(dev->ctx, &ta, &c->tis);
+	if (ret < 0)
+		return ret;
+	c->uar = mlx5dv_devx_alloc_uar(dev->ctx, MLX5DV_UAR_ALLOC_TYPE_NC);
+	if (c->uar == NULL || mlx5dv_devx_query_eqn(dev->ctx, 0, &c->eqn) != 0)
+		return -ENODEV;
+	c->events = mlx5dv_devx_create_event_channel(dev->ctx,
+			MLX5DV_DEVX_CREATE_EVENT_CHANNEL_FLAGS_OMIT_EV_DATA);
+	if (c->events == NULL)
+		return -errno ? -errno : -ENOMEM;
+	c->var = mlx5dv_alloc_var(dev->ctx, 0);
+	if (c->var == NULL)
+		return -errno ? -errno : -ENOMEM;
+	page = mmap(NULL, c->var->length, PROT_READ | PROT_WRITE, MAP_SHARED, dev->ctx->cmd_fd,
+		    c->var->mmap_off);
+	if (page == MAP_FAILED)
+		return -errno;
+	c->doorbell = page;
+	return 0;
+}
+
+void
+mvdpa_conf_base_destroy(struct mvdpa_conf *c)
+{
 	if (c->doorbell)
 		munmap((void *)(uintptr_t)c->doorbell, c->var->length);
 	c->doorbell = NULL;
 	if (c->var)
 		mlx5dv_free_var(c->var);
 	c->var = NULL;
+	if (c->events)
+		mlx5dv_devx_destroy_event_channel(c->events);
+	c->events = NULL;
+	if (c->uar)
+		mlx5dv_devx_free_uar(c->uar);
+	c->uar = NULL;
+	devx_obj_destroy(&c->tis);
+	devx_obj_destroy(&c->td);
 }
-
-/* ---- dev_conf / dev_close ---- */
 
 void
 mvdpa_conf_destroy(struct mvdpa_dev *dev)
@@ -768,12 +927,10 @@ mvdpa_conf_destroy(struct mvdpa_dev *dev)
 	/* Stopped queues report what their moderation held back: relayed like the rest. */
 	mvdpa_event_drain(c);
 	for (uint32_t i = c->nvqs; i-- > 0;)
-		vq_destroy(&c->vqs[i]);
+		vq_destroy(c, (uint16_t)i);
 	mvdpa_migrate_stop(c);
 	free(c->vqs);
 	mvdpa_event_teardown(c);
-	if (c->events)
-		mlx5dv_devx_destroy_event_channel(c->events);
 	if (c->nvqs)
 		MVDPA_LOG(INFO, "vid %d: closed; %" PRIu64 " completion events relayed (event mode "
 			  "%s: %" PRIu64 " CQEs, %" PRIu64 " CQ events, %" PRIu64 " polls, %" PRIu64
@@ -783,10 +940,10 @@ mvdpa_conf_destroy(struct mvdpa_dev *dev)
 			  c->ev.stats.events, c->ev.stats.polls, c->ev.stats.idle_waits,
 			  c->ev.stats.error_cqes, c->kicks, c->host_notifier ? "on" : "off",
 			  c->recoveries);
-	if (c->uar)
-		mlx5dv_devx_free_uar(c->uar);
-	devx_obj_destroy(&c->tis);
-	devx_obj_destroy(&c->td);
+	if (c->pooled)
+		mvdpa_prealloc_give_base(dev, c);
+	else
+		mvdpa_conf_base_destroy(c);
 	mem_unregister(c);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
@@ -802,7 +959,7 @@ steer_sync_locked(struct mvdpa_dev *dev, struct mvdpa_conf *c)
 	int ret;
 
 	for (uint32_t i = 0; i < c->nvqs && i < 2 * MVDPA_MAX_QUEUE_PAIRS; i += 2)
-		if (c->vqs[i].created && vring_wanted(dev, i))
+		if (c->vqs[i].created && !c->vqs[i].suspended && vring_wanted(dev, i))
 			ids[n++] = c->vqs[i].obj.id;
 	if (n == 0) {
 		if (c->steer_built)
@@ -850,15 +1007,19 @@ mvdpa_conf_vring_state(struct mvdpa_dev *dev, uint16_t vring)
 	if (!q->prepared) {
 		MVDPA_LOG(DEBUG, "vid %d: vring %u was not set up at configuration\n", c->vid,
 			  vring);
-	} else if (vring_wanted(dev, vring) && !q->created) {
-		ret = vq_start(c, vring);
+	} else if (vring_wanted(dev, vring) && (!q->created || q->suspended)) {
+		ret = q->suspended ? vq_resume(c, vring) : vq_start(c, vring);
 		if (ret == 0 && vring % 2 == 0)
 			ret = steer_sync_locked(dev, c);
-	} else if (!vring_wanted(dev, vring) && q->created) {
-		/* The RQT lets go of an RX queue before its object goes. */
+	} else if (!vring_wanted(dev, vring) && q->created && !q->suspended) {
+		/* The RQT lets go of an RX queue before it stops. */
 		if (vring % 2 == 0)
 			ret = steer_sync_locked(dev, c);
-		vq_park(c, vring);
+		/* A function that can resume keeps the object, to resume it with one command. */
+		if (dev->caps.virtio.freeze_to_rdy)
+			vq_suspend(c, vring);
+		else
+			vq_park(c, vring);
 	}
 	pthread_mutex_unlock(&c->lock);
 	return ret;
@@ -869,7 +1030,6 @@ mvdpa_conf_create(struct mvdpa_dev *dev, int vid)
 {
 	struct rte_vhost_memory *mem = NULL;
 	struct mvdpa_gpa_map *map = NULL;
-	struct devx_tis_attr ta = { 0 };
 	struct mvdpa_conf *c;
 	uint64_t features;
 	uint32_t prepared = 0, running = 0;
@@ -899,23 +1059,10 @@ mvdpa_conf_create(struct mvdpa_dev *dev, int vid)
 		map[i] = (struct mvdpa_gpa_map){ mem->regions[i].guest_phys_addr,
 						 mem->regions[i].host_user_addr,
 						 mem->regions[i].size };
-	ret = devx_td_alloc(dev->ctx, &c->td);
-	if (ret < 0)
-		goto err;
-	ta.transport_domain = c->td.id;
-	ret = devx_tis_create(dev->ctx, &ta, &c->tis);
-	if (ret < 0)
-		goto err;
-	c->uar = mlx5dv_devx_alloc_uar(dev->ctx, MLX5DV_UAR_ALLOC_TYPE_NC);
-	if (c->uar == NULL || mlx5dv_devx_query_eqn(dev->ctx, 0, &c->eqn) != 0) {
-		ret = -ENODEV;
-		goto err;
-	}
-	c->events = mlx5dv_devx_create_event_channel(dev->ctx,
-			MLX5DV_DEVX_CREATE_EVENT_CHANNEL_FLAGS_OMIT_EV_DATA);
-	if (c->events == NULL) {
-		ret = -errno ? -errno : -ENOMEM;
-		goto err;
+	if (!mvdpa_prealloc_take_base(dev, c)) {
+		ret = mvdpa_conf_base_create(dev, c);
+		if (ret < 0)
+			goto err;
 	}
 	ret = mvdpa_event_setup(dev, c);
 	if (ret < 0)
@@ -944,7 +1091,7 @@ mvdpa_conf_create(struct mvdpa_dev *dev, int vid)
 		ret = mvdpa_migrate_log_sync(dev);	/* reconfigured while migrating */
 	if (ret < 0)
 		goto err;
-	ret = relay_start(dev, c);
+	ret = relay_start(c);
 	if (ret == 0)
 		ret = mvdpa_event_start(dev, c);
 	if (ret < 0)

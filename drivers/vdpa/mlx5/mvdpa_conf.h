@@ -70,11 +70,16 @@ struct mvdpa_mem_chunk {
 /* One hardware virtq and its QP-mode notification channel. */
 struct mvdpa_vq {
 	bool prepared;			/* resources up to the virtq object exist (attr is set) */
-	bool created;
+	bool created;			/* the virtq object exists */
+	bool suspended;			/* ... in SUSPEND: its vring is not ready (can resume) */
+	bool pooled;			/* its resources are lent by the pre-created ones */
+	uint16_t res_size;		/* ring size its umems and channel fit; 0: none exist */
 	int kickfd;
 	int callfd;			/* where completions are signalled to the front-end */
 	struct devx_obj obj;
 	struct devx_obj counters;	/* id 0: none */
+	/* What counters held when they were lent: earlier front-ends' counts, subtracted. */
+	struct devx_virtq_counters counters_zero;
 	void *umem_buf[3];
 	struct devx_umem umem[3];
 	void *cq_buf;			/* CQEs, then the CQ doorbell record */
@@ -111,6 +116,7 @@ struct mvdpa_conf {
 	uint32_t eqn;
 	struct mlx5dv_var *var;		/* the doorbell page */
 	volatile uint32_t *doorbell;
+	bool pooled;			/* TD, TIS, UAR, event channel, doorbell: pre-created ones */
 	uint32_t nvqs;
 	struct mvdpa_vq *vqs;
 	/* RX steering over the created RX queues the front-end enabled; none while it has none. */
@@ -136,6 +142,26 @@ struct mvdpa_conf {
  */
 int mvdpa_parallel_for(uint32_t n, uint32_t workers, int (*fn)(void *ctx, uint32_t i), void *ctx);
 
+/*
+ * What a configuration needs that no front-end decides (TD, TIS, UAR, event queue number, event
+ * channel, doorbell page), into c; 0 or a negative errno. Destroy tolerates half-done creation.
+ */
+int mvdpa_conf_base_create(struct mvdpa_dev *dev, struct mvdpa_conf *c);
+void mvdpa_conf_base_destroy(struct mvdpa_conf *c);
+
+/*
+ * A queue's resources for rings of `size` entries (umems sized from the caps, counters, the
+ * notification channel connected; each configuration subscribes its CQ's completion events,
+ * mvdpa_event_queue_init): q->res_size is set on success; 0 or a negative errno, nothing left on failure.
+ * Reset makes used resources as good as new without re-creating them (the virtq object must be
+ * gone): the channel's QPs back through RST, buffers cleared, counters' current values recorded
+ * as their zero. Destroy tolerates half-done creation.
+ */
+int mvdpa_vq_res_create(struct mvdpa_dev *dev, struct mvdpa_conf *c, struct mvdpa_vq *q,
+			uint16_t size);
+int mvdpa_vq_res_reset(struct mvdpa_dev *dev, struct mvdpa_vq *q);
+void mvdpa_vq_res_destroy(struct mvdpa_vq *q);
+
 /* dev_conf / dev_close for dev on vid; 0 or a negative errno (nothing left on failure). */
 int mvdpa_conf_create(struct mvdpa_dev *dev, int vid);
 void mvdpa_conf_destroy(struct mvdpa_dev *dev);
@@ -149,8 +175,9 @@ int mvdpa_conf_steer_sync(struct mvdpa_dev *dev);
 
 /*
  * The front-end made vring ready or not ready (dev->vring_ready): its queue starts (virtq
- * created RDY at the indices it stopped at) or stops (suspended, indices kept, object
- * destroyed), and RX steering follows. 0 or a negative errno. Takes the configuration's lock.
+ * created RDY at the indices it stopped at, or resumed in place where the caps allow it) or
+ * stops (suspended, indices kept; the object destroyed unless it can resume), and RX steering
+ * follows. 0 or a negative errno. Takes the configuration's lock.
  */
 int mvdpa_conf_vring_state(struct mvdpa_dev *dev, uint16_t vring);
 

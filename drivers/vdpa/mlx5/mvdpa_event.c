@@ -81,6 +81,11 @@ mvdpa_event_queue_init(struct mvdpa_conf *c, struct mvdpa_vq *q, uint16_t index,
 {
 	struct mvdpa_event_cq *e = &q->ecq;
 	uint16_t comp = PRM_EVENT_TYPE_COMP;
+	/*
+	 * A pre-created CQ lent again keeps counting its arms: an arm whose event never came is
+	 * written again with the same sequence number.
+	 */
+	uint32_t arm_sn = e->armed ? e->arm_sn - 1 : e->arm_sn;
 
 	*e = (struct mvdpa_event_cq){
 		.cqe = q->cq_buf,
@@ -88,6 +93,7 @@ mvdpa_event_queue_init(struct mvdpa_conf *c, struct mvdpa_vq *q, uint16_t index,
 		.rq_dbr = q->qp_rq_dbr,
 		.cqn = q->cq.id,
 		.rq_size = (uint16_t)(1u << log_size),
+		.arm_sn = arm_sn,
 	};
 	devx_cqe_collapsed_init(e->cqe);
 	devx_qp_post_recv(e->rq_dbr, e->rq_size);

@@ -284,17 +284,37 @@ counters_to_array(const struct devx_virtq_counters *c, uint64_t v[RTE_DIM(stats_
 	v[5] = c->error_cqes;
 }
 
-/* The hardware counters of queue qid now, or -ENODEV when it has none. */
+/* A queue's counters, less what earlier front-ends counted on pre-created ones. */
+static int
+queue_counters_since_lent(const struct mvdpa_vq *q, struct devx_virtq_counters *c)
+{
+	const struct devx_virtq_counters *z = &q->counters_zero;
+	int ret = devx_virtq_counters_query((struct devx_obj *)&q->counters, c);
+
+	if (ret < 0)
+		return ret;
+	c->received_desc -= z->received_desc;
+	c->completed_desc -= z->completed_desc;
+	c->bad_desc_errors -= z->bad_desc_errors;
+	c->exceed_max_chain -= z->exceed_max_chain;
+	c->invalid_buffer -= z->invalid_buffer;
+	c->error_cqes -= z->error_cqes;
+	return 0;
+}
+
+/*
+ * The hardware counters of queue qid now, or -ENODEV when it has none. A stopped queue's (vring
+ * not ready, or vhost stopping the device before dev_close) hold what it counted while it ran.
+ */
 static int
 queue_counters(struct mvdpa_dev *dev, int qid, struct devx_virtq_counters *c)
 {
 	const struct mvdpa_conf *conf = dev->conf;
 
 	memset(c, 0, sizeof(*c));
-	if (conf == NULL || (uint32_t)qid >= conf->nvqs || !conf->vqs[qid].created ||
-	    conf->vqs[qid].counters.id == 0)
+	if (conf == NULL || (uint32_t)qid >= conf->nvqs || conf->vqs[qid].counters.id == 0)
 		return -ENODEV;
-	return devx_virtq_counters_query((struct devx_obj *)&conf->vqs[qid].counters, c);
+	return queue_counters_since_lent(&conf->vqs[qid], c);
 }
 
 void

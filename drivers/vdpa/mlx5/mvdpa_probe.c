@@ -10,6 +10,7 @@
 #include <rte_malloc.h>
 
 #include "mvdpa.h"
+#include "mvdpa_prealloc.h"
 
 int
 mvdpa_parse_devargs(const struct rte_device *rte_dev, struct mvdpa_devargs *args)
@@ -83,6 +84,7 @@ check_args_against_caps(const struct mvdpa_dev *dev)
 static void
 dev_free(struct mvdpa_dev *dev)
 {
+	mvdpa_prealloc_destroy(dev);
 	devx_pd_free(&dev->pd);
 	if (dev->ctx != NULL)
 		ibv_close_device(dev->ctx);
@@ -131,6 +133,9 @@ mvdpa_probe(struct rte_device *rte_dev, const char *ibdev_name, const struct mvd
 	if (ret != 0)
 		goto free_dev;
 	ret = devx_pd_alloc(dev->ctx, &dev->pd, &dev->pdn);
+	if (ret != 0)
+		goto free_dev;
+	ret = mvdpa_prealloc_create(dev);
 	if (ret != 0)
 		goto free_dev;
 	dev->ops = mvdpa_ops_template;

@@ -81,7 +81,7 @@ cmd_info(const char *cmd, const char *params, struct rte_tel_data *d)
 		/* Queues come and go (vring state, recovery) under the configuration's lock. */
 		pthread_mutex_lock(&c->lock);
 		for (uint32_t q = 0; q < c->nvqs; q++)
-			created += c->vqs[q].created;
+			created += c->vqs[q].created && !c->vqs[q].suspended;
 		recoveries = c->recoveries;
 		pthread_mutex_unlock(&c->lock);
 		rte_tel_data_add_dict_int(d, "vid", c->vid);

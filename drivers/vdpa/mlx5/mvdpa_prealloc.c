@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Pre-created virtq resources. They live in a configuration of their own that no front-end
+ * uses (dev->prealloc): created by the same functions as a front-end's, lent by moving the
+ * handles into the front-end's configuration, and moved back at dev_close.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <infiniband/mlx5dv.h>
+
+#include "mvdpa.h"
+#include "mvdpa_conf.h"
+#include "mvdpa_prealloc.h"
+
+/* Moves field f from `from` to `to`, leaving `from` without it (zeroed handles mean none). */
+#define MOVE(to, from, f) do { \
+	memcpy(&(to)->f, &(from)->f, sizeof((to)->f)); \
+	memset(&(from)->f, 0, sizeof((from)->f)); \
+} while (0)
+
+static void
+base_move(struct mvdpa_conf *to, struct mvdpa_conf *from)
+{
+	MOVE(to, from, td);
+	MOVE(to, from, tis);
+	MOVE(to, from, uar);
+	MOVE(to, from, eqn);
+	MOVE(to, from, events);
+	MOVE(to, from, var);
+	MOVE(to, from, doorbell);
+}
+
+static void
+vq_res_move(struct mvdpa_vq *to, struct mvdpa_vq *from)
+{
+	MOVE(to, from, umem_buf);
+	MOVE(to, from, umem);
+	MOVE(to, from, counters);
+	MOVE(to, from, counters_zero);
+	MOVE(to, from, cq_buf);
+	MOVE(to, from, cq_umem);
+	MOVE(to, from, cq);
+	MOVE(to, from, qp_buf);
+	MOVE(to, from, qp_umem);
+	MOVE(to, from, qp_rq_dbr);
+	MOVE(to, from, ecq);	/* its arm sequence goes on with the CQ */
+	MOVE(to, from, fw_qp);
+	MOVE(to, from, drv_qp);
+	MOVE(to, from, res_size);
+}
+
+static void
+prealloc_free(struct mvdpa_conf *p)
+{
+	for (uint32_t i = 0; p->vqs != NULL && i < p->nvqs; i++)
+		mvdpa_vq_res_destroy(&p->vqs[i]);
+	free(p->vqs);
+	mvdpa_conf_base_destroy(p);
+	free(p);
+}
+
+static int
+queue_res_create(void *ctx, uint32_t i)
+{
+	struct mvdpa_conf *p = ctx;
+
+	return mvdpa_vq_res_create(p->dev, p, &p->vqs[i], p->dev->args.queue_size);
+}
+
+int
+mvdpa_prealloc_create(struct mvdpa_dev *dev)
+{
+	uint32_t n = 2u * dev->args.queues;
+	struct mvdpa_conf *p;
+	int ret;
+
+	if (n == 0)
+		return 0;
+	p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return -ENOMEM;
+	p->dev = dev;
+	p->vid = -1;
+	p->nvqs = n;
+	p->vqs = calloc(n, sizeof(*p->vqs));
+	ret = p->vqs == NULL ? -ENOMEM : mvdpa_conf_base_create(dev, p);
+	if (ret == 0)
+		ret = mvdpa_parallel_for(n, dev->args.max_conf_threads, queue_res_create, p);
+	if (ret < 0) {
+		MVDPA_LOG(ERR, "%s: cannot pre-create the resources of %u virtqs of %u entries "
+			  "(devargs queues=%u, queue_size=%u): %s\n", dev->rte_dev->name, n,
+			  dev->args.queue_size, dev->args.queues, dev->args.queue_size,
+			  strerror(-ret));
+		prealloc_free(p);
+		return ret;
+	}
+	dev->prealloc = p;
+	MVDPA_LOG(INFO, "%s: pre-created the resources of %u virtqs of %u entries\n",
+		  dev->rte_dev->name, n, dev->args.queue_size);
+	return 0;
+}
+
+void
+mvdpa_prealloc_destroy(struct mvdpa_dev *dev)
+{
+	if (dev->prealloc == NULL)
+		return;
+	prealloc_free(dev->prealloc);
+	dev->prealloc = NULL;
+}
+
+bool
+mvdpa_prealloc_take_base(struct mvdpa_dev *dev, struct mvdpa_conf *c)
+{
+	struct mvdpa_conf *p = dev->prealloc;
+
+	if (p == NULL || p->events == NULL)
+		return false;
+	base_move(c, p);
+	c->pooled = true;
+	return true;
+}
+
+void
+mvdpa_prealloc_give_base(struct mvdpa_dev *dev, struct mvdpa_conf *c)
+{
+	struct mvdpa_conf *p = dev->prealloc;
+	struct pollfd pfd = { .fd = c->events->fd, .events = POLLIN };
+
+	/* Completions of the last front-end's queues must not reach the next one's callfds. */
+	while (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN)) {
+		struct mlx5dv_devx_async_event_hdr ev;
+
+		if (mlx5dv_devx_get_event(c->events, &ev, sizeof(ev)) <= 0)
+			break;
+	}
+	base_move(p, c);
+	c->pooled = false;
+}
+
+bool
+mvdpa_prealloc_take_vq(struct mvdpa_dev *dev, struct mvdpa_conf *c, uint16_t index,
+		       uint16_t size)
+{
+	struct mvdpa_conf *p = dev->prealloc;
+
+	if (p == NULL || !c->pooled || index >= p->nvqs || p->vqs[index].res_size == 0)
+		return false;
+	if (p->vqs[index].res_size != size) {
+		MVDPA_LOG(INFO, "vid %d: virtq %u has %u entries, not the %u of its pre-created "
+			  "resources: creating its own\n", c->vid, index, size,
+			  p->vqs[index].res_size);
+		return false;
+	}
+	vq_res_move(&c->vqs[index], &p->vqs[index]);
+	c->vqs[index].pooled = true;
+	return true;
+}
+
+void
+mvdpa_prealloc_give_vq(struct mvdpa_dev *dev, struct mvdpa_conf *c, uint16_t index)
+{
+	struct mvdpa_vq *q = &c->vqs[index];
+	int ret = mvdpa_vq_res_reset(dev, q);
+
+	q->pooled = false;
+	if (ret < 0) {
+		MVDPA_LOG(WARNING, "vid %d: virtq %u: its pre-created resources cannot be reset "
+			  "(%s): destroyed, the next front-end creates its own\n", c->vid, index,
+			  strerror(-ret));
+		mvdpa_vq_res_destroy(q);
+		return;
+	}
+	vq_res_move(&dev->prealloc->vqs[index], q);
+}

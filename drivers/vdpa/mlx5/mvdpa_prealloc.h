@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Pre-created virtq resources (devargs queues=<queue pairs>, queue_size=<ring entries>): what a
+ * configuration needs that no front-end decides is created at probe, lent to each front-end's
+ * configuration and given back reset at dev_close, so a bring-up (or a migration destination's
+ * switch-over) sends the firmware only the commands that depend on the front-end: guest memory
+ * keys and virtq objects. Device removal destroys them.
+ *
+ * Thread: probe and removal on the EAL control thread; take/give under the device's conf_lock
+ * (dev_conf, dev_close), the queues' from configuration workers, each on its own queue index.
+ */
+#ifndef MVDPA_PREALLOC_H
+#define MVDPA_PREALLOC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct mvdpa_conf;
+struct mvdpa_dev;
+
+/*
+ * Creates the resources of 2 * queues virtqs of queue_size entries and the device-wide ones
+ * (nothing when the devargs ask for none). 0, or a negative errno after logging why, with
+ * nothing left.
+ */
+int mvdpa_prealloc_create(struct mvdpa_dev *dev);
+/* Destroys them all; none may be lent. */
+void mvdpa_prealloc_destroy(struct mvdpa_dev *dev);
+
+/*
+ * Lends the device-wide resources (TD, TIS, UAR, event channel, doorbell page) to c, setting
+ * c->pooled; false when there are none to lend.
+ */
+bool mvdpa_prealloc_take_base(struct mvdpa_dev *dev, struct mvdpa_conf *c);
+/* Takes them back from c (its events not yet read are dropped). */
+void mvdpa_prealloc_give_base(struct mvdpa_dev *dev, struct mvdpa_conf *c);
+
+/*
+ * Lends queue index's resources to c->vqs[index] for rings of `size` entries, setting its
+ * `pooled`; false (and a log line when the size is why) when there are none that fit: the
+ * caller creates its own. Only to a configuration holding the device-wide ones (their CQ events
+ * arrive on that channel).
+ */
+bool mvdpa_prealloc_take_vq(struct mvdpa_dev *dev, struct mvdpa_conf *c, uint16_t index,
+			    uint16_t size);
+/*
+ * Takes them back reset, once the queue's virtq object is gone; resources that cannot be reset
+ * are destroyed (the next front-end creates its own).
+ */
+void mvdpa_prealloc_give_vq(struct mvdpa_dev *dev, struct mvdpa_conf *c, uint16_t index);
+
+#endif /* MVDPA_PREALLOC_H */
