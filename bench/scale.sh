@@ -7,7 +7,9 @@
 # cost model. Per PMD:
 # - probe: from the app's start until all N vhost-user sockets listen (EAL, probe, attach);
 # - bring-up of all: from the first front-end connection the app accepts (bench/conn_clock) to
-#   the last virtq set RDY on any function (the emulator's timing lines at exit);
+#   the last virtq set RDY on any function (the emulator's timing lines at exit); testpmd
+#   connects its ports one after another, so this includes the front-ends' own pace, and the
+#   tail (last connection accepted to last virtq RDY) shows how far the PMD lags behind them;
 # - resident memory (VmRSS) after probe and with every device configured, and its growth per
 #   device against a 1-function run of the same PMD (the emulated NIC's own state lives in the
 #   process too and is counted);
@@ -169,7 +171,9 @@ for p in pmds:
         ok = fe_rc == 0 and accepts and len(up) == n
         r[n] = {"probe_ms": probe, "rss_after_probe_kb": rss_probe, "rss_configured_kb": rss_up,
                 "threads": threads, "functions_up": len(up), "ok": bool(ok),
-                "bringup_ms": (max(int(t[2]) for t in up) - min(accepts)) / 1e6 if ok else None}
+                "bringup_ms": (max(int(t[2]) for t in up) - min(accepts)) / 1e6 if ok else None,
+                "after_last_connection_ms":
+                    (max(int(t[2]) for t in up) - max(accepts)) / 1e6 if ok else None}
     big, one = r[funcs], r[1]
     r["rss_per_device_kb"] = (big["rss_configured_kb"] - one["rss_configured_kb"]) / (funcs - 1) \
         if funcs > 1 else None
@@ -180,12 +184,13 @@ def cell(v, fmt="%.1f"):
     return "-" if v is None else fmt % v
 
 print("\n%d functions x %d queue pairs, one app, one testpmd (%s cost)" % (funcs, qps, cost))
-print("%-6s %10s %14s %16s %14s %8s %10s" % ("pmd", "probe ms", "bring-up ms",
-      "RSS configured", "RSS/device", "threads", "all up"))
+print("%-6s %10s %14s %12s %16s %14s %8s %10s" % ("pmd", "probe ms", "bring-up ms",
+      "tail ms", "RSS configured", "RSS/device", "threads", "all up"))
 for p in pmds:
     r, big = res["pmds"][p], res["pmds"][p][funcs]
-    print("%-6s %10d %14s %13d kB %11s kB %8d %10s" % (
-        p, big["probe_ms"], cell(big["bringup_ms"]), big["rss_configured_kb"],
+    print("%-6s %10d %14s %12s %13d kB %11s kB %8d %10s" % (
+        p, big["probe_ms"], cell(big["bringup_ms"]), cell(big["after_last_connection_ms"]),
+        big["rss_configured_kb"],
         cell(r["rss_per_device_kb"], "%.0f"), big["threads"],
         "%d/%d" % (big["functions_up"], funcs)))
 if "ours" in res["pmds"] and "dpdk" in res["pmds"]:
