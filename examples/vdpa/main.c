@@ -595,6 +595,11 @@ main(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	/*
+	 * A front-end may hand over a call fd that is a pipe (or socket) whose reader is gone:
+	 * relaying a completion to it must fail with EPIPE, not kill the app and every device.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 
 	if (app.interactive) {
 		struct cmdline *cl = cmdline_stdin_new(commands, "vdpa> ");
