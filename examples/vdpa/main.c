@@ -17,6 +17,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -56,12 +57,19 @@ struct app {
 	bool client;
 	unsigned int stats_interval;
 	unsigned int duration;
+	/*
+	 * Protects nports and each port's vid, which vhost's thread reads and writes in its
+	 * callbacks while the main thread adds ports and reads vids. A port's other fields are
+	 * written before it is published (nports) and not after, except the stats buffers, which
+	 * only the main thread uses.
+	 */
+	pthread_mutex_t lock;
 	struct vdpa_port ports[MAX_PORTS];
 	int nports;
 };
 
 /* The one app instance: vhost's callbacks and cmdline's handlers take no context of ours. */
-static struct app app;
+static struct app app = { .lock = PTHREAD_MUTEX_INITIALIZER };
 /* Set by the signal handler, read by the main loop: the handler does nothing else. */
 static volatile sig_atomic_t stop_requested;
 
@@ -157,6 +165,7 @@ parse_args(int argc, char **argv)
 	return 0;
 }
 
+/* The port a vhost device belongs to; the caller holds app.lock. */
 static struct vdpa_port *
 port_of_vid(int vid)
 {
@@ -173,11 +182,15 @@ port_of_vid(int vid)
 static int
 new_device(int vid)
 {
-	struct vdpa_port *p = port_of_vid(vid);
+	struct vdpa_port *p;
 
+	pthread_mutex_lock(&app.lock);
+	p = port_of_vid(vid);
+	if (p != NULL)
+		p->vid = vid;
+	pthread_mutex_unlock(&app.lock);
 	if (p == NULL)
 		return -1;
-	p->vid = vid;
 	printf("\nnew port %s, device : %s\n", p->ifname,
 	       rte_dev_name(rte_vdpa_get_rte_device(p->dev)));
 	fflush(stdout);
@@ -187,14 +200,18 @@ new_device(int vid)
 static void
 destroy_device(int vid)
 {
-	struct vdpa_port *p = port_of_vid(vid);
+	struct vdpa_port *p;
 
+	pthread_mutex_lock(&app.lock);
+	p = port_of_vid(vid);
+	if (p != NULL)
+		p->vid = -1;
+	pthread_mutex_unlock(&app.lock);
 	if (p == NULL)
 		return;
 	printf("\ndestroy port %s, device: %s\n", p->ifname,
 	       rte_dev_name(rte_vdpa_get_rte_device(p->dev)));
 	fflush(stdout);
-	p->vid = -1;
 }
 
 static const struct rte_vhost_device_ops vhost_ops = {
@@ -207,8 +224,6 @@ start_port(struct vdpa_port *p)
 {
 	int ret;
 
-	p->vid = -1;
-	p->flags = app.client ? RTE_VHOST_USER_CLIENT : 0;
 	if (!app.client && access(p->ifname, F_OK) == 0) {
 		fprintf(stderr, "%s exists, please remove it or specify another file and try again.\n",
 			p->ifname);
@@ -243,6 +258,10 @@ close_port(struct vdpa_port *p)
 	p->stats = NULL;
 }
 
+/*
+ * Ports are added by the main thread only. A port is published before its socket starts, so
+ * that a front-end connecting at once finds it; it is withdrawn if the start fails.
+ */
 static int
 create_port(const char *socket, struct rte_vdpa_device *dev)
 {
@@ -257,9 +276,17 @@ create_port(const char *socket, struct rte_vdpa_device *dev)
 		return -ENAMETOOLONG;
 	strcpy(p->ifname, socket);
 	p->dev = dev;
+	p->vid = -1;
+	p->flags = app.client ? RTE_VHOST_USER_CLIENT : 0;
+	pthread_mutex_lock(&app.lock);
+	app.nports++;
+	pthread_mutex_unlock(&app.lock);
 	ret = start_port(p);
-	if (ret == 0)
-		app.nports++;
+	if (ret != 0) {
+		pthread_mutex_lock(&app.lock);
+		app.nports--;
+		pthread_mutex_unlock(&app.lock);
+	}
 	return ret;
 }
 
@@ -300,14 +327,13 @@ print_stats(struct vdpa_port *p, uint32_t first, uint32_t last, FILE *out)
 static uint32_t
 queue_count(const struct vdpa_port *p)
 {
-	uint16_t n;
+	int vid;
 
-	if (p->vid >= 0) {
-		n = rte_vhost_get_vring_num(p->vid);
-		if (n)
-			return n;
-	}
-	return 0;
+	pthread_mutex_lock(&app.lock);
+	vid = p->vid;
+	pthread_mutex_unlock(&app.lock);
+	/* A vid gone since is harmless: vhost answers 0 for it. */
+	return vid >= 0 ? rte_vhost_get_vring_num(vid) : 0;
 }
 
 static void
