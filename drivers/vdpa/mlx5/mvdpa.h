@@ -6,6 +6,7 @@
 #ifndef MVDPA_H
 #define MVDPA_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include <rte_common.h>
@@ -52,6 +53,12 @@ struct mvdpa_dev {
 	struct devx_hca_caps caps;
 	uint32_t queue_pairs;	/* what get_queue_num reports */
 	uint64_t features;	/* what get_features reports */
+	/*
+	 * Held by the ops that build and free conf (dev_conf, dev_close: vhost's thread) and by
+	 * the statistics ops (the application's threads), which must see neither a configuration
+	 * half built nor one being freed. Taken before the configuration's own lock.
+	 */
+	pthread_mutex_t conf_lock;
 	struct mvdpa_conf *conf;	/* while a front-end's device is configured */
 	/*
 	 * Vrings the front-end has ready (set_vring_state), which RX steering follows. Forgotten

@@ -163,8 +163,14 @@ static int
 mvdpa_dev_conf(int vid)
 {
 	struct mvdpa_dev *dev = dev_of_vid(vid);
+	int ret;
 
-	return dev != NULL ? mvdpa_conf_create(dev, vid) : -ENODEV;
+	if (dev == NULL)
+		return -ENODEV;
+	pthread_mutex_lock(&dev->conf_lock);
+	ret = mvdpa_conf_create(dev, vid);
+	pthread_mutex_unlock(&dev->conf_lock);
+	return ret;
 }
 
 static int
@@ -174,8 +180,10 @@ mvdpa_dev_close(int vid)
 
 	if (dev == NULL)
 		return -ENODEV;
+	pthread_mutex_lock(&dev->conf_lock);
 	mvdpa_stats_carry(dev);
 	mvdpa_conf_destroy(dev);
+	pthread_mutex_unlock(&dev->conf_lock);
 	return 0;
 }
 
@@ -265,17 +273,25 @@ counters_to_array(const struct devx_virtq_counters *c, uint64_t v[RTE_DIM(stats_
 	v[5] = c->error_cqes;
 }
 
-/* The hardware counters of queue qid now, or -ENODEV when it has none. */
+/*
+ * The hardware counters of queue qid now, or -ENODEV when it has none. The caller holds
+ * conf_lock; the configuration's lock keeps the queue from being started, stopped or
+ * recovered meanwhile.
+ */
 static int
 queue_counters(struct mvdpa_dev *dev, int qid, struct devx_virtq_counters *c)
 {
-	const struct mvdpa_conf *conf = dev->conf;
+	struct mvdpa_conf *conf = dev->conf;
+	int ret = -ENODEV;
 
 	memset(c, 0, sizeof(*c));
-	if (conf == NULL || (uint32_t)qid >= conf->nvqs || !conf->vqs[qid].created ||
-	    conf->vqs[qid].counters.id == 0)
+	if (conf == NULL || (uint32_t)qid >= conf->nvqs)
 		return -ENODEV;
-	return devx_virtq_counters_query((struct devx_obj *)&conf->vqs[qid].counters, c);
+	pthread_mutex_lock(&conf->lock);
+	if (conf->vqs[qid].created && conf->vqs[qid].counters.id != 0)
+		ret = devx_virtq_counters_query(&conf->vqs[qid].counters, c);
+	pthread_mutex_unlock(&conf->lock);
+	return ret;
 }
 
 void
@@ -321,10 +337,12 @@ mvdpa_get_stats(struct rte_vdpa_device *vdev, int qid, struct rte_vdpa_stat *sta
 
 	if (qid < 0 || (unsigned int)qid >= RTE_DIM(dev->stats_carry) || stats == NULL)
 		return -EINVAL;
+	pthread_mutex_lock(&dev->conf_lock);
 	queue_counters(dev, qid, &now);	/* a queue not running now counts as zero */
 	counters_to_array(&now, v);
 	counters_to_array(&dev->stats_carry[qid], carry);
 	counters_to_array(&dev->stats_base[qid], base);
+	pthread_mutex_unlock(&dev->conf_lock);
 	for (unsigned int i = 0; i < count; i++)
 		stats[i] = (struct rte_vdpa_stat){ .id = i, .value = carry[i] + v[i] - base[i] };
 	return (int)count;
@@ -337,8 +355,10 @@ mvdpa_reset_stats(struct rte_vdpa_device *vdev, int qid)
 
 	if (qid < 0 || (unsigned int)qid >= RTE_DIM(dev->stats_carry))
 		return -EINVAL;
+	pthread_mutex_lock(&dev->conf_lock);
 	queue_counters(dev, qid, &dev->stats_base[qid]);
 	memset(&dev->stats_carry[qid], 0, sizeof(dev->stats_carry[qid]));
+	pthread_mutex_unlock(&dev->conf_lock);
 	return 0;
 }
 

@@ -86,6 +86,7 @@ dev_free(struct mvdpa_dev *dev)
 	devx_pd_free(&dev->pd);
 	if (dev->ctx != NULL)
 		ibv_close_device(dev->ctx);
+	pthread_mutex_destroy(&dev->conf_lock);
 	rte_free(dev);
 }
 
@@ -105,6 +106,7 @@ mvdpa_probe(struct rte_device *rte_dev, const char *ibdev_name, const struct mvd
 		dev = rte_zmalloc(MVDPA_DRIVER_NAME_STR, sizeof(*dev), 0);
 	if (dev == NULL)
 		return -ENOMEM;
+	pthread_mutex_init(&dev->conf_lock, NULL);
 	dev->rte_dev = rte_dev;
 	dev->args = *args;
 	snprintf(dev->ibdev_name, sizeof(dev->ibdev_name), "%s", ibdev_name);
