@@ -19,6 +19,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,8 +71,12 @@ struct app {
 
 /* The one app instance: vhost's callbacks and cmdline's handlers take no context of ours. */
 static struct app app = { .lock = PTHREAD_MUTEX_INITIALIZER };
-/* Set by the signal handler, read by the main loop: the handler does nothing else. */
-static volatile sig_atomic_t stop_requested;
+/*
+ * Set by the signal handler, read by the main loop: the handler does nothing else. Atomic, not
+ * just volatile sig_atomic_t: the handler may run on any thread (vhost's, EAL's) while the main
+ * thread reads it.
+ */
+static atomic_int stop_requested;
 
 static void
 usage(const char *prog)
