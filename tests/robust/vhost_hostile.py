@@ -290,7 +290,9 @@ class App:
                     got = rx.received()
                     if got:
                         sent = [test_frame(k, self.peer_mac) for k in range(n)]
-                        return all(g in sent for g in got) and tx.used_idx(1) > 0
+                        # The device may deliver a frame before it returns the TX buffer.
+                        return all(g in sent for g in got) and \
+                            wait_for(lambda: tx.used_idx(1) != 0, 5)
                     time.sleep(0.01)
             return False
         finally:
