@@ -16,21 +16,12 @@ probe="$4"
 cycles=${5:-100}
 testpmd=${TESTPMD:-dpdk-testpmd}
 . "$(dirname "$0")/../lib/e2e.sh"
+. "$(dirname "$0")/robust-lib.sh"
 tmp=$e2e_tmp
 e2e_sanitizers "$emu"
 limit=$((90 + cycles / 2))
 
-MLX5_EMU="functions=4,report=exit" LD_PRELOAD="$san$emu" timeout "$limit" \
-	env MLX5_EMU_PROBE="$tmp/probe" LD_PRELOAD="$san$emu $probe" \
-	"$app" -l 0-1 --no-huge -m 1024 --no-pci --no-telemetry --file-prefix conc-$e2e_id \
-	-d "$pmd" --vdev vdpa_mlx5x0,ibdev=mlx5_0 --vdev vdpa_mlx5x1,ibdev=mlx5_1 \
-	--vdev vdpa_mlx5x2,ibdev=mlx5_2 --vdev vdpa_mlx5x3,ibdev=mlx5_3 \
-	--log-level=pmd.vdpa.mlx5x:info --log-level=lib.vhost.config:warning \
-	-- --iface "$tmp/sock" --stats-interval 1 </dev/null >"$tmp/app.log" 2>&1 &
-apid=$!
-e2e_bg
-for _ in $(seq 100); do [ -S "$tmp/sock3" ] && [ -S "$tmp/probe" ] && break; sleep 0.1; done
-app_pid=$(pgrep -P "$apid" | head -1)
+robust_app_start "$app" "$pmd" "$emu" "$probe" 4 "$limit" --stats-interval 1
 
 # A: both front-ends run until their standard input, a FIFO held open here, is closed.
 mkfifo "$tmp/rx.in" "$tmp/tx.in"

@@ -15,21 +15,11 @@ probe="$4"
 rounds=${5:-1}
 testpmd=${TESTPMD:-dpdk-testpmd}
 . "$(dirname "$0")/../lib/e2e.sh"
+. "$(dirname "$0")/robust-lib.sh"
 tmp=$e2e_tmp
 e2e_sanitizers "$emu"
 
-# The probe goes to the app alone (under timeout, which must not take its socket).
-MLX5_EMU="functions=2,report=exit" LD_PRELOAD="$san$emu" timeout $((120 + rounds * 120)) \
-	env MLX5_EMU_PROBE="$tmp/probe" LD_PRELOAD="$san$emu $probe" \
-	"$app" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
-	--file-prefix hostile-$e2e_id -d "$pmd" \
-	--vdev vdpa_mlx5x0,ibdev=mlx5_0 --vdev vdpa_mlx5x1,ibdev=mlx5_1 \
-	--log-level=pmd.vdpa.mlx5x:info --log-level=lib.vhost.config:warning \
-	-- --iface "$tmp/sock" </dev/null >"$tmp/app.log" 2>&1 &
-apid=$!
-e2e_bg
-for _ in $(seq 100); do [ -S "$tmp/sock1" ] && [ -S "$tmp/probe" ] && break; sleep 0.1; done
-app_pid=$(pgrep -P "$apid" | head -1)
+robust_app_start "$app" "$pmd" "$emu" "$probe" 2 $((120 + rounds * 120))
 
 python3 "$(dirname "$0")/vhost_hostile.py" --sock "$tmp/sock0" --peer-sock "$tmp/sock1" \
 	--app-pid "${app_pid:-0}" --probe "$tmp/probe" --rounds "$rounds" | tee "$tmp/hostile.log"
