@@ -466,6 +466,22 @@ def case_vring_addr_outside_memory(fe):
     os.eventfd_write(fe.kick[1], 1)
 
 
+def case_vring_addr_misaligned(fe):
+    """Rings the device would access with misaligned atomics (avail at an odd address)."""
+    for name, step in fe.setup_steps():
+        if name.startswith("SET_VRING_ADDR"):
+            desc, used, avail = fe.ring_uva(int(name[-1]))
+            fe.vring_addr(int(name[-1]), desc + 8, used + 2, avail + 1)
+        else:
+            step()
+    avail = 1 * VRING_STRIDE + 0x1000 + 1
+    fe.write_desc(1, 0, GPA_BASE + fe.buf(1, 0), NET_HDR + 64, 0)
+    fe.mem[avail + 4:avail + 6] = struct.pack("<H", 0)
+    fe.mem[avail + 2:avail + 4] = struct.pack("<H", 1)
+    os.eventfd_write(fe.kick[1], 1)
+    time.sleep(0.2)
+
+
 def case_vring_addr_log_flag(fe):
     fe.send(SET_OWNER)
     fe.u64(SET_FEATURES, F_VERSION_1)
@@ -659,6 +675,7 @@ def cases(round_no, seed):
         ("memory table with bad fds", case_mem_table_bad_fds),
         ("memory table replaced on a running device", case_mem_table_on_running_device),
         ("ring addresses outside the memory table", case_vring_addr_outside_memory),
+        ("ring addresses misaligned", case_vring_addr_misaligned),
         ("ring address with a log address", case_vring_addr_log_flag),
         ("unsupported feature bits", case_features_unsupported),
         ("vring base, size, enable on a running ring", case_vring_base_on_running_ring),
