@@ -10,8 +10,9 @@
  *     [desc:4][avail:4] [used:2]    guest addresses relative to the image (used: 16 bits, shifted
  *                                   left by 4), so they may lie inside, across or outside it;
  *                                   aligned as virtio requires (desc 16, avail 2, used 4 bytes):
- *                                   the walker's atomics on the indices need it, and a
- *                                   misaligned ring is for the virtq's creation to refuse
+ *                                   the walker's atomics on the indices need it, and our
+ *                                   PMD refuses misaligned rings (the engine itself does
+ *                                   not yet: docs/testing.md)
  *   [image_len:2] then image_len bytes of guest memory (zero-filled past the input's end)
  *   ops until the input ends, each [op:1] then its operands:
  *     op % 3 == 0: TX poll with budget [n:1], or RX delivery of a frame of [len:2] bytes
