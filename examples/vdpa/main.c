@@ -22,6 +22,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,16 +62,26 @@ struct app {
 	bool client;
 	unsigned int stats_interval;
 	unsigned int duration;
+	/*
+	 * Protects nports and each port's vid, which vhost's thread reads and writes in its
+	 * callbacks while the main thread adds ports and reads vids (and telemetry's thread reads
+	 * both). A port's other fields are
+	 * written before it is published (nports) and not after, except the stats buffers, which
+	 * only the main thread uses.
+	 */
+	pthread_mutex_t lock;
 	struct vdpa_port ports[MAX_PORTS];
 	int nports;
-	/* Telemetry's thread reads the ports: it and create_port() hold this. */
-	pthread_mutex_t ports_lock;
 };
 
 /* The one app instance: vhost's callbacks and cmdline's handlers take no context of ours. */
-static struct app app;
-/* Set by the signal handler, read by the main loop: the handler does nothing else. */
-static volatile sig_atomic_t stop_requested;
+static struct app app = { .lock = PTHREAD_MUTEX_INITIALIZER };
+/*
+ * Set by the signal handler, read by the main loop: the handler does nothing else. Atomic, not
+ * just volatile sig_atomic_t: the handler may run on any thread (vhost's, EAL's) while the main
+ * thread reads it.
+ */
+static atomic_int stop_requested;
 
 static void
 usage(const char *prog)
@@ -164,6 +175,7 @@ parse_args(int argc, char **argv)
 	return 0;
 }
 
+/* The port a vhost device belongs to; the caller holds app.lock. */
 static struct vdpa_port *
 port_of_vid(int vid)
 {
@@ -180,11 +192,15 @@ port_of_vid(int vid)
 static int
 new_device(int vid)
 {
-	struct vdpa_port *p = port_of_vid(vid);
+	struct vdpa_port *p;
 
+	pthread_mutex_lock(&app.lock);
+	p = port_of_vid(vid);
+	if (p != NULL)
+		p->vid = vid;
+	pthread_mutex_unlock(&app.lock);
 	if (p == NULL)
 		return -1;
-	p->vid = vid;
 	printf("\nnew port %s, device : %s\n", p->ifname,
 	       rte_dev_name(rte_vdpa_get_rte_device(p->dev)));
 	fflush(stdout);
@@ -194,14 +210,18 @@ new_device(int vid)
 static void
 destroy_device(int vid)
 {
-	struct vdpa_port *p = port_of_vid(vid);
+	struct vdpa_port *p;
 
+	pthread_mutex_lock(&app.lock);
+	p = port_of_vid(vid);
+	if (p != NULL)
+		p->vid = -1;
+	pthread_mutex_unlock(&app.lock);
 	if (p == NULL)
 		return;
 	printf("\ndestroy port %s, device: %s\n", p->ifname,
 	       rte_dev_name(rte_vdpa_get_rte_device(p->dev)));
 	fflush(stdout);
-	p->vid = -1;
 }
 
 static const struct rte_vhost_device_ops vhost_ops = {
@@ -214,8 +234,6 @@ start_port(struct vdpa_port *p)
 {
 	int ret;
 
-	p->vid = -1;
-	p->flags = app.client ? RTE_VHOST_USER_CLIENT : 0;
 	if (!app.client && access(p->ifname, F_OK) == 0) {
 		fprintf(stderr, "%s exists, please remove it or specify another file and try again.\n",
 			p->ifname);
@@ -250,6 +268,10 @@ close_port(struct vdpa_port *p)
 	p->stats = NULL;
 }
 
+/*
+ * Ports are added by the main thread only. A port is published before its socket starts, so
+ * that a front-end connecting at once finds it; it is withdrawn if the start fails.
+ */
 static int
 create_port(const char *socket, struct rte_vdpa_device *dev)
 {
@@ -264,11 +286,16 @@ create_port(const char *socket, struct rte_vdpa_device *dev)
 		return -ENAMETOOLONG;
 	strcpy(p->ifname, socket);
 	p->dev = dev;
+	p->vid = -1;
+	p->flags = app.client ? RTE_VHOST_USER_CLIENT : 0;
+	pthread_mutex_lock(&app.lock);
+	app.nports++;
+	pthread_mutex_unlock(&app.lock);
 	ret = start_port(p);
-	if (ret == 0) {
-		pthread_mutex_lock(&app.ports_lock);
-		app.nports++;
-		pthread_mutex_unlock(&app.ports_lock);
+	if (ret != 0) {
+		pthread_mutex_lock(&app.lock);
+		app.nports--;
+		pthread_mutex_unlock(&app.lock);
 	}
 	return ret;
 }
@@ -307,17 +334,24 @@ print_stats(struct vdpa_port *p, uint32_t first, uint32_t last, FILE *out)
 	return 0;
 }
 
+static int
+port_vid(const struct vdpa_port *p)
+{
+	int vid;
+
+	pthread_mutex_lock(&app.lock);
+	vid = p->vid;
+	pthread_mutex_unlock(&app.lock);
+	return vid;
+}
+
 static uint32_t
 queue_count(const struct vdpa_port *p)
 {
-	uint16_t n;
+	int vid = port_vid(p);
 
-	if (p->vid >= 0) {
-		n = rte_vhost_get_vring_num(p->vid);
-		if (n)
-			return n;
-	}
-	return 0;
+	/* A vid gone since is harmless: vhost answers 0 for it. */
+	return vid >= 0 ? rte_vhost_get_vring_num(vid) : 0;
 }
 
 static void
@@ -335,14 +369,27 @@ print_all_stats(void)
 
 /* ---- Telemetry ---- */
 
+/* How many ports are published now (telemetry's thread). */
+static int
+published_ports(void)
+{
+	int n;
+
+	pthread_mutex_lock(&app.lock);
+	n = app.nports;
+	pthread_mutex_unlock(&app.lock);
+	return n;
+}
+
 static int
 tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
 {
+	int n = published_ports();
+
 	(void)cmd;
 	(void)params;
 	rte_tel_data_start_dict(d);
-	pthread_mutex_lock(&app.ports_lock);
-	for (int i = 0; i < app.nports; i++) {
+	for (int i = 0; i < n; i++) {
 		struct rte_tel_data *pd = rte_tel_data_alloc();
 		char key[16];
 
@@ -352,13 +399,12 @@ tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_string(pd, "socket", app.ports[i].ifname);
 		rte_tel_data_add_dict_string(pd, "device",
 					     rte_dev_name(rte_vdpa_get_rte_device(app.ports[i].dev)));
-		rte_tel_data_add_dict_int(pd, "vid", app.ports[i].vid);
+		rte_tel_data_add_dict_int(pd, "vid", port_vid(&app.ports[i]));
 		rte_tel_data_add_dict_u64(pd, "vrings", queue_count(&app.ports[i]));
 		snprintf(key, sizeof(key), "%d", i);
 		if (rte_tel_data_add_dict_container(d, key, pd, 0) != 0)
 			rte_tel_data_free(pd);
 	}
-	pthread_mutex_unlock(&app.ports_lock);
 	return 0;
 }
 
@@ -378,14 +424,10 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	if (params == NULL || params[0] == '\0')
 		return -EINVAL;
 	port = strtol(params, &end, 10);
-	pthread_mutex_lock(&app.ports_lock);
-	if (*end != '\0' || port < 0 || port >= app.nports) {
-		pthread_mutex_unlock(&app.ports_lock);
+	if (*end != '\0' || port < 0 || port >= published_ports())
 		return -EINVAL;
-	}
 	dev = app.ports[port].dev;
 	nq = queue_count(&app.ports[port]);
-	pthread_mutex_unlock(&app.ports_lock);
 	n = rte_vdpa_get_stats_names(dev, NULL, 0);
 	if (n <= 0)
 		return -ENOTSUP;
@@ -688,7 +730,6 @@ main(int argc, char **argv)
 			return EXIT_FAILURE;
 	}
 
-	pthread_mutex_init(&app.ports_lock, NULL);
 	rte_telemetry_register_cmd("/vdpa_app/ports", tel_ports,
 				   "Returns the app's ports: socket, vDPA device, vid. No parameters");
 	rte_telemetry_register_cmd("/vdpa_app/stats", tel_stats,
@@ -700,6 +741,11 @@ main(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	/*
+	 * A front-end may hand over a call fd that is a pipe (or socket) whose reader is gone:
+	 * relaying a completion to it must fail with EPIPE, not kill the app and every device.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 
 	if (app.interactive) {
 		struct cmdline *cl = cmdline_stdin_new(commands, "vdpa> ");

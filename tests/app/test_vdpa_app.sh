@@ -21,7 +21,12 @@ export LD_PRELOAD="$(e2e_sanitizer_preload "$emu")$emu"
 timeout 30 "$app" "${eal[@]}" --file-prefix app1-$e2e_id -- --iface "$dir/sock" --duration 3 \
 	</dev/null >"$dir/out1" 2>&1 &
 e2e_bg
-sleep 1.5
+# Polled while the app runs: a sanitizer build starts slowly (the 3 s count from the sockets).
+for _ in $(seq 100); do
+	[ -S "$dir/sock0" ] && [ -S "$dir/sock1" ] && break
+	kill -0 "${e2e_pids[-1]}" 2>/dev/null || break
+	sleep 0.1
+done
 [ -S "$dir/sock0" ] && [ -S "$dir/sock1" ]; check "sockets created while running" $?
 wait "${e2e_pids[-1]}"; rc=$?
 check "duration exit status 0 (got $rc)" $rc

@@ -18,10 +18,15 @@ tmp=$(mktemp -d)
 [ -n "${KEEP:-}" ] || trap 'rm -rf "$tmp"' EXIT
 mkdir "$tmp/devices"
 # A sanitizer build of the library needs its runtimes loaded first in every process it enters.
-san=$(ldd "$so" | awk '/lib(asan|ubsan)\.so/ {print $3}' | tr '\n' ' ')
+san=$(ldd "$so" | awk '/lib(asan|ubsan|tsan)\.so/ {print $3}' | tr '\n' ' ')
 if [ -n "$san" ]; then
 	export ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 fi
+case "$san" in
+*libtsan*)	# what e2e_sanitizers (tests/lib/e2e.sh) does for the other scripts
+	export TSAN_OPTIONS="suppressions=$(cd "$(dirname "$0")/.." && pwd)/tsan.supp${TSAN_OPTIONS:+:$TSAN_OPTIONS}"
+	;;
+esac
 
 # The same MLX5_EMU gives the same functions and addresses in this helper and in testpmd.
 addr=$(LD_PRELOAD="$san" python3 "$(dirname "$0")/write-pci-tree.py" "$so" "$tmp/devices")

@@ -4,6 +4,7 @@
 # e2e_finish for "ok/FAIL" lines and the closing "N passed, N failed". DPDK file prefixes end
 # with -$e2e_id, so EAL's runtime folders of the run are removed at exit too.
 
+e2e_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 e2e_tmp=$(mktemp -d)
 # For DPDK's --file-prefix: two runs at once (two build folders, two people) must not share one.
 export e2e_id=${e2e_tmp##*.}
@@ -65,18 +66,25 @@ e2e_stat() {
 	grep "^$2 q$3: " "$1" | tail -1 | tr ' ' '\n' | sed -n "s/^$4=//p"
 }
 
-# The sanitizer runtimes (asan, ubsan) a library links, to preload before it: in a sanitizer
-# build they must come first. Prints nothing for a normal build.
+# The sanitizer runtimes (asan, ubsan, tsan) a library links, to preload before it: in a
+# sanitizer build they must come first. Prints nothing for a normal build.
 e2e_sanitizer_preload() {
-	ldd "$1" | awk '/lib(asan|ubsan)\.so/ {printf "%s ", $3}'
+	ldd "$1" | awk '/lib(asan|ubsan|tsan)\.so/ {printf "%s ", $3}'
 }
 
 # e2e_sanitizers LIB [ASAN_OPTIONS items]: sets san to e2e_sanitizer_preload LIB and, in a
 # sanitizer build, exports ASAN_OPTIONS without leak detection (the prebuilt DPDK programs
-# around the library are not instrumented), plus the items given.
+# around the library are not instrumented), plus the items given; in a ThreadSanitizer build,
+# TSAN_OPTIONS with the suppressions for races inside the uninstrumented libraries
+# (tests/tsan.supp). A report makes the process exit with status 66, which the tests check.
 e2e_sanitizers() {
 	san=$(e2e_sanitizer_preload "$1")
 	[ -z "$san" ] || export ASAN_OPTIONS="detect_leaks=0${2:+:$2}${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+	case "$san" in
+	*libtsan*)
+		export TSAN_OPTIONS="suppressions=$e2e_dir/../tsan.supp:second_deadlock_stack=1${TSAN_OPTIONS:+:$TSAN_OPTIONS}"
+		;;
+	esac
 }
 
 # check NAME STATUS: one result line; STATUS 0 is a pass.

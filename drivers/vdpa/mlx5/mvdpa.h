@@ -53,14 +53,15 @@ struct mvdpa_dev {
 	struct devx_hca_caps caps;
 	uint32_t queue_pairs;	/* what get_queue_num reports */
 	uint64_t features;	/* what get_features reports */
+	/*
+	 * Held by the ops that build and free conf (dev_conf, dev_close: vhost's thread) and by
+	 * readers on other threads (statistics ops, telemetry), which must see neither a
+	 * configuration half built nor one being freed. Taken before the configuration's own lock.
+	 */
+	pthread_mutex_t conf_lock;
 	struct mvdpa_conf *conf;	/* while a front-end's device is configured */
 	/* Pre-created virtq resources (devargs queues, queue_size) not lent now; NULL: none. */
 	struct mvdpa_conf *prealloc;
-	/*
-	 * Held by dev_conf and dev_close while they build or tear down conf, and by readers on
-	 * other threads (statistics, telemetry), so they never see a half-freed configuration.
-	 */
-	pthread_mutex_t conf_lock;
 	/*
 	 * Vrings the front-end has ready (set_vring_state), which RX steering follows. Forgotten
 	 * at dev_close: until the next front-end reports any, every created queue counts as ready

@@ -446,6 +446,18 @@ vq_prepare(struct mvdpa_dev *dev, struct mvdpa_conf *c, uint16_t index, uint64_t
 			  c->vid, index, vr.size);
 		return -EINVAL;
 	}
+	/*
+	 * Aligned as virtio requires (descriptors 16 bytes, the driver's area 2 or, packed, 4, the
+	 * device's 4): the device reads and writes the indices there with atomic accesses, which a
+	 * guest must not be able to make misaligned.
+	 */
+	if ((a.desc_addr & 15) || (a.used_addr & 3) ||
+	    (a.available_addr & (a.type == DEVX_VIRTQ_TYPE_PACKED ? 3 : 1))) {
+		MVDPA_LOG(ERR, "vid %d: virtq %u: ring addresses 0x%" PRIx64 ", 0x%" PRIx64 ", 0x%"
+			  PRIx64 " not aligned as virtio requires\n", c->vid, index, a.desc_addr,
+			  a.available_addr, a.used_addr);
+		return -EINVAL;
+	}
 	a.hw_available_index = last_avail;
 	a.hw_used_index = last_used;
 	q->kickfd = vr.kickfd;

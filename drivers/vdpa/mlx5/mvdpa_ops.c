@@ -305,16 +305,23 @@ queue_counters_since_lent(const struct mvdpa_vq *q, struct devx_virtq_counters *
 /*
  * The hardware counters of queue qid now, or -ENODEV when it has none. A stopped queue's (vring
  * not ready, or vhost stopping the device before dev_close) hold what it counted while it ran.
+ * The caller holds conf_lock; the configuration's lock keeps the queue from being started,
+ * stopped or recovered meanwhile.
  */
 static int
 queue_counters(struct mvdpa_dev *dev, int qid, struct devx_virtq_counters *c)
 {
-	const struct mvdpa_conf *conf = dev->conf;
+	struct mvdpa_conf *conf = dev->conf;
+	int ret = -ENODEV;
 
 	memset(c, 0, sizeof(*c));
-	if (conf == NULL || (uint32_t)qid >= conf->nvqs || conf->vqs[qid].counters.id == 0)
+	if (conf == NULL || (uint32_t)qid >= conf->nvqs)
 		return -ENODEV;
-	return queue_counters_since_lent(&conf->vqs[qid], c);
+	pthread_mutex_lock(&conf->lock);
+	if (conf->vqs[qid].counters.id != 0)
+		ret = queue_counters_since_lent(&conf->vqs[qid], c);
+	pthread_mutex_unlock(&conf->lock);
+	return ret;
 }
 
 void

@@ -108,9 +108,9 @@ mvdpa_probe(struct rte_device *rte_dev, const char *ibdev_name, const struct mvd
 		dev = rte_zmalloc(MVDPA_DRIVER_NAME_STR, sizeof(*dev), 0);
 	if (dev == NULL)
 		return -ENOMEM;
+	pthread_mutex_init(&dev->conf_lock, NULL);
 	dev->rte_dev = rte_dev;
 	dev->args = *args;
-	pthread_mutex_init(&dev->conf_lock, NULL);
 	snprintf(dev->ibdev_name, sizeof(dev->ibdev_name), "%s", ibdev_name);
 	ret = open_ibdev(dev, ibdev_name);
 	if (ret != 0)
