@@ -18,9 +18,6 @@
 # tests/dpdk_pmd/ explains); without root only ours runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$PWD
-build=$root/build-bench
-out=$root/bench/out
 qps=${BENCH_QPS:-1 4 16 64}
 mems=${BENCH_MEM_GIB:-1 16}
 costs=${BENCH_COSTS:-calibrated zero}
@@ -30,31 +27,12 @@ frontends=${BENCH_FRONTENDS:-script virtio-user}
 slots=${BENCH_SLOTS:-16}
 ours_devargs=${BENCH_OURS_DEVARGS-}
 dpdk_devargs=${BENCH_DPDK_DEVARGS-}
-testpmd=${TESTPMD:-dpdk-testpmd}
 
-if [ ! -f "$build/build.ninja" ]; then
-	meson setup "$build" -Dtests=false >/dev/null
-fi
-ninja -C "$build" >/dev/null
-app=$build/examples/vdpa/vdpa-app
-pmd=$build/drivers/vdpa/mlx5/librte_vdpa_mlx5x.so
-emu=$build/emu/verbs/libmlx5emu.so
-clock=$build/bench/libconn_clock.so
-
-if [ "$(id -u)" -ne 0 ] && [[ " $pmds " == *" dpdk "* ]]; then
-	echo "note: not root, DPDK's PMD is skipped (it needs a private mount namespace)"
-	pmds=${pmds//dpdk/}
-fi
+. bench/lib.sh
+bench_root_pmds
 
 rm -rf "$out/runs"
 mkdir -p "$out/runs"
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
 
 # The PCI tree DPDK's EAL scans: one emulated function (the address does not depend on cost).
 if [[ " $pmds " == *" dpdk "* ]]; then

@@ -18,30 +18,11 @@
 # Environment (defaults): BENCH_REPS=3 BENCH_DP_WINDOW=5 (seconds measured) BENCH_DP_FRAME=64
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$PWD
-build=$root/build-bench
-out=$root/bench/out
 reps=${BENCH_REPS:-3}
 window=${BENCH_DP_WINDOW:-5}
 frame=${BENCH_DP_FRAME:-64}
-testpmd=${TESTPMD:-dpdk-testpmd}
 
-if [ ! -f "$build/build.ninja" ]; then
-	meson setup "$build" -Dtests=false >/dev/null
-fi
-ninja -C "$build" >/dev/null
-app=$build/examples/vdpa/vdpa-app
-pmd=$build/drivers/vdpa/mlx5/librte_vdpa_mlx5x.so
-emu=$build/emu/verbs/libmlx5emu.so
-
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-mkdir -p "$out"
+. bench/lib.sh
 
 # One measurement through switch `emulator` or `vhost`; prints the receiver's Rx-pps.
 run_one() {	# switch rep

@@ -21,38 +21,16 @@
 # DPDK's PMD needs root (a private mount namespace replaces /sys/bus/pci/devices).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$PWD
-build=$root/build-bench
-out=$root/bench/out
 funcs=${BENCH_SCALE_FUNCS:-64}
 qps=${BENCH_SCALE_QPS:-4}
 pmds=${BENCH_PMDS:-ours dpdk}
 cost=${BENCH_SCALE_COST:-calibrated}
 ours_devargs=${BENCH_OURS_DEVARGS-}
 dpdk_devargs=${BENCH_DPDK_DEVARGS-}
-testpmd=${TESTPMD:-dpdk-testpmd}
 
-if [ ! -f "$build/build.ninja" ]; then
-	meson setup "$build" -Dtests=false >/dev/null
-fi
-ninja -C "$build" >/dev/null
-app=$build/examples/vdpa/vdpa-app
-pmd=$build/drivers/vdpa/mlx5/librte_vdpa_mlx5x.so
-emu=$build/emu/verbs/libmlx5emu.so
-clock=$build/bench/libconn_clock.so
+. bench/lib.sh
+bench_root_pmds
 
-if [ "$(id -u)" -ne 0 ] && [[ " $pmds " == *" dpdk "* ]]; then
-	echo "note: not root, DPDK's PMD is skipped (it needs a private mount namespace)"
-	pmds=${pmds//dpdk/}
-fi
-
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
 mkdir -p "$out/scale"
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
