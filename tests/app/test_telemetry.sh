@@ -46,7 +46,7 @@ timeout 90 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
 rpid=$!
 e2e_bg
 exec 3>"$tmp/rx.in"
-for _ in $(seq 300); do grep -q "new port $tmp/sock1" "$tmp/app.log" && break; sleep 0.1; done
+e2e_wait_for 30 grep -q "new port $tmp/sock1" "$tmp/app.log"
 # The sender sends for 3 s from its connection on, however long it took to start.
 mkfifo "$tmp/tx.in"
 timeout 60 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
@@ -56,7 +56,7 @@ timeout 60 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
 tpid=$!
 e2e_bg
 exec 4>"$tmp/tx.in"
-for _ in $(seq 300); do grep -q "new port $tmp/sock0" "$tmp/app.log" && break; sleep 0.1; done
+e2e_wait_for 30 grep -q "new port $tmp/sock0" "$tmp/app.log"
 sleep 3
 exec 4>&-
 wait "$tpid"; check "sender exit status 0" $?

@@ -18,10 +18,6 @@ testpmd=${TESTPMD:-dpdk-testpmd}
 tmp=$e2e_tmp
 e2e_sanitizers "$emu"
 
-last() {	# device, queue, counter: its value in the last stats line of that queue
-	grep "^$1 q$2: " "$tmp/app$run_no.log" | tail -1 | tr ' ' '\n' | sed -n "s/^$3=//p"
-}
-
 # 1 queue pair, then 4 with flows that differ in their source address (testpmd's multi-flow
 # txonly): the receiving function's RSS spreads them over its 4 RX queues. Then the receiving
 # RX queue fails under traffic (the firmware puts it in ERR and raises its error event): once,
@@ -81,7 +77,7 @@ for run in "${runs[@]}"; do
 	rpid=$!
 	e2e_bg
 	exec 3>"$tmp/rx.in"
-	for _ in $(seq 300); do grep -q "new port $tmp/sock1" "$tmp/app$run_no.log" && break; sleep 0.1; done
+	e2e_wait_for 30 grep -q "new port $tmp/sock1" "$tmp/app$run_no.log"
 	timeout 60 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
 		--file-prefix ttx$run_no-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock0,queues=$qp$ring" \
 		-- --forward-mode=txonly --eth-peer=0,02:00:00:00:00:01 --rxq="$qp" --txq="$qp" \
@@ -90,7 +86,7 @@ for run in "${runs[@]}"; do
 	tpid=$!
 	e2e_bg
 	exec 4>"$tmp/tx.in"
-	for _ in $(seq 300); do grep -q "new port $tmp/sock0" "$tmp/app$run_no.log" && break; sleep 0.1; done
+	e2e_wait_for 30 grep -q "new port $tmp/sock0" "$tmp/app$run_no.log"
 	sleep 3
 	exec 4>&-
 	wait "$tpid"; check "$label: sender exit status 0" $?
@@ -108,7 +104,7 @@ for run in "${runs[@]}"; do
 	rx_done=0
 	spread=""
 	for ((q = 0; q < 2 * qp; q += 2)); do
-		n=$(last vdpa_mlx5x1 $q completed_desc)
+		n=$(e2e_stat "$tmp/app$run_no.log" vdpa_mlx5x1 $q completed_desc)
 		rx_done=$((rx_done + ${n:-0}))
 		spread="$spread q$q=${n:-0}"
 		[ "${n:-0}" -gt 0 ]; check "$label: RX queue $q received frames (${n:-none})" $?

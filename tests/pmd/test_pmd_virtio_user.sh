@@ -35,10 +35,8 @@ connect() {	# queue pairs, seconds connected, name
 	pid=$!
 	e2e_bg
 	exec 5>"$tmp/vu$3.in"
-	for _ in $(seq 300); do
-		[ "$(grep -c "configured .* queues" "$tmp/app.log")" -gt "$before" ] && break
-		sleep 0.1
-	done
+	configured_since() { [ "$(grep -c "configured .* queues" "$tmp/app.log")" -gt "$before" ]; }
+	e2e_wait_for 30 configured_since
 	sleep "$2"
 	exec 5>&-
 	wait "$pid" || rc=$?
