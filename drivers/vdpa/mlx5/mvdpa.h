@@ -60,6 +60,14 @@ struct mvdpa_dev {
 	 */
 	pthread_mutex_t conf_lock;
 	struct mvdpa_conf *conf;	/* while a front-end's device is configured */
+	/*
+	 * A configuration dev_close left suspended for the next dev_conf (mvdpa_conf_close);
+	 * NULL: none. Under conf_lock.
+	 */
+	struct mvdpa_conf *kept;
+	/* Queues taken up again after a stop: modified in place, or re-created (atomics). */
+	uint64_t kept_resumed;
+	uint64_t kept_recreated;
 	/* Pre-created virtq resources (devargs queues, queue_size) not lent now; NULL: none. */
 	struct mvdpa_conf *prealloc;
 	/*

@@ -73,6 +73,11 @@ struct mvdpa_vq {
 	bool created;			/* the virtq object exists */
 	bool suspended;			/* ... in SUSPEND: its vring is not ready (can resume) */
 	bool pooled;			/* its resources are lent by the pre-created ones */
+	/*
+	 * Its object outlived the last dev_close, suspended (mvdpa_conf_close): the next
+	 * configuration modifies it to the new memory table instead of re-creating it.
+	 */
+	bool kept;
 	uint16_t res_size;		/* ring size its umems and channel fit; 0: none exist */
 	int kickfd;
 	int callfd;			/* where completions are signalled to the front-end */
@@ -162,9 +167,27 @@ int mvdpa_vq_res_create(struct mvdpa_dev *dev, struct mvdpa_conf *c, struct mvdp
 int mvdpa_vq_res_reset(struct mvdpa_dev *dev, struct mvdpa_vq *q);
 void mvdpa_vq_res_destroy(struct mvdpa_vq *q);
 
-/* dev_conf / dev_close for dev on vid; 0 or a negative errno (nothing left on failure). */
+/*
+ * dev_conf for dev on vid; 0 or a negative errno (nothing left on failure). A configuration
+ * that mvdpa_conf_close() kept for the same vid and number of vrings is taken up again: its
+ * suspended queues are modified to the new memory table, ring addresses and indices and
+ * resumed (one MODIFY each), the old guest-memory keys destroyed after; a queue whose ring
+ * changed otherwise (size, type, features) or whose modify fails is re-created.
+ */
 int mvdpa_conf_create(struct mvdpa_dev *dev, int vid);
+/* Tears dev's configuration down (error paths, removal): nothing of it is left. */
 void mvdpa_conf_destroy(struct mvdpa_dev *dev);
+/*
+ * dev_close: hands the queues' indices back to vhost. Where the function can modify a
+ * suspended queue's memory key, addresses and indices and resume it (mvdpa_conf_can_keep), the
+ * running queues stay suspended with their resources, the guest-memory keys and the device-wide
+ * resources (dev->kept) for the next dev_conf; everything else goes as in mvdpa_conf_destroy.
+ */
+void mvdpa_conf_close(struct mvdpa_dev *dev);
+/* Destroys a kept configuration (dev_cleanup, a front-end that does not come back, removal). */
+void mvdpa_conf_kept_destroy(struct mvdpa_dev *dev);
+/* Whether caps let a suspended queue take a new memory table and resume in place. Pure. */
+bool mvdpa_conf_can_keep(const struct devx_hca_caps *caps);
 
 /*
  * Points RX steering at the created RX queues that are enabled now (dev->vring_ready): builds

@@ -209,9 +209,13 @@ mvdpa_migrate_stop(struct mvdpa_conf *c)
 					 packed ? 16 * size : 4 + 8 * size + 2);
 		rings++;
 	}
-	if (c->log.on)
+	if (c->log.on) {
 		MVDPA_LOG(INFO, "vid %d: stopped while logging: %" PRIu64 " pages dirty in the "
 			  "log, %u used rings logged, logging started %u time(s)\n", c->vid,
 			  marked, rings, c->log.starts);
+		/* Queues kept suspended over the stop (mvdpa_conf_close) let go of the log key. */
+		c->log.on = false;
+		queues_follow_log(c);
+	}
 	log_release(&c->log);
 }

@@ -33,9 +33,9 @@ struct mvdpa_dirty_log {
 int mvdpa_migrate_log_sync(struct mvdpa_dev *dev);
 
 /*
- * The device stopped (its queues suspended and destroyed, indices handed to vhost): logs the
- * used rings, counts the pages marked since the front-end last read the log, and releases the
- * log. Configuration teardown.
+ * The device stopped (its queues suspended, indices handed to vhost): logs the used rings,
+ * counts the pages marked since the front-end last read the log, makes queues kept suspended
+ * stop logging, and releases the log. Configuration teardown.
  */
 void mvdpa_migrate_stop(struct mvdpa_conf *c);
 

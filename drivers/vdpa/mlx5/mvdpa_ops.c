@@ -182,7 +182,22 @@ mvdpa_dev_close(int vid)
 		return -ENODEV;
 	pthread_mutex_lock(&dev->conf_lock);
 	mvdpa_stats_carry(dev);
-	mvdpa_conf_destroy(dev);
+	mvdpa_conf_close(dev);
+	pthread_mutex_unlock(&dev->conf_lock);
+	return 0;
+}
+
+/* The vhost device goes (disconnect, RESET_OWNER): queues kept over its last stop go too. */
+static int
+mvdpa_dev_cleanup(int vid)
+{
+	struct mvdpa_dev *dev = dev_of_vid(vid);
+
+	if (dev == NULL)
+		return -ENODEV;
+	pthread_mutex_lock(&dev->conf_lock);
+	if (dev->kept != NULL && dev->kept->vid == vid)
+		mvdpa_conf_kept_destroy(dev);
 	pthread_mutex_unlock(&dev->conf_lock);
 	return 0;
 }
@@ -394,7 +409,7 @@ mvdpa_reset_stats(struct rte_vdpa_device *vdev, int qid)
 
 /*
  * Not set: get_vfio_group_fd (no VFIO: the doorbell page comes from the rdma-core context),
- * dev_cleanup (nothing outlives dev_close), get_config/set_config (virtio-blk only).
+ * get_config/set_config (virtio-blk only).
  */
 const struct rte_vdpa_dev_ops mvdpa_ops_template = {
 	.get_queue_num = mvdpa_get_queue_num,
@@ -402,6 +417,7 @@ const struct rte_vdpa_dev_ops mvdpa_ops_template = {
 	.get_protocol_features = mvdpa_get_protocol_features,
 	.dev_conf = mvdpa_dev_conf,
 	.dev_close = mvdpa_dev_close,
+	.dev_cleanup = mvdpa_dev_cleanup,
 	.set_vring_state = mvdpa_set_vring_state,
 	.set_features = mvdpa_set_features,
 	.migration_done = mvdpa_migration_done,
