@@ -1225,6 +1225,50 @@ mvdpa_conf_steer_sync(struct mvdpa_dev *dev)
 	return ret;
 }
 
+uint32_t
+mvdpa_conf_queues_pause(struct mvdpa_conf *c)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < c->nvqs; i++) {
+		struct mvdpa_vq *q = &c->vqs[i];
+
+		if (q->created && !q->suspended) {
+			vq_suspend(c, (uint16_t)i);
+			q->paused = true;
+			n++;
+		}
+	}
+	/* The RQT lets go of the suspended RX queues (one of them may be re-created). */
+	if (n > 0 && steer_sync_locked(c->dev, c) < 0)
+		MVDPA_LOG(WARNING, "vid %d: RX steering did not follow the paused queues\n", c->vid);
+	return n;
+}
+
+int
+mvdpa_conf_queues_unpause(struct mvdpa_conf *c)
+{
+	int ret = 0, r;
+
+	for (uint32_t i = 0; i < c->nvqs; i++) {
+		struct mvdpa_vq *q = &c->vqs[i];
+
+		if (!q->paused)
+			continue;
+		q->paused = false;
+		if (c->dev->caps.virtio.freeze_to_rdy) {
+			r = vq_resume(c, (uint16_t)i);
+		} else {
+			vq_park(c, (uint16_t)i);
+			r = vq_start(c, (uint16_t)i);
+		}
+		if (r < 0 && ret == 0)
+			ret = r;
+	}
+	r = steer_sync_locked(c->dev, c);
+	return ret < 0 ? ret : r;
+}
+
 int
 mvdpa_conf_vring_state(struct mvdpa_dev *dev, uint16_t vring)
 {

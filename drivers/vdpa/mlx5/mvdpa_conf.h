@@ -78,6 +78,7 @@ struct mvdpa_vq {
 	 * configuration modifies it to the new memory table instead of re-creating it.
 	 */
 	bool kept;
+	bool paused;			/* suspended by mvdpa_conf_queues_pause, to run again */
 	uint16_t res_size;		/* ring size its umems and channel fit; 0: none exist */
 	int kickfd;
 	int callfd;			/* where completions are signalled to the front-end */
@@ -203,6 +204,15 @@ int mvdpa_conf_steer_sync(struct mvdpa_dev *dev);
  * follows. 0 or a negative errno. Takes the configuration's lock.
  */
 int mvdpa_conf_vring_state(struct mvdpa_dev *dev, uint16_t vring);
+
+/*
+ * Suspends every running queue (its writes and dirty bits done) for a change that must not
+ * race with the hardware; returns how many. Unpause runs them again: resumed in place where the
+ * function can, else re-created from their attributes (which may have changed meanwhile) at the
+ * indices they reached; 0 or the first negative errno. The configuration's lock held.
+ */
+uint32_t mvdpa_conf_queues_pause(struct mvdpa_conf *c);
+int mvdpa_conf_queues_unpause(struct mvdpa_conf *c);
 
 /*
  * Whether a queue that failed now, after failing at the times in `past` (n of them, the newest

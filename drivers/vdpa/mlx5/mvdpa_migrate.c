@@ -68,11 +68,10 @@ log_release(struct mvdpa_dirty_log *log)
 	log->on = false;
 }
 
-/* Lock held. */
+/* Registers vhost's current log (umem and key) into log, not yet used by any queue. */
 static int
-log_start(struct mvdpa_dev *dev, struct mvdpa_conf *c)
+log_register(struct mvdpa_dev *dev, struct mvdpa_conf *c, struct mvdpa_dirty_log *log)
 {
-	struct mvdpa_dirty_log *log = &c->log;
 	uint64_t base, size;
 	int ret;
 
@@ -102,6 +101,18 @@ log_start(struct mvdpa_dev *dev, struct mvdpa_conf *c)
 	}
 	log->base = base;
 	log->size = size;
+	return 0;
+}
+
+/* Lock held. */
+static int
+log_start(struct mvdpa_dev *dev, struct mvdpa_conf *c)
+{
+	struct mvdpa_dirty_log *log = &c->log;
+	int ret = log_register(dev, c, log);
+
+	if (ret < 0)
+		return ret;
 	log->on = true;
 	ret = queues_follow_log(c);
 	if (ret < 0) {
@@ -113,7 +124,7 @@ log_start(struct mvdpa_dev *dev, struct mvdpa_conf *c)
 	}
 	log->starts++;
 	MVDPA_LOG(INFO, "vid %d: dirty logging on: %" PRIu64 " bytes of log at 0x%" PRIx64
-		  " under key 0x%x\n", c->vid, size, base, log->mkey.id);
+		  " under key 0x%x\n", c->vid, log->size, log->base, log->mkey.id);
 	return 0;
 }
 
@@ -152,6 +163,132 @@ mvdpa_migrate_log_sync(struct mvdpa_dev *dev)
 		ret = log_stop(c);
 	pthread_mutex_unlock(&c->lock);
 	return ret;
+}
+
+/* ---- A new log while logging (VHOST_USER_SET_LOG_BASE) ---- */
+
+/* The vhost-user request that hands over a new log, and the header every message starts with. */
+#define VU_SET_LOG_BASE 6u
+struct vu_msg_hdr {
+	uint32_t request;
+	uint32_t flags;
+	uint32_t size;
+};
+
+/* dev's configuration for vid, its lock taken; NULL (nothing locked) when it has none. */
+static struct mvdpa_conf *
+conf_lock_of(int vid, struct mvdpa_dev **devp)
+{
+	struct mvdpa_dev *dev = mvdpa_dev_of(rte_vhost_get_vdpa_device(vid));
+
+	*devp = dev;
+	if (dev == NULL)
+		return NULL;
+	pthread_mutex_lock(&dev->conf_lock);
+	if (dev->conf == NULL || dev->conf->vid != vid) {
+		pthread_mutex_unlock(&dev->conf_lock);
+		return NULL;
+	}
+	pthread_mutex_lock(&dev->conf->lock);
+	return dev->conf;
+}
+
+static void
+conf_unlock(struct mvdpa_dev *dev, struct mvdpa_conf *c)
+{
+	pthread_mutex_unlock(&c->lock);
+	pthread_mutex_unlock(&dev->conf_lock);
+}
+
+/*
+ * Before vhost unmaps the old log: the queues stop (what they logged is in it, as the front-end
+ * reads it once vhost replies), so none writes into memory that is going away.
+ */
+static enum rte_vhost_msg_result
+log_base_pre(int vid, void *msg)
+{
+	struct mvdpa_dev *dev;
+	struct mvdpa_conf *c;
+
+	if (((const struct vu_msg_hdr *)msg)->request != VU_SET_LOG_BASE)
+		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	c = conf_lock_of(vid, &dev);
+	if (c == NULL)
+		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	if (c->log.on) {
+		c->log.paused = mvdpa_conf_queues_pause(c);
+		c->log.moving = true;
+	}
+	conf_unlock(dev, c);
+	return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+}
+
+/*
+ * Lock held, the queues paused: the new log is registered, every queue logs into it, the old
+ * one is released (no queue uses its key any more) and the queues run again. A new log that
+ * cannot be used switches logging off: the stop then marks all of guest memory.
+ */
+static void
+log_move(struct mvdpa_dev *dev, struct mvdpa_conf *c)
+{
+	struct mvdpa_dirty_log old = c->log;
+	struct mvdpa_dirty_log *log = &c->log;
+	int ret;
+
+	memset(&log->umem, 0, sizeof(log->umem));
+	memset(&log->mkey, 0, sizeof(log->mkey));
+	ret = log_register(dev, c, log);
+	if (ret == 0) {
+		log->on = true;
+		ret = queues_follow_log(c);
+	}
+	if (ret < 0) {
+		log->on = false;
+		queues_follow_log(c);
+		log_release(log);
+	}
+	log_release(&old);
+	log->moving = false;
+	if (mvdpa_conf_queues_unpause(c) < 0)
+		ret = ret < 0 ? ret : -EIO;
+	if (ret < 0) {
+		MVDPA_LOG(ERR, "vid %d: the new dirty log cannot be followed (%s): logging off, "
+			  "the stop marks all guest memory\n", c->vid, strerror(-ret));
+		return;
+	}
+	log->moves++;
+	MVDPA_LOG(INFO, "vid %d: dirty log moved from 0x%" PRIx64 " to 0x%" PRIx64 " (%" PRIu64
+		  " bytes, key 0x%x): %u running queue(s) paused meanwhile\n", c->vid, old.base,
+		  log->base, log->size, log->mkey.id, old.paused);
+}
+
+/* After vhost mapped the new log (and unmapped the old one). */
+static enum rte_vhost_msg_result
+log_base_post(int vid, void *msg)
+{
+	struct mvdpa_dev *dev;
+	struct mvdpa_conf *c;
+
+	if (((const struct vu_msg_hdr *)msg)->request != VU_SET_LOG_BASE)
+		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	c = conf_lock_of(vid, &dev);
+	if (c == NULL)
+		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	if (c->log.moving)
+		log_move(dev, c);
+	conf_unlock(dev, c);
+	return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+}
+
+static const struct rte_vhost_user_extern_ops log_base_hooks = {
+	.pre_msg_handle = log_base_pre,
+	.post_msg_handle = log_base_post,
+};
+
+int
+mvdpa_migrate_hooks_register(int vid)
+{
+	return rte_vhost_extern_callback_register(vid, &log_base_hooks, NULL) == 0 ? 0 : -EIO;
 }
 
 static uint64_t

@@ -170,6 +170,9 @@ mvdpa_dev_conf(int vid)
 	pthread_mutex_lock(&dev->conf_lock);
 	ret = mvdpa_conf_create(dev, vid);
 	pthread_mutex_unlock(&dev->conf_lock);
+	if (ret == 0 && mvdpa_migrate_hooks_register(vid) < 0)
+		MVDPA_LOG(WARNING, "vid %d: no vhost message hooks: a new dirty log sent while "
+			  "logging is not followed\n", vid);
 	return ret;
 }
 
