@@ -22,6 +22,27 @@ here=$(dirname "$0")
 tmp=$e2e_tmp
 e2e_sanitizers "$emu"
 
+# run_case CASE LABEL EMU_OPTIONS: the app on two functions, mem_switch.py CASE against them,
+# the app stopped; checks the front-end's checks, the app's exit and that no firmware object is
+# left. Sets log (the app's log, kept for e2e_finish).
+run_case() {
+	local rc
+	rm -f "$tmp"/sock* "$tmp/probe"
+	robust_emu=$3 robust_app_start "$app" "$pmd" "$emu" "$probe" 2 60
+	timeout 40 python3 "$here/mem_switch.py" "$1" --sock "$tmp/sock0" \
+		--peer-sock "$tmp/sock1" --probe "$tmp/probe" >"$tmp/fe.log" 2>&1
+	rc=$?
+	sed "s/^/$2: /" "$tmp/fe.log"
+	check "$2: front-end checks passed" $rc
+	kill -TERM "$apid"
+	wait "$apid"; check "$2: app exit status 0" $?
+	log=$tmp/app-${2//[^a-z0-9]/_}.log
+	mv "$tmp/app.log" "$log"
+	grep -q "mlx5emu: mlx5_0: 0 live firmware objects" "$log" &&
+		grep -q "mlx5emu: mlx5_1: 0 live firmware objects" "$log"
+	check "$2: no firmware object left at exit" $?
+}
+
 # The third MODIFY of a virtq on function 0 is the first queue's modify after the stop (the
 # two before are the queues' suspends at the stop).
 refuse="fault=0xa01/0xd:3:0x3"
@@ -31,17 +52,7 @@ for expect in "profile=bf3 2 2 0" "profile=bf2 4 - -" "profile=cx6dx 4 - -" \
 	"profile=bf3,$refuse 3 1 1"; do
 	set -- $expect
 	name=${1#profile=}
-	rm -f "$tmp"/sock* "$tmp/probe"
-	robust_emu=$1 robust_app_start "$app" "$pmd" "$emu" "$probe" 2 60
-	timeout 40 python3 "$here/mem_switch.py" memory --sock "$tmp/sock0" \
-		--peer-sock "$tmp/sock1" --probe "$tmp/probe" >"$tmp/fe.log" 2>&1
-	rc=$?
-	sed "s/^/$name: /" "$tmp/fe.log"
-	check "$name: front-end checks passed" $rc
-	kill -TERM "$apid"
-	wait "$apid"; check "$name: app exit status 0" $?
-	log=$tmp/app-${name//[^a-z0-9]/_}.log
-	mv "$tmp/app.log" "$log"
+	run_case memory "$name" "$1"
 	cmds=$(grep "mlx5emu: mlx5_0: commands:" "$log" | tr ' ' '\n')
 	created=$(sed -n 's/^CREATE_GENERAL_OBJECT=.*\/0xd=\([0-9]*\).*/\1/p' <<<"$cmds")
 	destroyed=$(sed -n 's/^DESTROY_GENERAL_OBJECT=.*\/0xd=\([0-9]*\).*/\1/p' <<<"$cmds")
@@ -55,29 +66,13 @@ for expect in "profile=bf3 2 2 0" "profile=bf2 4 - -" "profile=cx6dx 4 - -" \
 		[ "$line" = "configured again after a stop: $3 queue(s) resumed in place, $4 re-created" ]
 		check "$name: after the stop $3 resumed in place, $4 re-created (${line:-no line})" $?
 	fi
-	grep -q "mlx5emu: mlx5_0: 0 live firmware objects" "$log" &&
-		grep -q "mlx5emu: mlx5_1: 0 live firmware objects" "$log"
-	check "$name: no firmware object left at exit" $?
 done
 
 # A new dirty log while logging (VHOST_USER_SET_LOG_BASE after LOG_ALL): the queues move to it,
 # resumed in place (bf3) or re-created (cx6dx) after the pause the move takes.
 for name in bf3 cx6dx; do
-	rm -f "$tmp"/sock* "$tmp/probe"
-	robust_emu=profile=$name robust_app_start "$app" "$pmd" "$emu" "$probe" 2 60
-	timeout 40 python3 "$here/mem_switch.py" log --sock "$tmp/sock0" \
-		--peer-sock "$tmp/sock1" --probe "$tmp/probe" >"$tmp/fe.log" 2>&1
-	rc=$?
-	sed "s/^/$name log: /" "$tmp/fe.log"
-	check "$name log: front-end checks passed" $rc
-	kill -TERM "$apid"
-	wait "$apid"; check "$name log: app exit status 0" $?
-	log=$tmp/app-log-$name.log
-	mv "$tmp/app.log" "$log"
+	run_case log "$name log" "profile=$name"
 	moved=$(grep -c "vid [0-9]*: dirty log moved from" "$log")
 	[ "$moved" -eq 1 ]; check "$name log: the PMD followed the new log once ($moved)" $?
-	grep -q "mlx5emu: mlx5_0: 0 live firmware objects" "$log" &&
-		grep -q "mlx5emu: mlx5_1: 0 live firmware objects" "$log"
-	check "$name log: no firmware object left at exit" $?
 done
 e2e_finish "$tmp"/app-*.log

@@ -201,29 +201,6 @@ conf_unlock(struct mvdpa_dev *dev, struct mvdpa_conf *c)
 }
 
 /*
- * Before vhost unmaps the old log: the queues stop (what they logged is in it, as the front-end
- * reads it once vhost replies), so none writes into memory that is going away.
- */
-static enum rte_vhost_msg_result
-log_base_pre(int vid, void *msg)
-{
-	struct mvdpa_dev *dev;
-	struct mvdpa_conf *c;
-
-	if (((const struct vu_msg_hdr *)msg)->request != VU_SET_LOG_BASE)
-		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
-	c = conf_lock_of(vid, &dev);
-	if (c == NULL)
-		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
-	if (c->log.on) {
-		c->log.paused = mvdpa_conf_queues_pause(c);
-		c->log.moving = true;
-	}
-	conf_unlock(dev, c);
-	return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
-}
-
-/*
  * Lock held, the queues paused: the new log is registered, every queue logs into it, the old
  * one is released (no queue uses its key any more) and the queues run again. A new log that
  * cannot be used switches logging off: the stop then marks all of guest memory.
@@ -262,9 +239,14 @@ log_move(struct mvdpa_dev *dev, struct mvdpa_conf *c)
 		  log->base, log->size, log->mkey.id, old.paused);
 }
 
-/* After vhost mapped the new log (and unmapped the old one). */
+/*
+ * vhost's hooks around each message it handles; only SET_LOG_BASE while logging matters.
+ * Before vhost unmaps the old log, the queues pause (what they logged is in it, as the
+ * front-end reads it once vhost replies), so none writes into memory that is going away; after
+ * vhost mapped the new log, they move to it (log_move).
+ */
 static enum rte_vhost_msg_result
-log_base_post(int vid, void *msg)
+log_base_hook(int vid, const void *msg, bool before)
 {
 	struct mvdpa_dev *dev;
 	struct mvdpa_conf *c;
@@ -274,10 +256,26 @@ log_base_post(int vid, void *msg)
 	c = conf_lock_of(vid, &dev);
 	if (c == NULL)
 		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
-	if (c->log.moving)
+	if (before && c->log.on) {
+		c->log.paused = mvdpa_conf_queues_pause(c);
+		c->log.moving = true;
+	} else if (!before && c->log.moving) {
 		log_move(dev, c);
+	}
 	conf_unlock(dev, c);
 	return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+}
+
+static enum rte_vhost_msg_result
+log_base_pre(int vid, void *msg)
+{
+	return log_base_hook(vid, msg, true);
+}
+
+static enum rte_vhost_msg_result
+log_base_post(int vid, void *msg)
+{
+	return log_base_hook(vid, msg, false);
 }
 
 static const struct rte_vhost_user_extern_ops log_base_hooks = {
