@@ -11,12 +11,15 @@ device 1 being the peer of its frames:
           sends it frames, then hands it a new log (SET_LOG_BASE while logging): the pages the
           device writes from then on (RX buffers, used ring) must be marked in the new log and
           nothing more in the old one.
+  log-refused  the same with the new log's key refused by the firmware (the test injects it):
+          logging goes off, frames still pass, and at the stop the whole guest memory is marked
+          in the new log.
 
 One "ok/FAIL <what>" line per check; exit status 0 when all passed. At the end both connections
 are closed and the emulator's live firmware objects (emu_probe) must be back at what they were
 before the first connection.
 
-Usage: mem_switch.py memory|log --sock S --peer-sock P --probe PROBE
+Usage: mem_switch.py memory|log|log-refused --sock S --peer-sock P --probe PROBE
 """
 import argparse
 import mmap
@@ -133,7 +136,7 @@ def rx_pages(fe, heads):
     return pages
 
 
-def case_log(fe, peer):
+def case_log(fe, peer, refused=False):
     used_ring = (fe.gpa + 0x2000) // PAGE      # RX vring 0's used ring
     logs = [new_log(), new_log()]
     try:
@@ -152,12 +155,19 @@ def case_log(fe, peer):
         old = bytes(logs[0][1])
         check("frames pass after the log moved", frames_pass(peer, fe, 8, 8, vh.emu_mac(0)))
         new = dirty_pages(logs[1][1])
+        check("nothing more marked in the old log", bytes(logs[0][1]) == old)
+        if refused:
+            get_vring_base(fe, 0)
+            new = dirty_pages(logs[1][1])
+            want = set(range(fe.gpa // PAGE, (fe.gpa + vh.MEM_SIZE) // PAGE))
+            check("the stop marks all guest memory in the new log (%d of %d pages)" %
+                  (len(want & new), len(want)), want <= new)
+            return
         want = rx_pages(fe, range(8, 16)) | {used_ring}
         check("the new log marks the pages written since (%d of %d)" % (len(want & new),
                                                                       len(want)), want <= new)
         stale = new & (rx_pages(fe, range(8)) - rx_pages(fe, range(8, 16)))
         check("the new log has no page written before it came (%d)" % len(stale), not stale)
-        check("nothing more marked in the old log", bytes(logs[0][1]) == old)
     finally:
         for fd, m in logs:
             m.close()
@@ -166,7 +176,7 @@ def case_log(fe, peer):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("case", choices=["memory", "log"])
+    ap.add_argument("case", choices=["memory", "log", "log-refused"])
     ap.add_argument("--sock", required=True)
     ap.add_argument("--peer-sock", required=True)
     ap.add_argument("--probe", required=True)
@@ -174,7 +184,8 @@ def main():
     baseline = probe_objects(args.probe)
     fe, peer = vh.FrontEnd(args.sock), vh.FrontEnd(args.peer_sock)
     try:
-        {"memory": case_memory, "log": case_log}[args.case](fe, peer)
+        {"memory": case_memory, "log": case_log,
+         "log-refused": lambda fe, peer: case_log(fe, peer, True)}[args.case](fe, peer)
     except vh.Closed:
         check("the back-end kept the connections", False)
     finally:

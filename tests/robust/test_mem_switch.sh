@@ -8,7 +8,8 @@
 # and modifies them: no virtq re-created; where the caps lack it (bf2: no SUSPEND -> RDY;
 # cx6dx: no modify of those fields) they are re-created; and on bf3 with the modify refused by
 # the firmware (an injected BAD_PARAM), the PMD falls back to re-creating them. Then a new dirty
-# log while logging (bf3, cx6dx): the pages written afterwards are marked in the new log only.
+# log while logging (bf3, cx6dx): the pages written afterwards are marked in the new log only;
+# with the new log's key refused, logging goes off and the stop marks all guest memory.
 # Nothing is left after the connections close, nor at exit.
 # Usage: test_mem_switch.sh <vdpa-app> <our PMD .so> <libmlx5emu.so> <emu_probe.so>
 set -u
@@ -75,4 +76,10 @@ for name in bf3 cx6dx; do
 	moved=$(grep -c "vid [0-9]*: dirty log moved from" "$log")
 	[ "$moved" -eq 1 ]; check "$name log: the PMD followed the new log once ($moved)" $?
 done
+# The new log's key refused (the fourth CREATE_MKEY on function 0: guest-memory chunk and
+# indirect keys, the first log's, then the new one's): logging off, all memory marked at the stop.
+run_case log-refused "bf3 log refused" "profile=bf3,fault=0x200:4:0x3"
+grep -q "moving to the new dirty log failed (.*): logging off" "$log" &&
+	grep -q "stopped while the device was not logging: all 4 MiB of guest memory marked" "$log"
+check "bf3 log refused: logging went off, the stop marked all guest memory" $?
 e2e_finish "$tmp"/app-*.log

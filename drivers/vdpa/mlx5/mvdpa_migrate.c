@@ -104,9 +104,12 @@ log_register(struct mvdpa_dev *dev, struct mvdpa_conf *c, struct mvdpa_dirty_log
 	return 0;
 }
 
-/* Lock held. */
+/*
+ * vhost's current log into c->log (whose key and umem must be free), every queue logging into it;
+ * on failure logging is off and nothing of the log is left. Lock held.
+ */
 static int
-log_start(struct mvdpa_dev *dev, struct mvdpa_conf *c)
+log_use(struct mvdpa_dev *dev, struct mvdpa_conf *c)
 {
 	struct mvdpa_dirty_log *log = &c->log;
 	int ret = log_register(dev, c, log);
@@ -120,8 +123,19 @@ log_start(struct mvdpa_dev *dev, struct mvdpa_conf *c)
 		log->on = false;
 		queues_follow_log(c);
 		log_release(log);
-		return ret;
 	}
+	return ret;
+}
+
+/* Lock held. */
+static int
+log_start(struct mvdpa_dev *dev, struct mvdpa_conf *c)
+{
+	struct mvdpa_dirty_log *log = &c->log;
+	int ret = log_use(dev, c);
+
+	if (ret < 0)
+		return ret;
 	log->starts++;
 	MVDPA_LOG(INFO, "vid %d: dirty logging on: %" PRIu64 " bytes of log at 0x%" PRIx64
 		  " under key 0x%x\n", c->vid, log->size, log->base, log->mkey.id);
@@ -214,23 +228,18 @@ log_move(struct mvdpa_dev *dev, struct mvdpa_conf *c)
 
 	memset(&log->umem, 0, sizeof(log->umem));
 	memset(&log->mkey, 0, sizeof(log->mkey));
-	ret = log_register(dev, c, log);
-	if (ret == 0) {
-		log->on = true;
-		ret = queues_follow_log(c);
-	}
-	if (ret < 0) {
-		log->on = false;
-		queues_follow_log(c);
-		log_release(log);
-	}
+	log->on = false;
+	ret = log_use(dev, c);
+	if (ret < 0)
+		queues_follow_log(c);	/* off: no queue may keep the old key either */
 	log_release(&old);
 	log->moving = false;
 	if (mvdpa_conf_queues_unpause(c) < 0)
 		ret = ret < 0 ? ret : -EIO;
 	if (ret < 0) {
-		MVDPA_LOG(ERR, "vid %d: the new dirty log cannot be followed (%s): logging off, "
-			  "the stop marks all guest memory\n", c->vid, strerror(-ret));
+		MVDPA_LOG(ERR, "vid %d: moving to the new dirty log failed (%s)%s\n", c->vid,
+			  strerror(-ret), log->on ? "" : ": logging off, the stop marks all guest "
+			  "memory");
 		return;
 	}
 	log->moves++;
