@@ -23,13 +23,13 @@ here=$(dirname "$0")
 tmp=$e2e_tmp
 e2e_sanitizers "$emu"
 
-# run_case CASE LABEL EMU_OPTIONS: the app on two functions, mem_switch.py CASE against them,
+# run_case CASE LABEL EMU_OPTIONS [DEVARGS]: the app on two functions, mem_switch.py CASE against them,
 # the app stopped; checks the front-end's checks, the app's exit and that no firmware object is
 # left. Sets log (the app's log, kept for e2e_finish).
 run_case() {
 	local rc
 	rm -f "$tmp"/sock* "$tmp/probe"
-	robust_emu=$3 robust_app_start "$app" "$pmd" "$emu" "$probe" 2 60
+	robust_emu=$3 robust_devargs=${4:-} robust_app_start "$app" "$pmd" "$emu" "$probe" 2 60
 	timeout 40 python3 "$here/mem_switch.py" "$1" --sock "$tmp/sock0" \
 		--peer-sock "$tmp/sock1" --probe "$tmp/probe" >"$tmp/fe.log" 2>&1
 	rc=$?
@@ -48,12 +48,13 @@ run_case() {
 # two before are the queues' suspends at the stop).
 refuse="fault=0xa01/0xd:3:0x3"
 # emulator options, virtq objects created on function 0 (2 at bring-up + re-created), queues
-# the PMD reports resumed in place / re-created after the stop ("-": it kept none)
+# the PMD reports resumed in place / re-created after the stop ("-": it kept none), devargs
+# (pre-created queue resources, which the kept queues hold over the stop)
 for expect in "profile=bf3 2 2 0" "profile=bf2 4 - -" "profile=cx6dx 4 - -" \
-	"profile=bf3,$refuse 3 1 1"; do
+	"profile=bf3,$refuse 3 1 1" "profile=bf3 2 2 0 queues=1,queue_size=256"; do
 	set -- $expect
-	name=${1#profile=}
-	run_case memory "$name" "$1"
+	name=${1#profile=}${5:+,$5}
+	run_case memory "$name" "$1" "${5:-}"
 	cmds=$(grep "mlx5emu: mlx5_0: commands:" "$log" | tr ' ' '\n')
 	created=$(sed -n 's/^CREATE_GENERAL_OBJECT=.*\/0xd=\([0-9]*\).*/\1/p' <<<"$cmds")
 	destroyed=$(sed -n 's/^DESTROY_GENERAL_OBJECT=.*\/0xd=\([0-9]*\).*/\1/p' <<<"$cmds")

@@ -1165,11 +1165,10 @@ static struct mvdpa_conf *
 conf_take_kept(struct mvdpa_dev *dev, int vid, struct mvdpa_conf *old_mem)
 {
 	struct mvdpa_conf *c = dev->kept;
-	int nvqs = rte_vhost_get_vring_num(vid);
 
 	if (c == NULL)
 		return NULL;
-	if (c->vid != vid || nvqs < 0 || (uint32_t)nvqs != c->nvqs) {
+	if (c->vid != vid || rte_vhost_get_vring_num(vid) != c->nvqs) {
 		mvdpa_conf_kept_destroy(dev);
 		return NULL;
 	}

@@ -2,7 +2,8 @@
 /*
  * A configured device: what the firmware holds for one connected vhost-user front-end (guest
  * memory keys, virtqs with their notification channels) and the kick relay. Built by dev_conf,
- * torn down by dev_close; the vhost message thread calls both.
+ * torn down by dev_close, or kept with its queues suspended for the next dev_conf where the
+ * function can modify them (mvdpa_conf_close); the vhost message thread calls both.
  */
 #ifndef MVDPA_CONF_H
 #define MVDPA_CONF_H
