@@ -23,7 +23,11 @@ clock=$build/bench/libconn_clock.so
 tmp=$(mktemp -d)
 pids=()
 bench_cleanup() {
-	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+	# TERM first: most of these are `timeout`, which passes it on; KILL would orphan the app.
+	local p left=()
+	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null && left+=("$p"); done
+	[ ${#left[@]} -eq 0 ] || sleep 1
+	for p in "${left[@]}"; do kill -9 "$p" 2>/dev/null || true; done
 	rm -rf "$tmp"
 }
 trap bench_cleanup EXIT
@@ -72,7 +76,7 @@ bench_start_backend() {	# pmd emu-config dir devargs
 bench_app_pid() {	# prefix
 	local p
 	for p in $(pgrep -x vdpa-app); do
-		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q -- "--file-prefix $1 " &&
+		tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" | grep -q -- "--file-prefix $1 " &&
 			echo "$p" && return
 	done
 }
