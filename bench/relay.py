@@ -117,6 +117,12 @@ def cell(v, fmt="%.1f"):
     return "-" if v is None else fmt % v
 
 
+def label(key):
+    """ours-mode2 -> ours, event_mode=2"""
+    pmd, mode = key.split("-mode")
+    return "%s, event_mode=%s" % ("ours" if pmd == "ours" else "DPDK's", mode)
+
+
 def chart(res, out, gnuplot):
     """PMD CPU against achieved notification rate, one line per PMD and event mode."""
     data, plots = out + "/relay-cpu.dat", []
@@ -136,8 +142,8 @@ def chart(res, out, gnuplot):
             "set xlabel 'completions per second written by the device (idle drawn at 1)'",
             "set ylabel 'CPU, % of one core'", "set logscale x", "set key left top",
             "set grid", "set yrange [0:*]",
-            "plot " + ", ".join("'%s' index %d with linespoints title '%s'" %
-                                (data, i, k.replace("_", " ")) for i, k in enumerate(plots))]
+            "plot " + ", ".join("'%s' index %d with linespoints title \"%s\" noenhanced" %
+                                (data, i, label(k)) for i, k in enumerate(plots))]
     subprocess.run([gnuplot], input="\n".join(cmds) + "\n", text=True, check=True)
 
 
