@@ -12,6 +12,7 @@
 
 #define WATCH_IDLE_NS 1000000	/* no VAR page to watch: look again 1 ms later */
 #define WATCH_POLL_NS 2000	/* between scans of the doorbells */
+#define WATCH_QUIET_SCANS 10000	/* scans without a doorbell before scanning every 1 ms */
 
 _Static_assert(FW_BAR_PAGES <= 64, "var_pages has a bit per BAR page");
 
@@ -37,7 +38,7 @@ static void *
 watch_main(void *arg)
 {
 	struct fw_trace *t = arg;
-	uint64_t scans = 0, first_ns = hw_clock_ns();
+	uint64_t scans = 0, quiet = 0, first_ns = hw_clock_ns();
 
 	/* Its short sleeps end on time, not up to 50 µs later. */
 	prctl(PR_SET_TIMERSLACK, 1UL);
@@ -63,10 +64,13 @@ watch_main(void *arg)
 		}
 		/*
 		 * A sleeping watcher is woken ahead of busy threads, where a spinning one would
-		 * queue behind them; after a doorbell it looks again at once (a burst).
+		 * queue behind them; after a doorbell it looks again at once (a burst). Long
+		 * without one, it slows down to leave the CPU to what is measured.
 		 */
+		quiet = seen ? 0 : quiet + 1;
 		if (!seen)
-			nanosleep(&(struct timespec){ .tv_nsec = WATCH_POLL_NS }, NULL);
+			nanosleep(&(struct timespec){ .tv_nsec = quiet > WATCH_QUIET_SCANS ?
+						      WATCH_IDLE_NS : WATCH_POLL_NS }, NULL);
 	}
 	if (scans != 0)
 		fw_trace_record(t, FW_TRACE_WATCH_PERIOD,

@@ -9,9 +9,10 @@
  * first doorbell word of every VAR page of the function (where both PMDs write a queue index to
  * kick it), records a value written there and puts back a sentinel (FW_TRACE_DB_IDLE). While a
  * VAR page exists it scans, sleeps 2 µs (with a timer slack of 1 ns) and scans again, at once
- * after a doorbell: several writes between two scans are seen as one, and a doorbell is stamped
- * up to one scan period late (the mean period is the trace's last record). It costs a good part
- * of a CPU: tracing is for benchmarks only.
+ * after a doorbell; after 10000 scans without one, every 1 ms until the next. Several writes
+ * between two scans are seen as one, and a doorbell is stamped up to one scan period late (the
+ * mean period is the trace's last record; the first doorbell after a quiet time up to 1 ms
+ * late). While doorbells come it costs a good part of a CPU: tracing is for benchmarks only.
  *
  * The file holds fixed records (struct fw_trace_record, little-endian), buffered and flushed at
  * fw_trace_stop() or process exit. Records of the watcher and the engine thread interleave
