@@ -42,7 +42,10 @@ measure() {	# run_dir app_pid what(idle|kick|complete) rate seconds
 	local mode=$3
 	[ "$3" = idle ] && mode=kick
 	RELAY_CPU_PID=$2 RELAY_CPU_OUT="$1/$3-$4.cpu" timeout 120 python3 bench/vu_frontend.py \
-		"$1/sock0" 1 1 0 --run "$load" "$mode" "$4" "$5" "$1/$3-$4.bin" >>"$1/fe.log" 2>&1
+		"$1/sock0" 1 1 0 --run "$load" "$mode" "$4" "$5" "$1/$3-$4.bin" >>"$1/fe.log" 2>&1 || {
+		echo "relay: $3 at $4/s failed (see $1/fe.log and $1/app.log)" >&2
+		return 1
+	}
 }
 
 uptime | tee "$dir/uptime"
