@@ -8,13 +8,18 @@ DPDK's virtio-user takes at most 8 queue pairs; this front-end takes any number,
 (a sparse memfd: no guest page is touched), and spends no time between messages, so the time
 measured is the back-end's.
 
-Usage: vu_frontend.py SOCKET QUEUE_PAIRS MEM_GIB HOLD_SECONDS [VRING:TIMES]
+Usage: vu_frontend.py SOCKET QUEUE_PAIRS MEM_GIB HOLD_SECONDS [VRING:TIMES] [--run CMD...]
 With VRING:TIMES, once the device is up, vring VRING is disabled and enabled again TIMES times
 (0.3 s apart), as a VMM does when the guest changes its queue count (tests/pmd/).
+With --run, once the device is up CMD plays the guest (bench/relay_load.c): it inherits the
+guest memory and the vrings' eventfds, named in VU_MEM_FD, VU_MEM_SIZE, VU_KICK_FDS and
+VU_CALL_FDS (one per vring, comma-separated), VU_RINGS_GPA, VU_RING_STRIDE and VU_QUEUE_SIZE;
+the front-end stays connected until it exits (then HOLD_SECONDS more) and exits with its status.
 """
 import os
 import socket
 import struct
+import subprocess
 import sys
 import time
 
@@ -54,9 +59,20 @@ def recv_u64(sock, req):
     return struct.unpack("<Q", body)[0]
 
 
+def run_guest(cmd, mem, size, calls, kicks):
+    env = dict(os.environ, VU_MEM_FD=str(mem), VU_MEM_SIZE=str(size),
+               VU_KICK_FDS=",".join(map(str, kicks)), VU_CALL_FDS=",".join(map(str, calls)),
+               VU_RINGS_GPA=str(RINGS_GPA), VU_RING_STRIDE=str(RING_STRIDE),
+               VU_QUEUE_SIZE=str(QUEUE_SIZE))
+    return subprocess.run(cmd, env=env, pass_fds=[mem] + calls + kicks, check=False).returncode
+
+
 def main():
-    path, qps, gib, hold = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
-    toggle = sys.argv[5] if len(sys.argv) > 5 else ""
+    argv, cmd = sys.argv, []
+    if "--run" in argv:
+        argv, cmd = argv[:argv.index("--run")], argv[argv.index("--run") + 1:]
+    path, qps, gib, hold = argv[1], int(argv[2]), int(argv[3]), float(argv[4])
+    toggle = argv[5] if len(argv) > 5 else ""
     nvrings = 2 * qps
     size = gib << 30
     if RINGS_GPA + nvrings * RING_STRIDE > size:
@@ -78,10 +94,12 @@ def main():
     send(sock, SET_FEATURES, struct.pack("<Q", features))
     send(sock, SET_MEM_TABLE, struct.pack("<II", 1, 0) +
          struct.pack("<QQQQ", 0, size, GUEST_VA, 0), (mem,))
-    efds = []
+    efds, calls, kicks = [], [], []
     for i in range(nvrings):
         call, kick = os.eventfd(0, os.EFD_NONBLOCK), os.eventfd(0, os.EFD_NONBLOCK)
         efds += [call, kick]
+        calls.append(call)
+        kicks.append(kick)
         base = GUEST_VA + RINGS_GPA + i * RING_STRIDE
         send(sock, SET_VRING_CALL, struct.pack("<Q", i), (call,))
         send(sock, SET_VRING_NUM, struct.pack("<II", i, QUEUE_SIZE))
@@ -100,10 +118,12 @@ def main():
             send(sock, SET_VRING_ENABLE, struct.pack("<II", vring, 0))
             time.sleep(0.3)
             send(sock, SET_VRING_ENABLE, struct.pack("<II", vring, 1))
+    rc = run_guest(cmd, mem, size, calls, kicks) if cmd else 0
     time.sleep(hold)
     sock.close()
     for fd in efds + [mem]:
         os.close(fd)
+    sys.exit(rc)
 
 
 if __name__ == "__main__":

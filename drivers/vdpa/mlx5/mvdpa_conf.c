@@ -948,6 +948,7 @@ out:
 static int
 relay_start(struct mvdpa_conf *c)
 {
+	char name[16];
 	int ret;
 
 	c->stop_fd = eventfd(0, EFD_CLOEXEC);
@@ -957,6 +958,8 @@ relay_start(struct mvdpa_conf *c)
 	if (ret != 0)
 		return -ret;
 	c->relay_running = true;
+	snprintf(name, sizeof(name), "mvdpa-kick-%d", c->vid);
+	pthread_setname_np(c->relay, name);
 	return 0;
 }
 
