@@ -846,6 +846,7 @@ out:
 static int
 relay_start(struct mvdpa_conf *c)
 {
+	char name[16];
 	int ret;
 
 	c->stop_fd = eventfd(0, EFD_CLOEXEC);
@@ -855,6 +856,8 @@ relay_start(struct mvdpa_conf *c)
 	if (ret != 0)
 		return -ret;
 	c->relay_running = true;
+	snprintf(name, sizeof(name), "mvdpa-rl-%d", c->vid);
+	pthread_setname_np(c->relay, name);
 	return 0;
 }
 
