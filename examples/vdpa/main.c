@@ -62,7 +62,7 @@ struct app {
 	char iface[PATH_MAX];
 	bool interactive;
 	bool client;
-	unsigned int stats_interval;
+	double stats_interval;		/* seconds, fractions allowed; 0: none */
 	unsigned int duration;
 	/*
 	 * Protects nports and each port's vid, which vhost's thread reads and writes in its
@@ -131,19 +131,28 @@ parse_args(int argc, char **argv)
 			app.interactive = true;
 			printf("Interactive-mode selected\n");
 			break;
-		case 's':
+		case 's': {
+			double sv;
+
+			errno = 0;
+			sv = strtod(optarg, &end);
+			if (errno || *end || end == optarg || !(sv >= 0 && sv <= 86400)) {
+				fprintf(stderr, "--stats-interval: expected 0..86400 seconds, got '%s'\n",
+					optarg);
+				return -EINVAL;
+			}
+			app.stats_interval = sv;
+			break;
+		}
 		case 'd':
 			errno = 0;
 			v = strtoul(optarg, &end, 10);
 			if (errno || *end || v > 86400) {
-				fprintf(stderr, "--%s: expected 0..86400 seconds, got '%s'\n",
-					c == 's' ? "stats-interval" : "duration", optarg);
+				fprintf(stderr, "--duration: expected 0..86400 seconds, got '%s'\n",
+					optarg);
 				return -EINVAL;
 			}
-			if (c == 's')
-				app.stats_interval = (unsigned int)v;
-			else
-				app.duration = (unsigned int)v;
+			app.duration = (unsigned int)v;
 			break;
 		case 'F':
 		case 'P':
@@ -728,9 +737,12 @@ run_until_stopped(void)
 	fflush(stdout);
 	while (!stop_requested) {
 		struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
-		double t;
+		double t = now_s();
+		/* Up to 200 ms, less when the next stats are due sooner (fractional intervals). */
+		int wait_ms = app.stats_interval && next_stats - t < 0.2 ?
+			      (next_stats > t ? (int)((next_stats - t) * 1000) : 0) : 200;
 
-		if (poll(&pfd, stdin_open ? 1 : 0, 200) > 0) {
+		if (poll(&pfd, stdin_open ? 1 : 0, wait_ms) > 0) {
 			char ch;
 			ssize_t n = read(STDIN_FILENO, &ch, 1);
 
