@@ -29,18 +29,12 @@ log=$tmp/app.log
 # Live firmware objects of function $1 other than user contexts (the emulator keeps those until
 # the function is reset; the PMD closed its context when none of its objects is left).
 objects() {
-	python3 - "$tmp/probe" "$1" <<'EOF'
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.settimeout(5)
-s.connect(sys.argv[1])
-data = b""
-while True:
-    chunk = s.recv(4096)
-    if not chunk:
-        break
-    data += chunk
-for line in data.decode().splitlines():
+	PYTHONPATH="$(dirname "$0")" python3 - "$tmp/probe" "$1" <<'EOF'
+import sys, types
+from vhost_hostile import App
+app = App(types.SimpleNamespace(app_pid=0, probe=sys.argv[1], sock=None, peer_sock=None,
+                                peer_function=0))
+for line in app.objects().splitlines():
     words = line.split()
     if words[0] == "mlx5_" + sys.argv[2]:
         print(sum(int(w.split("=")[1]) for w in words[2:] if not w.startswith("uctx=")))
