@@ -49,6 +49,20 @@ cmd() { echo "$1" >&5; e2e_wait_for 30 grep -q "$2" "$log"; }
 rx_frames() { cmd "stats vdpa_mlx5x1 0" "^vdpa_mlx5x1 q0: " &&
 	[ "$(e2e_stat "$log" vdpa_mlx5x1 0 completed_desc)" -gt 0 ]; }
 
+# front_end PREFIX SOCKET FIFO LOG FORWARDING...: a testpmd virtio-user front-end in the
+# background, its commands from FIFO (it quits when that closes); $! is its timeout's PID.
+front_end() {
+	timeout 60 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
+		--file-prefix "$1-$e2e_id" --vdev "net_virtio_user0,path=$2,queues=1" \
+		-- "${@:5}" --total-num-mbufs=4096 <"$3" >"$4" 2>&1 &
+}
+# sender PREFIX LOG: to device 1's MAC on sock0; receiver PREFIX LOG: on sock1.
+sender() {
+	front_end "$1" "$tmp/sock0" "$tmp/tx.in" "$2" --forward-mode=txonly \
+		--eth-peer=0,02:00:00:00:00:01
+}
+receiver() { front_end "$1" "$tmp/sock1" "$tmp/rx.in" "$2" --forward-mode=rxonly; }
+
 # ---- 1: detach while passing traffic, then quit ----
 mkfifo "$tmp/app.in" "$tmp/rx.in" "$tmp/tx.in"
 MLX5_EMU="functions=3,report=exit" LD_PRELOAD="$san$emu" timeout 120 \
@@ -77,10 +91,7 @@ idle_fds=$((fd_idle3 - $(fds)))
 echo "create $tmp/sock0 vdpa_mlx5x0" >&5
 echo "create $tmp/sock1 vdpa_mlx5x1" >&5
 e2e_wait_for 10 test -S "$tmp/sock1"; check "ports created on devices 0 and 1" $?
-timeout 60 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
-	--file-prefix dettx-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock0,queues=1" \
-	-- --forward-mode=txonly --eth-peer=0,02:00:00:00:00:01 --total-num-mbufs=4096 \
-	<"$tmp/tx.in" >"$tmp/tx.log" 2>&1 &
+sender dettx "$tmp/tx.log"
 tpid=$!
 e2e_bg
 exec 4>"$tmp/tx.in"
@@ -89,9 +100,7 @@ check "the sender's device is configured" $?
 sleep 1	# its rings settle (vring states after the configuration)
 before=$(fds)
 before_threads=$(pmd_threads)
-timeout 60 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
-	--file-prefix detrx-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock1,queues=1" \
-	-- --forward-mode=rxonly --total-num-mbufs=4096 <"$tmp/rx.in" >"$tmp/rx.log" 2>&1 &
+receiver detrx "$tmp/rx.log"
 rpid=$!
 e2e_bg
 exec 3>"$tmp/rx.in"
@@ -128,16 +137,11 @@ rm -f "$tmp/probe"
 robust_app_start "$app" "$pmd" "$emu" "$probe" 2 60 --stats-interval 1
 log=$tmp/app.log
 # robust_app_start's devices have no pre-created resources: this run checks the signal path.
-timeout 60 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
-	--file-prefix sigrx-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock1,queues=1" \
-	-- --forward-mode=rxonly --total-num-mbufs=4096 <"$tmp/rx.in" >"$tmp/rx2.log" 2>&1 &
+receiver sigrx "$tmp/rx2.log"
 rpid=$!
 e2e_bg
 exec 3>"$tmp/rx.in"
-timeout 60 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
-	--file-prefix sigtx-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock0,queues=1" \
-	-- --forward-mode=txonly --eth-peer=0,02:00:00:00:00:01 --total-num-mbufs=4096 \
-	<"$tmp/tx.in" >"$tmp/tx2.log" 2>&1 &
+sender sigtx "$tmp/tx2.log"
 tpid=$!
 e2e_bg
 exec 4>"$tmp/tx.in"
