@@ -9,7 +9,9 @@
  *
  * Without --interactive, every vDPA device found is attached to <prefix><n> (n = 0, 1, ...) and
  * the app runs until SIGINT/SIGTERM, 'q' on standard input, or --duration. Interactive commands:
- * help, list, create <socket> <device>, stats <device> <queue id | 65535 for all>, quit.
+ * help, list, create <socket> <device>, stats <device> <queue id | 65535 for all>, quit, and
+ * detach <device>: hot-unplug, the ports on the device closed first (their front-ends are
+ * disconnected), then the device removed (rte_dev_remove).
  * The --emu-* options set the MLX5_EMU configuration of the emulated NIC (docs/emulator.md) before
  * EAL probes devices; they matter only when the emulator library is loaded.
  *
@@ -48,7 +50,7 @@
 
 struct vdpa_port {
 	char ifname[PATH_MAX];
-	struct rte_vdpa_device *dev;
+	struct rte_vdpa_device *dev;	/* NULL once closed (its device detached) */
 	int vid;
 	uint64_t flags;
 	int stats_n;
@@ -60,14 +62,14 @@ struct app {
 	char iface[PATH_MAX];
 	bool interactive;
 	bool client;
-	unsigned int stats_interval;
+	double stats_interval;		/* seconds, fractions allowed; 0: none */
 	unsigned int duration;
 	/*
 	 * Protects nports and each port's vid, which vhost's thread reads and writes in its
 	 * callbacks while the main thread adds ports and reads vids (and telemetry's thread reads
-	 * both). A port's other fields are
-	 * written before it is published (nports) and not after, except the stats buffers, which
-	 * only the main thread uses.
+	 * both), and a port's dev, which detach clears (telemetry uses a device under it). A
+	 * port's other fields are written before it is published (nports) and not after, except
+	 * the stats buffers, which only the main thread uses.
 	 */
 	pthread_mutex_t lock;
 	struct vdpa_port ports[MAX_PORTS];
@@ -129,19 +131,28 @@ parse_args(int argc, char **argv)
 			app.interactive = true;
 			printf("Interactive-mode selected\n");
 			break;
-		case 's':
+		case 's': {
+			double sv;
+
+			errno = 0;
+			sv = strtod(optarg, &end);
+			if (errno || *end || end == optarg || !(sv >= 0 && sv <= 86400)) {
+				fprintf(stderr, "--stats-interval: expected 0..86400 seconds, got '%s'\n",
+					optarg);
+				return -EINVAL;
+			}
+			app.stats_interval = sv;
+			break;
+		}
 		case 'd':
 			errno = 0;
 			v = strtoul(optarg, &end, 10);
 			if (errno || *end || v > 86400) {
-				fprintf(stderr, "--%s: expected 0..86400 seconds, got '%s'\n",
-					c == 's' ? "stats-interval" : "duration", optarg);
+				fprintf(stderr, "--duration: expected 0..86400 seconds, got '%s'\n",
+					optarg);
 				return -EINVAL;
 			}
-			if (c == 's')
-				app.stats_interval = (unsigned int)v;
-			else
-				app.duration = (unsigned int)v;
+			app.duration = (unsigned int)v;
 			break;
 		case 'F':
 		case 'P':
@@ -184,7 +195,7 @@ port_of_vid(int vid)
 	if (rte_vhost_get_ifname(vid, ifname, sizeof(ifname)) < 0)
 		return NULL;
 	for (int i = 0; i < app.nports; i++)
-		if (strcmp(ifname, app.ports[i].ifname) == 0)
+		if (app.ports[i].dev != NULL && strcmp(ifname, app.ports[i].ifname) == 0)
 			return &app.ports[i];
 	return NULL;
 }
@@ -360,6 +371,8 @@ print_all_stats(void)
 	for (int i = 0; i < app.nports; i++) {
 		uint32_t n = queue_count(&app.ports[i]);
 
+		if (app.ports[i].dev == NULL)
+			continue;
 		if (n)
 			print_stats(&app.ports[i], 0, n - 1, stdout);
 		else
@@ -390,15 +403,23 @@ tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
 	(void)params;
 	rte_tel_data_start_dict(d);
 	for (int i = 0; i < n; i++) {
-		struct rte_tel_data *pd = rte_tel_data_alloc();
-		char key[16];
+		struct rte_tel_data *pd;
+		char key[16], device[RTE_DEV_NAME_MAX_LEN];
 
+		/* Under the lock: a detach may be removing the device. */
+		pthread_mutex_lock(&app.lock);
+		if (app.ports[i].dev != NULL)
+			snprintf(device, sizeof(device), "%s",
+				 rte_dev_name(rte_vdpa_get_rte_device(app.ports[i].dev)));
+		pthread_mutex_unlock(&app.lock);
+		if (app.ports[i].dev == NULL)
+			continue;
+		pd = rte_tel_data_alloc();
 		if (pd == NULL)
 			break;
 		rte_tel_data_start_dict(pd);
 		rte_tel_data_add_dict_string(pd, "socket", app.ports[i].ifname);
-		rte_tel_data_add_dict_string(pd, "device",
-					     rte_dev_name(rte_vdpa_get_rte_device(app.ports[i].dev)));
+		rte_tel_data_add_dict_string(pd, "device", device);
 		rte_tel_data_add_dict_int(pd, "vid", port_vid(&app.ports[i]));
 		rte_tel_data_add_dict_u64(pd, "vrings", queue_count(&app.ports[i]));
 		snprintf(key, sizeof(key), "%d", i);
@@ -426,11 +447,15 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	port = strtol(params, &end, 10);
 	if (*end != '\0' || port < 0 || port >= published_ports())
 		return -EINVAL;
-	dev = app.ports[port].dev;
 	nq = queue_count(&app.ports[port]);
-	n = rte_vdpa_get_stats_names(dev, NULL, 0);
-	if (n <= 0)
-		return -ENOTSUP;
+	/* The device is used under the lock: a detach may be removing it. */
+	pthread_mutex_lock(&app.lock);
+	dev = app.ports[port].dev;
+	n = dev != NULL ? rte_vdpa_get_stats_names(dev, NULL, 0) : -EINVAL;
+	if (n <= 0) {
+		ret = n < 0 ? n : -ENOTSUP;
+		goto out;
+	}
 	names = calloc((size_t)n, sizeof(*names));
 	stats = calloc((size_t)n, sizeof(*stats));
 	if (names == NULL || stats == NULL || rte_vdpa_get_stats_names(dev, names, n) != n) {
@@ -460,6 +485,7 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 			rte_tel_data_free(qd);
 	}
 out:
+	pthread_mutex_unlock(&app.lock);
 	free(names);
 	free(stats);
 	return ret;
@@ -482,6 +508,7 @@ cmd_help_parsed(void *res, struct cmdline *cl, void *data)
 		       "    list                                      : list all available vdpa devices.\n"
 		       "    create <socket file> <vdev addr>          : create a new vdpa port.\n"
 		       "    stats <device address> <qid>              : show statistics of virtio queue, 0xffff for all.\n"
+		       "    detach <device address>                   : close the device's ports, then remove it.\n"
 		       "    quit                                      : exit vdpa sample app.\n");
 }
 
@@ -605,6 +632,56 @@ static cmdline_parse_inst_t cmd_stats = {
 	.tokens = { (void *)&tok_stats, (void *)&tok_stats_device, (void *)&tok_stats_qid, NULL },
 };
 
+/*
+ * Hot-unplug, in the order vhost needs: the ports on the device are closed first (vhost ends
+ * their front-ends' connections and calls the driver's dev_close), then the device is removed.
+ * vhost would keep calling a removed device's ops for a connection still attached to it.
+ */
+struct cmd_detach_result {
+	cmdline_fixed_string_t detach;
+	cmdline_fixed_string_t device;
+};
+
+static void
+cmd_detach_parsed(void *res, struct cmdline *cl, void *data)
+{
+	struct cmd_detach_result *r = res;
+	struct rte_vdpa_device *dev = rte_vdpa_find_device_by_name(r->device);
+	struct rte_device *rte_dev = rte_vdpa_get_rte_device(dev);
+	int ret;
+
+	(void)data;
+	if (dev == NULL) {
+		cmdline_printf(cl, "Unable to find vdpa device id for %s.\n", r->device);
+		return;
+	}
+	for (int i = 0; i < app.nports; i++) {
+		struct vdpa_port *p = &app.ports[i];
+
+		if (p->dev != dev)
+			continue;
+		close_port(p);
+		pthread_mutex_lock(&app.lock);
+		p->dev = NULL;
+		pthread_mutex_unlock(&app.lock);
+	}
+	ret = rte_dev_remove(rte_dev);
+	if (ret < 0)
+		cmdline_printf(cl, "Unable to detach %s: %s\n", r->device, strerror(-ret));
+	else
+		cmdline_printf(cl, "detached %s\n", r->device);
+}
+
+static cmdline_parse_token_string_t tok_detach =
+	TOKEN_STRING_INITIALIZER(struct cmd_detach_result, detach, "detach");
+static cmdline_parse_token_string_t tok_detach_device =
+	TOKEN_STRING_INITIALIZER(struct cmd_detach_result, device, NULL);
+static cmdline_parse_inst_t cmd_detach = {
+	.f = cmd_detach_parsed,
+	.help_str = "close a device's ports, then remove the device (hot-unplug)",
+	.tokens = { (void *)&tok_detach, (void *)&tok_detach_device, NULL },
+};
+
 static void
 cmd_quit_parsed(void *res, struct cmdline *cl, void *data)
 {
@@ -626,6 +703,7 @@ static cmdline_parse_ctx_t commands[] = {
 	(cmdline_parse_inst_t *)&cmd_list,
 	(cmdline_parse_inst_t *)&cmd_create,
 	(cmdline_parse_inst_t *)&cmd_stats,
+	(cmdline_parse_inst_t *)&cmd_detach,
 	(cmdline_parse_inst_t *)&cmd_quit,
 	NULL,
 };
@@ -659,9 +737,12 @@ run_until_stopped(void)
 	fflush(stdout);
 	while (!stop_requested) {
 		struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
-		double t;
+		double t = now_s();
+		/* Up to 200 ms, less when the next stats are due sooner (fractional intervals). */
+		int wait_ms = app.stats_interval && next_stats - t < 0.2 ?
+			      (next_stats > t ? (int)((next_stats - t) * 1000) : 0) : 200;
 
-		if (poll(&pfd, stdin_open ? 1 : 0, 200) > 0) {
+		if (poll(&pfd, stdin_open ? 1 : 0, wait_ms) > 0) {
 			char ch;
 			ssize_t n = read(STDIN_FILENO, &ch, 1);
 
@@ -768,7 +849,8 @@ main(int argc, char **argv)
 
 cleanup:
 	for (int i = 0; i < app.nports; i++)
-		close_port(&app.ports[i]);
+		if (app.ports[i].dev != NULL)
+			close_port(&app.ports[i]);
 	rte_eal_cleanup();
 	return status;
 }

@@ -7,7 +7,10 @@
 # connection, whose rings of 512 entries do not fit the pre-created 256 and fall back to queues
 # of their own. Each connection must pass traffic, the receiving queue's hardware counters must
 # add up to exactly the frames received over the connections (a borrowed counters object's
-# earlier counts are not counted twice), and no firmware object may be left at exit.
+# earlier counts are not counted twice), and no firmware object may be left at exit. The
+# receiving device runs in interrupt mode (event_mode=2): its borrowed CQs, lent a second time
+# to connection 2, must still raise one event per relayed call (their arm sequence number and
+# consumer index carry over with them).
 # Usage: test_pmd_prealloc.sh <vdpa-app> <our PMD .so> <libmlx5emu.so>
 set -u
 app="$1"
@@ -19,10 +22,14 @@ tmp=$e2e_tmp
 e2e_sanitizers "$emu"
 log=$tmp/app.log
 pre=queues=1,queue_size=256
+# The receiving device in interrupt mode with completion moderation: its queues' last reports
+# come when they stop, after the event thread did, and fire their CQs' arms unread.
+irq=event_mode=2,hw_latency_mode=1,hw_max_latency_us=50,hw_max_pending_comp=16
 
 MLX5_EMU="functions=2,report=exit" LD_PRELOAD="$san$emu" timeout 120 "$app" -l 0-1 --no-huge \
 	-m 512 --no-pci --no-telemetry --file-prefix prealloc-$e2e_id -d "$pmd" \
-	--vdev vdpa_mlx5x0,ibdev=mlx5_0,$pre --vdev vdpa_mlx5x1,ibdev=mlx5_1,$pre,max_conf_threads=3 \
+	--vdev vdpa_mlx5x0,ibdev=mlx5_0,$pre \
+	--vdev vdpa_mlx5x1,ibdev=mlx5_1,$pre,max_conf_threads=3,$irq \
 	--log-level=pmd.vdpa.mlx5x:info --log-level=lib.vhost.config:warning \
 	-- --iface "$tmp/sock" --stats-interval 1 </dev/null >"$log" 2>&1 &
 apid=$!
@@ -57,6 +64,21 @@ for cycle in 1 2 3; do
 		sed -n 's/^completed_desc=//p')
 	[ "${done_q0:-0}" -eq "$rx_total" ]
 	check "connection $cycle: RX queue's completed_desc = frames received so far (${done_q0:-none} = $rx_total)" $?
+	# The receiving device's completions in interrupt mode (event_mode=2) reached its callfds:
+	# its CQs, lent again from the second connection on, still raise events.
+	closed_irq() { [ "$(grep -c "closed; .*event mode interrupt" "$log")" -ge "$cycle" ]; }
+	e2e_wait_for 10 closed_irq
+	line=$(grep "closed; .*event mode interrupt" "$log" | sed -n "${cycle}p")
+	relayed=$(sed -n 's/.*closed; \([0-9]*\) completion events relayed.*/\1/p' <<<"$line")
+	cqes=$(grep -oE "[0-9]+ CQEs" <<<"$line" | cut -d' ' -f1)
+	events=$(grep -oE "[0-9]+ CQ events" <<<"$line" | cut -d' ' -f1)
+	[ "${relayed:-0}" -gt 0 ] && [ "${cqes:-0}" -gt 0 ]
+	check "connection $cycle: interrupt-mode completions reached the receiver's callfds (${relayed:-none} calls, ${cqes:-none} CQEs)" $?
+	# Each event is read, its CQEs polled and relayed, the CQ armed again: an event without a
+	# CQE (an arm behind the CQ's producer index) or none at all (an arm taken for one already
+	# served) shows here.
+	[ "${events:-0}" -eq "${relayed:-0}" ]
+	check "connection $cycle: one call per CQ event (${events:-none} events, ${relayed:-none} calls)" $?
 	sleep 0.5	# the app tears the devices down after the front-ends left
 done
 kill -TERM "$apid"

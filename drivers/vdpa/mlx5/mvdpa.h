@@ -68,6 +68,7 @@ struct mvdpa_dev {
 	/* Queues taken up again after a stop: modified in place, or re-created (atomics). */
 	uint64_t kept_resumed;
 	uint64_t kept_recreated;
+	bool removing;			/* removal began: no configuration is built again */
 	/* Pre-created virtq resources (devargs queues, queue_size) not lent now; NULL: none. */
 	struct mvdpa_conf *prealloc;
 	/*
@@ -104,7 +105,15 @@ struct mvdpa_dev *mvdpa_dev_of(const struct rte_vdpa_device *vdev);
 int mvdpa_probe(struct rte_device *rte_dev, const char *ibdev_name,
 		const struct mvdpa_devargs *args);
 
-/* Unregisters and frees what mvdpa_probe() set up for rte_dev; -ENODEV if it has nothing. */
+/*
+ * Tears down the configuration of a front-end still connected (the application did not close
+ * its vhost-user connection first), unregisters the device from the vhost library and frees
+ * what mvdpa_probe() set up for rte_dev; -ENODEV if it has nothing. The vhost library keeps
+ * calling the ops of a device its connections are attached to even after it unregistered it:
+ * the application must close those connections (rte_vhost_driver_unregister) before removing
+ * the device; removal makes sure that nothing of the hardware is left either way.
+ * Control thread (EAL removal, rte_eal_cleanup).
+ */
 int mvdpa_remove(struct rte_device *rte_dev);
 
 /*

@@ -82,10 +82,13 @@ mvdpa_event_queue_init(struct mvdpa_conf *c, struct mvdpa_vq *q, uint16_t index,
 	struct mvdpa_event_cq *e = &q->ecq;
 	uint16_t comp = PRM_EVENT_TYPE_COMP;
 	/*
-	 * A pre-created CQ lent again keeps counting its arms: an arm whose event never came is
-	 * written again with the same sequence number.
+	 * A pre-created CQ lent again keeps counting its arms (an arm whose event never came is
+	 * written again with the same sequence number) and its consumer index: the hardware's
+	 * producer index goes on, and an arm at an index behind it would fire at once, every time.
+	 * A new CQ starts both from 0 (its ecq zeroed).
 	 */
 	uint32_t arm_sn = e->armed ? e->arm_sn - 1 : e->arm_sn;
+	uint32_t ci = e->ci;
 
 	*e = (struct mvdpa_event_cq){
 		.cqe = q->cq_buf,
@@ -93,6 +96,7 @@ mvdpa_event_queue_init(struct mvdpa_conf *c, struct mvdpa_vq *q, uint16_t index,
 		.rq_dbr = q->qp_rq_dbr,
 		.cqn = q->cq.id,
 		.rq_size = (uint16_t)(1u << log_size),
+		.ci = ci,
 		.arm_sn = arm_sn,
 	};
 	devx_cqe_collapsed_init(e->cqe);
@@ -306,6 +310,21 @@ mvdpa_event_stop(struct mvdpa_conf *c)
 void
 mvdpa_event_drain(struct mvdpa_conf *c)
 {
+	struct pollfd pfd = { .fd = -1, .events = POLLIN };
+	struct mlx5dv_devx_async_event_hdr ev;
+
 	for (uint32_t i = 0; i < c->nvqs; i++)
 		queue_poll(c, &c->vqs[i]);
+	if (c->ev.channel == NULL)
+		return;		/* a configuration that failed before it had one */
+	pfd.fd = c->ev.channel->fd;
+	/*
+	 * Events raised since the thread stopped (the stopped queues' last reports): their arms
+	 * fired, so a CQ lent again must not write the same sequence number, which the hardware
+	 * would take for an arm already served, and never raise an event again.
+	 */
+	while (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN) &&
+	       mlx5dv_devx_get_event(c->ev.channel, &ev, sizeof(ev)) >= (ssize_t)sizeof(ev.cookie))
+		if (ev.cookie < c->nvqs)
+			c->vqs[ev.cookie].ecq.armed = false;
 }

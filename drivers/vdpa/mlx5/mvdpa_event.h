@@ -66,7 +66,10 @@ int mvdpa_event_queue_init(struct mvdpa_conf *c, struct mvdpa_vq *q, uint16_t in
 int mvdpa_event_start(struct mvdpa_dev *dev, struct mvdpa_conf *c);
 /* Stops and joins it; idempotent. */
 void mvdpa_event_stop(struct mvdpa_conf *c);
-/* Relays what the queues completed since the last poll (the thread stopped): before close. */
+/*
+ * Relays what the queues completed since the last poll and reads the completion events raised
+ * meanwhile (the thread and the queues stopped): before close.
+ */
 void mvdpa_event_drain(struct mvdpa_conf *c);
 
 /* "dynamic-timer", "fixed-timer", "interrupt". */

@@ -168,7 +168,7 @@ mvdpa_dev_conf(int vid)
 	if (dev == NULL)
 		return -ENODEV;
 	pthread_mutex_lock(&dev->conf_lock);
-	ret = mvdpa_conf_create(dev, vid);
+	ret = dev->removing ? -ENODEV : mvdpa_conf_create(dev, vid);
 	pthread_mutex_unlock(&dev->conf_lock);
 	if (ret == 0 && mvdpa_migrate_hooks_register(vid) < 0)
 		MVDPA_LOG(WARNING, "vid %d: no vhost message hooks: a new dirty log sent while "
@@ -213,6 +213,7 @@ static int
 mvdpa_set_vring_state(int vid, int vring, int state)
 {
 	struct mvdpa_dev *dev = dev_of_vid(vid);
+	int ret = 0;
 
 	if (dev == NULL)
 		return -ENODEV;
@@ -221,11 +222,14 @@ mvdpa_set_vring_state(int vid, int vring, int state)
 		return -EINVAL;
 	}
 	MVDPA_LOG(DEBUG, "vid %d: vring %d %s\n", vid, vring, state ? "ready" : "not ready");
+	/* conf_lock: removal may tear the configuration down from another thread. */
+	pthread_mutex_lock(&dev->conf_lock);
 	dev->vring_ready[vring] = state != 0;
 	dev->vring_ready_known = true;
 	if (dev->conf != NULL && dev->conf->vid == vid)
-		return mvdpa_conf_vring_state(dev, (uint16_t)vring);
-	return 0;
+		ret = mvdpa_conf_vring_state(dev, (uint16_t)vring);
+	pthread_mutex_unlock(&dev->conf_lock);
+	return ret;
 }
 
 /*
@@ -236,12 +240,16 @@ static int
 mvdpa_set_features(int vid)
 {
 	struct mvdpa_dev *dev = dev_of_vid(vid);
+	int ret = 0;
 
 	if (dev == NULL)
 		return -ENODEV;
-	if (dev->conf == NULL || dev->conf->vid != vid)
-		return 0;	/* dev_conf will look at the features */
-	return mvdpa_migrate_log_sync(dev);
+	pthread_mutex_lock(&dev->conf_lock);
+	/* Without a configuration dev_conf will look at the features. */
+	if (dev->conf != NULL && dev->conf->vid == vid)
+		ret = mvdpa_migrate_log_sync(dev);
+	pthread_mutex_unlock(&dev->conf_lock);
+	return ret;
 }
 
 /*
@@ -252,15 +260,18 @@ static int
 mvdpa_migration_done(int vid)
 {
 	struct mvdpa_dev *dev = dev_of_vid(vid);
-	const struct mvdpa_conf *c = dev != NULL ? dev->conf : NULL;
+	const struct mvdpa_conf *c;
 
-	if (c == NULL || c->vid != vid)
+	if (dev == NULL)
 		return 0;
-	for (uint32_t i = 0; i < c->nvqs; i++)
+	pthread_mutex_lock(&dev->conf_lock);
+	c = dev->conf;
+	for (uint32_t i = 0; c != NULL && c->vid == vid && i < c->nvqs; i++)
 		if (c->vqs[i].prepared)
 			MVDPA_LOG(INFO, "vid %d: migration done: virtq %u started at avail %u used "
 				  "%u\n", vid, i, c->vqs[i].attr.hw_available_index,
 				  c->vqs[i].attr.hw_used_index);
+	pthread_mutex_unlock(&dev->conf_lock);
 	return 0;
 }
 
@@ -273,6 +284,10 @@ mvdpa_get_vfio_device_fd(int vid)
 	return dev != NULL ? dev->ctx->cmd_fd : -ENODEV;
 }
 
+/*
+ * vhost calls it from rte_vhost_host_notifier_ctrl(), which dev_conf calls with conf_lock held:
+ * the configuration is stable without taking it again.
+ */
 static int
 mvdpa_get_notify_area(int vid, int qid, uint64_t *offset, uint64_t *size)
 {

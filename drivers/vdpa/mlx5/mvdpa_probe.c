@@ -173,6 +173,21 @@ mvdpa_remove(struct rte_device *rte_dev)
 
 	if (dev == NULL || vdev->device != rte_dev)
 		return -ENODEV;
+	/*
+	 * rte_vdpa_unregister_device() never refuses, even while a vhost connection is attached
+	 * (lib/vhost/vdpa.c): the configuration goes first, under conf_lock, so that a dev_conf
+	 * on vhost's thread either finished (and is undone here) or finds the device removing.
+	 */
+	pthread_mutex_lock(&dev->conf_lock);
+	dev->removing = true;
+	if (dev->conf != NULL) {
+		MVDPA_LOG(WARNING, "%s: removed while vid %d is configured: its queues are stopped "
+			  "and its configuration torn down; close the vhost-user connection before "
+			  "removing a device\n", rte_dev->name, dev->conf->vid);
+		mvdpa_conf_destroy(dev);
+	}
+	mvdpa_conf_kept_destroy(dev);	/* queues a stop left suspended, under the same lock */
+	pthread_mutex_unlock(&dev->conf_lock);
 	if (rte_vdpa_unregister_device(vdev) != 0) {
 		MVDPA_LOG(ERR, "%s: vhost library refused to unregister the device\n",
 			  rte_dev->name);
