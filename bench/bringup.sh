@@ -34,45 +34,17 @@ bench_root_pmds
 rm -rf "$out/runs"
 mkdir -p "$out/runs"
 
-# The PCI tree DPDK's EAL scans: one emulated function (the address does not depend on cost).
-if [[ " $pmds " == *" dpdk "* ]]; then
-	mkdir "$tmp/devices"
-	addr=$(MLX5_EMU="functions=1" python3 tests/dpdk_pmd/write-pci-tree.py "$emu" \
-		"$tmp/devices")
-fi
-
-# Starts the back-end (the vDPA app with one PMD on one emulated function) in the background;
-# its PID in be.
-start_backend() {	# pmd cost dir
-	local emucfg="functions=1,report=exit,cost=$2,slots=$slots"
-
-	if [ "$1" = ours ]; then
-		MLX5_EMU=$emucfg LD_PRELOAD="$emu $clock" timeout 120 "$app" -l 0-1 --no-huge \
-			-m 256 --no-pci --no-telemetry --file-prefix bench-be -d "$pmd" \
-			--vdev "vdpa_mlx5x0,ibdev=mlx5_0${ours_devargs:+,$ours_devargs}" \
-			--log-level=pmd.vdpa.mlx5x:info \
-			-- --iface "$3/sock" </dev/null >"$3/app.log" 2>&1 &
-	else
-		MLX5_EMU=$emucfg unshare -m sh -c '
-			mount --bind "$1/devices" /sys/bus/pci/devices || exit 99
-			exec env SYSFS_PCI_DEVICES=/sys/bus/pci/devices LD_PRELOAD="$2" timeout 120 \
-				"$3" -l 0-1 --no-huge -m 256 --no-telemetry --file-prefix bench-be \
-				-a "$4,class=vdpa$6" --log-level=pmd.vdpa.mlx5:info -- --iface "$5/sock"
-		' sh "$tmp" "$emu $clock" "$app" "$addr" "$3" "${dpdk_devargs:+,$dpdk_devargs}" \
-			</dev/null >"$3/app.log" 2>&1 &
-	fi
-	be=$!
-	pids+=("$be")
-}
+bench_pci_tree
 
 # One measurement: back-end up, the front-end connects with qp queue pairs and mem GiB, stays
 # connected long enough for every queue to come up, leaves; then the back-end is stopped.
 run_one() {	# frontend pmd cost mem qp rep
-	local dir=$out/runs/$1-$2-$3-${4}g-${5}qp-$6 stay fe_rc
+	local dir=$out/runs/$1-$2-$3-${4}g-${5}qp-$6 stay fe_rc devargs
 
 	mkdir -p "$dir"
 	rm -f "$dir/sock0"
-	start_backend "$2" "$3" "$dir"
+	if [ "$2" = ours ]; then devargs=$ours_devargs; else devargs=$dpdk_devargs; fi
+	bench_start_backend "$2" "cost=$3,slots=$slots" "$dir" "$devargs"
 	for _ in $(seq 100); do [ -S "$dir/sock0" ] && break; sleep 0.1; done
 	# vhost's event thread picks the listening socket up at its next poll, up to 1 s later:
 	# connect after that, so the accept time is the connection time.
