@@ -13,7 +13,7 @@
 # the firmware limit) and writes bench/out/switchover.json; every run's logs go to
 # bench/out/switchover-runs/. Method and results: docs/performance.md.
 #
-# Environment (defaults): BENCH_QPS="1 4 16" BENCH_MEM_GIB="1 16" BENCH_REPS=3 BENCH_SLOTS=16
+# Environment (defaults): BENCH_QPS="1 4 16" BENCH_MEM_GIB="1 16" BENCH_REPS=1 BENCH_SLOTS=16
 #   BENCH_VARIANTS="ours-default ours-best dpdk-default dpdk-threads"
 #   BENCH_OURS_BEST="queues=16,queue_size=256,max_conf_threads=15" (ours-best's devargs)
 #   BENCH_DPDK_THREADS="max_conf_threads=15" (dpdk-threads' devargs)
@@ -22,7 +22,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 qps=${BENCH_QPS:-1 4 16}
 mems=${BENCH_MEM_GIB:-1 16}
-reps=${BENCH_REPS:-3}
+reps=${BENCH_REPS:-1}
 slots=${BENCH_SLOTS:-16}
 variants=${BENCH_VARIANTS:-ours-default ours-best dpdk-default dpdk-threads}
 ours_best=${BENCH_OURS_BEST-queues=16,queue_size=256,max_conf_threads=15}
