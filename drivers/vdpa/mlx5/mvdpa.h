@@ -120,8 +120,11 @@ uint64_t mvdpa_protocol_features(void);
  */
 int mvdpa_caps_check(const struct devx_hca_caps *caps, char *err, size_t errlen);
 
-/* Adds the counters of the configured queues to the carried totals (before dev_close). */
-void mvdpa_stats_carry(struct mvdpa_dev *dev);
+/*
+ * Adds queue q's counts to the totals carried across configurations; dev_close calls it for each
+ * queue once the queue stopped (queues in parallel: each its own slot, conf_lock held).
+ */
+void mvdpa_stats_carry_queue(struct mvdpa_dev *dev, const struct mvdpa_vq *vq, uint32_t q);
 
 /* The ops template copied into each device. */
 extern const struct rte_vdpa_dev_ops mvdpa_ops_template;

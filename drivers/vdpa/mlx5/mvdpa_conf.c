@@ -670,10 +670,22 @@ queue_start(void *ctx, uint32_t i)
 	return vring_wanted(c->dev, i) ? vq_start(c, (uint16_t)i) : 0;
 }
 
+/* A queue stops for good; what it counted is carried to the device's totals. */
 static int
 queue_stop(void *ctx, uint32_t i)
 {
-	return vq_stop(ctx, (uint16_t)i);
+	struct mvdpa_conf *c = ctx;
+	int ret = vq_stop(c, (uint16_t)i);
+
+	mvdpa_stats_carry_queue(c->dev, &c->vqs[i], i);
+	return ret;
+}
+
+static int
+queue_release(void *ctx, uint32_t i)
+{
+	vq_destroy(ctx, (uint16_t)i);
+	return 0;
 }
 
 /*
@@ -938,8 +950,8 @@ mvdpa_conf_destroy(struct mvdpa_dev *dev)
 	mvdpa_parallel_for(c->nvqs, dev->args.max_conf_threads, queue_stop, c);
 	/* Stopped queues report what their moderation held back: relayed like the rest. */
 	mvdpa_event_drain(c);
-	for (uint32_t i = c->nvqs; i-- > 0;)
-		vq_destroy(c, (uint16_t)i);
+	/* Resources destroyed, or reset for the pool, a queue per worker: the reply waits. */
+	mvdpa_parallel_for(c->nvqs, dev->args.max_conf_threads, queue_release, c);
 	mvdpa_migrate_stop(c);
 	free(c->vqs);
 	mvdpa_event_teardown(c);

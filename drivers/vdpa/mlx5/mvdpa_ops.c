@@ -181,8 +181,7 @@ mvdpa_dev_close(int vid)
 	if (dev == NULL)
 		return -ENODEV;
 	pthread_mutex_lock(&dev->conf_lock);
-	mvdpa_stats_carry(dev);
-	mvdpa_conf_destroy(dev);
+	mvdpa_conf_destroy(dev);	/* carries each queue's counts as it stops */
 	pthread_mutex_unlock(&dev->conf_lock);
 	return 0;
 }
@@ -325,25 +324,23 @@ queue_counters(struct mvdpa_dev *dev, int qid, struct devx_virtq_counters *c)
 }
 
 void
-mvdpa_stats_carry(struct mvdpa_dev *dev)
+mvdpa_stats_carry_queue(struct mvdpa_dev *dev, const struct mvdpa_vq *vq, uint32_t q)
 {
-	for (uint32_t q = 0; dev->conf != NULL && q < dev->conf->nvqs &&
-			     q < RTE_DIM(dev->stats_carry); q++) {
-		struct devx_virtq_counters now;
-		uint64_t n[RTE_DIM(stats_names)], carry[RTE_DIM(stats_names)];
+	struct devx_virtq_counters now;
+	uint64_t n[RTE_DIM(stats_names)], carry[RTE_DIM(stats_names)];
 
-		if (queue_counters(dev, (int)q, &now) < 0)
-			continue;
-		counters_to_array(&now, n);
-		counters_to_array(&dev->stats_carry[q], carry);
-		dev->stats_carry[q] = (struct devx_virtq_counters){
-			.received_desc = carry[0] + n[0], .completed_desc = carry[1] + n[1],
-			.bad_desc_errors = (uint32_t)(carry[2] + n[2]),
-			.exceed_max_chain = (uint32_t)(carry[3] + n[3]),
-			.invalid_buffer = (uint32_t)(carry[4] + n[4]),
-			.error_cqes = (uint32_t)(carry[5] + n[5]),
-		};
-	}
+	if (q >= RTE_DIM(dev->stats_carry) || vq->counters.id == 0 ||
+	    queue_counters_since_lent(vq, &now) < 0)
+		return;
+	counters_to_array(&now, n);
+	counters_to_array(&dev->stats_carry[q], carry);
+	dev->stats_carry[q] = (struct devx_virtq_counters){
+		.received_desc = carry[0] + n[0], .completed_desc = carry[1] + n[1],
+		.bad_desc_errors = (uint32_t)(carry[2] + n[2]),
+		.exceed_max_chain = (uint32_t)(carry[3] + n[3]),
+		.invalid_buffer = (uint32_t)(carry[4] + n[4]),
+		.error_cqes = (uint32_t)(carry[5] + n[5]),
+	};
 }
 
 static int
