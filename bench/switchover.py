@@ -17,15 +17,12 @@ timing line:
   the bring-up benchmark, the PMD's own firmware time in the window / slots, but no less than
   the chain guest-memory key -> indirect key over it -> virtq created RDY.
 """
-import argparse
 import json
 import os
-import platform
 import re
-import subprocess
 import sys
 
-from bringup import command_costs, fmt, median, ratio
+from bringup import arg_parser, command_costs, fmt, median, provenance, ratio
 
 GET_VRING_BASE, SET_VRING_BASE, SET_STATUS = 11, 10, 39
 SOURCE_CHAIN = ("MODIFY_GENERAL_OBJECT", "QUERY_GENERAL_OBJECT")
@@ -158,12 +155,7 @@ def print_table(side, title, rows):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--runs", required=True)
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--slots", type=int, default=16)
-    ap.add_argument("--costs-from", required=True)
-    ap.add_argument("--opcodes-from", required=True)
+    ap = arg_parser()
     ap.add_argument("--devargs", action="append", default=[])
     ap.add_argument("--load-before", default="")
     ap.add_argument("--load-after", default="")
@@ -196,22 +188,13 @@ def main():
                 print("invalid run: %s %d GiB %d qp rep %s: %s" % (
                     p["variant"], p["mem_gib"], p["queue_pairs"], r["rep"], r.get("error")))
 
-    def cmd(*argv):
-        try:
-            return subprocess.run(argv, capture_output=True, text=True).stdout.strip()
-        except OSError:
-            return ""
     os.makedirs(a.out, exist_ok=True)
     path = os.path.join(a.out, "switchover.json")
+    info = provenance()
+    info["machine"].update(load_before=a.load_before, load_after=a.load_after)
     with open(path, "w") as f:
-        json.dump({"machine": {"cpus": os.cpu_count(), "kernel": platform.release(),
-                               "dpdk": cmd("dpkg-query", "-W", "-f=${Version}", "dpdk"),
-                               "load_before": a.load_before, "load_after": a.load_after},
-                   "commit": cmd("git", "rev-parse", "HEAD"),
-                   "uncommitted_changes": cmd("git", "status", "--porcelain", "--", "common",
-                                              "drivers", "emu", "examples").splitlines(),
-                   "slots": a.slots, "devargs": a.devargs, "source_chain": SOURCE_CHAIN,
-                   "dest_chain": DEST_CHAIN, "table": rows, "points": results}, f, indent=1)
+        json.dump(dict(info, slots=a.slots, devargs=a.devargs, source_chain=SOURCE_CHAIN,
+                       dest_chain=DEST_CHAIN, table=rows, points=results), f, indent=1)
     print("wrote", path)
 
 
