@@ -3,10 +3,13 @@
 # build, out, testpmd and the paths of the app, our PMD, the emulator and conn_clock; a
 # temporary folder `tmp` and the `pids` of background processes, killed and removed at exit;
 # bench_root_pmds drops DPDK's PMD from `pmds` when not root; bench_pci_tree and
-# bench_start_backend run the vDPA app with either PMD on one emulated function.
+# bench_start_backend start the vDPA app with one PMD on one emulated function; bench_app_pid
+# finds the app's process.
 build=$PWD/build-bench
 out=$PWD/bench/out
 testpmd=${TESTPMD:-dpdk-testpmd}
+# EAL file prefix of the back-ends: this run's own, so that other runs on the machine are not hit.
+bench_prefix=bench-be-$$
 
 if [ ! -f "$build/build.ninja" ]; then
 	meson setup "$build" -Dtests=false >/dev/null
@@ -20,7 +23,11 @@ clock=$build/bench/libconn_clock.so
 tmp=$(mktemp -d)
 pids=()
 bench_cleanup() {
-	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+	# TERM first: most of these are `timeout`, which passes it on; KILL would orphan the app.
+	local p left=()
+	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null && left+=("$p"); done
+	[ ${#left[@]} -eq 0 ] || sleep 1
+	for p in "${left[@]}"; do kill -9 "$p" 2>/dev/null || true; done
 	rm -rf "$tmp"
 }
 trap bench_cleanup EXIT
@@ -34,38 +41,42 @@ bench_root_pmds() {
 	fi
 }
 
-# The PCI tree DPDK's EAL scans, with one emulated function (its address, in addr, does not
-# depend on the cost model): only when `pmds` has DPDK's.
+# The PCI tree DPDK's EAL scans for one emulated function, in $tmp/devices; its address in addr.
 bench_pci_tree() {
-	if [[ " $pmds " == *" dpdk "* ]]; then
-		mkdir "$tmp/devices"
-		addr=$(MLX5_EMU="functions=1" python3 tests/dpdk_pmd/write-pci-tree.py "$emu" \
-			"$tmp/devices")
-	fi
+	mkdir -p "$tmp/devices"
+	addr=$(MLX5_EMU="functions=1" python3 tests/dpdk_pmd/write-pci-tree.py "$emu" \
+		"$tmp/devices")
 }
 
-# Starts the back-end in the background: the vDPA app with one PMD (ours or dpdk, with its
-# devargs) on one emulated function (MLX5_EMU=functions=1,report=exit,<emucfg>), serving
-# <dir>/sock0, logging to <dir>/app.log, conn_clock preloaded; its PID in be (and pids). DPDK's
-# PMD runs in a private mount namespace over the fake PCI tree, as tests/dpdk_pmd/ explains.
-bench_start_backend() {	# pmd emucfg dir devargs
-	local emucfg="functions=1,report=exit,$2"
-
+# Starts the back-end in the background: the vDPA app with one PMD on emulated function 0
+# (MLX5_EMU=emu-config), serving <dir>/sock0, logging to <dir>/app.log, with conn_clock
+# preloaded; its PID (of `timeout`) in be and pids. DPDK's PMD runs in a private mount namespace
+# over the tree of bench_pci_tree, as tests/dpdk_pmd/ does.
+bench_start_backend() {	# pmd emu-config dir devargs
 	if [ "$1" = ours ]; then
-		MLX5_EMU=$emucfg LD_PRELOAD="$emu $clock" timeout 120 "$app" -l 0-1 --no-huge \
-			-m 256 --no-pci --no-telemetry --file-prefix bench-be -d "$pmd" \
+		MLX5_EMU=$2 LD_PRELOAD="$emu $clock" timeout 300 "$app" -l 0-1 --no-huge \
+			-m 256 --no-pci --no-telemetry --file-prefix "$bench_prefix" -d "$pmd" \
 			--vdev "vdpa_mlx5x0,ibdev=mlx5_0${4:+,$4}" \
 			--log-level=pmd.vdpa.mlx5x:info \
 			-- --iface "$3/sock" </dev/null >"$3/app.log" 2>&1 &
 	else
-		MLX5_EMU=$emucfg unshare -m sh -c '
+		MLX5_EMU=$2 unshare -m sh -c '
 			mount --bind "$1/devices" /sys/bus/pci/devices || exit 99
-			exec env SYSFS_PCI_DEVICES=/sys/bus/pci/devices LD_PRELOAD="$2" timeout 120 \
-				"$3" -l 0-1 --no-huge -m 256 --no-telemetry --file-prefix bench-be \
+			exec env SYSFS_PCI_DEVICES=/sys/bus/pci/devices LD_PRELOAD="$2" timeout 300 \
+				"$3" -l 0-1 --no-huge -m 256 --no-telemetry --file-prefix "$7" \
 				-a "$4,class=vdpa$6" --log-level=pmd.vdpa.mlx5:info -- --iface "$5/sock"
-		' sh "$tmp" "$emu $clock" "$app" "$addr" "$3" "${4:+,$4}" \
+		' sh "$tmp" "$emu $clock" "$app" "$addr" "$3" "${4:+,$4}" "$bench_prefix" \
 			</dev/null >"$3/app.log" 2>&1 &
 	fi
 	be=$!
 	pids+=("$be")
+}
+
+# The vdpa-app process started with --file-prefix <prefix> (below timeout, and unshare).
+bench_app_pid() {	# prefix
+	local p
+	for p in $(pgrep -x vdpa-app); do
+		tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" | grep -q -- "--file-prefix $1 " &&
+			echo "$p" && return
+	done
 }

@@ -13,7 +13,9 @@
 # - resident memory (VmRSS) after probe and with every device configured, and its growth per
 #   device against a 1-function run of the same PMD (the emulated NIC's own state lives in the
 #   process too and is counted);
-# - threads with every device configured.
+# - threads with every device configured;
+# both from samples taken every 0.2 s while the front-ends are connected (<dir>/samples), the
+# one with the most threads.
 # Prints a table and writes bench/out/scale.json. Method: docs/performance.md.
 #
 # Environment (defaults): BENCH_SCALE_FUNCS=64 BENCH_SCALE_QPS=4 BENCH_PMDS="ours dpdk"
@@ -35,15 +37,6 @@ mkdir -p "$out/scale"
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
-# The vdpa-app process of a run (below timeout, and unshare for DPDK's PMD).
-app_pid() {	# file prefix
-	local p
-	for p in $(pgrep -x vdpa-app); do
-		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q -- "--file-prefix $1 " &&
-			echo "$p" && return
-	done
-}
-
 status_field() {	# pid field: its value in /proc/<pid>/status (kB for memory)
 	awk -v f="$2:" '$1 == f {print $2}' "/proc/$1/status"
 }
@@ -54,6 +47,8 @@ run_one() {	# pmd n dir
 	local n=$2 dir=$3 prefix=scale-be-$$ t0 t1 pid be args=() stay fe=() i
 	local emucfg="functions=$n,report=exit,cost=$cost"
 
+	# A previous run's socket or sample file would pass for this one's.
+	rm -rf "$dir"
 	mkdir -p "$dir"
 	if [ "$1" = ours ]; then
 		for ((i = 0; i < n; i++)); do
@@ -87,7 +82,7 @@ run_one() {	# pmd n dir
 		sleep 0.01
 	done
 	t1=$(now_ms)
-	pid=$(app_pid "$prefix")
+	pid=$(bench_app_pid "$prefix")
 	if [ -z "$pid" ] || [ ! -S "$dir/sock$((n - 1))" ]; then
 		echo "$1 with $n functions: the app did not come up (see $dir/app.log)" >&2
 		return 1
@@ -97,7 +92,9 @@ run_one() {	# pmd n dir
 	sleep 1.2	# vhost's event thread picks new listening sockets up within 1 s
 
 	# Debian's DPDK has at most 32 ports per process (RTE_MAX_ETHPORTS): one testpmd per 32.
-	stay=$(awk -v n="$n" -v q="$qps" 'BEGIN { print 8 + n * q * 0.04 }')
+	# Long enough for every device to come up on a loaded machine (about 20 s for 64 x 4 on
+	# 2 busy vCPUs): the sample below needs them all configured at once.
+	stay=$(awk -v n="$n" -v q="$qps" 'BEGIN { print 8 + n * q * 0.1 }')
 	local fepids=() k
 	for ((k = 0; k * 32 < n; k++)); do
 		fe=()
@@ -112,10 +109,20 @@ run_one() {	# pmd n dir
 		fepids+=($!)
 		pids+=($!)
 	done
-	while [ ! -f "$dir/sample" ] && kill -0 "${fepids[0]}" 2>/dev/null; do sleep 0.1; done
+	# Threads and resident memory every 0.2 s while the front-ends are connected; the sample
+	# with the most threads is the one with the most devices configured (each configured device
+	# runs its PMD's event threads), taken as "configured". One sample at a fixed time missed
+	# the configured period (5 threads: the idle app's).
 	local rss_up threads
-	rss_up=$(status_field "$pid" VmRSS)
-	threads=$(status_field "$pid" Threads)
+	: >"$dir/samples"
+	while [ ! -f "$dir/sample" ] && kill -0 "${fepids[0]}" 2>/dev/null; do
+		echo "$(status_field "$pid" Threads) $(status_field "$pid" VmRSS)" >>"$dir/samples"
+		sleep 0.2
+	done
+	read -r threads rss_up < <(sort -n -k1,1 -k2,2 "$dir/samples" | tail -1) || {
+		echo "$1 with $n functions: no sample taken (see $dir)" >&2
+		return 1
+	}
 	local fe_rc=0 p
 	for p in "${fepids[@]}"; do wait "$p" || fe_rc=$?; done
 	kill -TERM "$pid" 2>/dev/null || true

@@ -35,7 +35,7 @@ bench_root_pmds
 runs=$out/switchover-runs
 rm -rf "$runs"
 mkdir -p "$runs"
-bench_pci_tree
+[[ " $pmds " != *" dpdk "* ]] || bench_pci_tree
 
 # One measurement on a new back-end: bring-up, the source's stop, the destination's start.
 run_one() {	# variant mem qp rep
@@ -47,7 +47,8 @@ run_one() {	# variant mem qp rep
 	dpdk-threads) devargs=$dpdk_threads ;;
 	esac
 	mkdir -p "$dir"
-	bench_start_backend "$side" "cost=calibrated,slots=$slots" "$dir" "$devargs"
+	bench_start_backend "$side" "functions=1,report=exit,cost=calibrated,slots=$slots" "$dir" \
+		"$devargs"
 	for _ in $(seq 100); do [ -S "$dir/sock0" ] && break; sleep 0.1; done
 	# Long enough for every virtq to come up (DPDK's default, 16 GiB: about 0.5 s).
 	hold=$(awk -v q="$3" 'BEGIN { print 1 + q * 0.03 }')

@@ -9,8 +9,13 @@ DPDK's virtio-user takes at most 8 queue pairs; this front-end takes any number,
 measured is the back-end's.
 
 Usage: vu_frontend.py SOCKET QUEUE_PAIRS MEM_GIB HOLD_SECONDS [VRING:TIMES | migrate]
+                      [--run CMD...]
 With VRING:TIMES, once the device is up, vring VRING is disabled and enabled again TIMES times
 (0.3 s apart), as a VMM does when the guest changes its queue count (tests/pmd/).
+With --run, once the device is up CMD plays the guest (bench/relay_load.c): it inherits the
+guest memory and the vrings' eventfds, named in VU_MEM_FD, VU_MEM_SIZE, VU_KICK_FDS and
+VU_CALL_FDS (one per vring, comma-separated), VU_RINGS_GPA, VU_RING_STRIDE and VU_QUEUE_SIZE;
+the front-end stays connected until it exits (then HOLD_SECONDS more) and exits with its status.
 With migrate (bench/switchover.sh), once the device is up it plays both ends of a live
 migration's switch-over: the source stops the device as QEMU does, with GET_VRING_BASE on every
 vring in turn (each reply awaited), and leaves; then, on a new connection, the destination
@@ -20,6 +25,7 @@ base, addresses, kick and call fds, then every vring enabled and DRIVER_OK), and
 import os
 import socket
 import struct
+import subprocess
 import sys
 import time
 
@@ -118,9 +124,20 @@ def stop(sock, nvrings):
     return bases
 
 
+def run_guest(cmd, mem, size, calls, kicks):
+    env = dict(os.environ, VU_MEM_FD=str(mem), VU_MEM_SIZE=str(size),
+               VU_KICK_FDS=",".join(map(str, kicks)), VU_CALL_FDS=",".join(map(str, calls)),
+               VU_RINGS_GPA=str(RINGS_GPA), VU_RING_STRIDE=str(RING_STRIDE),
+               VU_QUEUE_SIZE=str(QUEUE_SIZE))
+    return subprocess.run(cmd, env=env, pass_fds=[mem] + calls + kicks, check=False).returncode
+
+
 def main():
-    path, qps, gib, hold = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
-    mode = sys.argv[5] if len(sys.argv) > 5 else ""
+    argv, cmd = sys.argv, []
+    if "--run" in argv:
+        argv, cmd = argv[:argv.index("--run")], argv[argv.index("--run") + 1:]
+    path, qps, gib, hold = argv[1], int(argv[2]), int(argv[3]), float(argv[4])
+    mode = argv[5] if len(argv) > 5 else ""
     nvrings = 2 * qps
     size = gib << 30
     if RINGS_GPA + nvrings * RING_STRIDE > size:
@@ -147,10 +164,14 @@ def main():
             send(sock, SET_VRING_ENABLE, struct.pack("<II", vring, 0))
             time.sleep(0.3)
             send(sock, SET_VRING_ENABLE, struct.pack("<II", vring, 1))
+    # The call and kick fds of the last configuration, in vring order.
+    rc = run_guest(cmd, mem, size, efds[-2 * nvrings::2], efds[-2 * nvrings + 1::2]) \
+        if cmd else 0
     time.sleep(hold)
     sock.close()
     for fd in efds + [mem]:
         os.close(fd)
+    sys.exit(rc)
 
 
 if __name__ == "__main__":

@@ -77,6 +77,15 @@ int emu_fw_uar_free(struct emu_fw *fw, uint32_t page_id);
 int emu_fw_var_alloc(struct emu_fw *fw, uint32_t *page_id, uint32_t *length, uint64_t *bar_off);
 int emu_fw_var_free(struct emu_fw *fw, uint32_t page_id);
 
+/*
+ * The notification trace (MLX5_EMU trace=<path>, fw_trace.h): from now on, doorbells written to
+ * the function's VAR pages, CQEs written and completion events raised are recorded with their
+ * CLOCK_MONOTONIC time into `path`, as function `function`. Stop flushes the file; destroy
+ * stops it too. 0 or -errno.
+ */
+int emu_fw_trace_start(struct emu_fw *fw, const char *path, uint16_t function);
+void emu_fw_trace_stop(struct emu_fw *fw);
+
 /* Completion EQ number for an interrupt vector (mlx5dv_devx_query_eqn). */
 int emu_fw_query_eqn(struct emu_fw *fw, uint32_t vector, uint32_t *eqn);
 

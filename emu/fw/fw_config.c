@@ -140,9 +140,14 @@ apply(struct emu_config *cfg, const char *key, const char *val, char *err, size_
 		if (strlen(val) >= sizeof(cfg->wire))
 			return fail(err, errlen, "wire: longer than %zu", sizeof(cfg->wire) - 1);
 		strcpy(cfg->wire, val);
+	} else if (strcmp(key, "trace") == 0) {
+		if (val[0] == '\0' || strlen(val) >= sizeof(cfg->trace))
+			return fail(err, errlen, "trace: a path of 1 to %zu characters",
+				    sizeof(cfg->trace) - 1);
+		strcpy(cfg->trace, val);
 	} else {
 		return fail(err, errlen, "unknown key '%s' (functions, profile, mac<i>, mtu, cost, "
-			    "slots, fault, virtq_error, wire, report)", key);
+			    "slots, fault, virtq_error, wire, report, trace)", key);
 	}
 	return 0;
 }

@@ -139,6 +139,7 @@ emu_fw_destroy(struct emu_fw *fw)
 {
 	if (fw == NULL)
 		return;
+	fw_trace_stop(&fw->trace);
 	pthread_mutex_lock(&fw->lock);
 	fw_obj_destroy_all(fw);
 	pthread_mutex_unlock(&fw->lock);
@@ -385,6 +386,8 @@ bar_alloc_locked(struct emu_fw *fw, uint8_t kind, uint32_t *page)
 		fw->bar_used[i] = kind;
 		fw->live[kind]++;
 		*page = i;
+		if (kind == EMU_OBJ_VAR)
+			fw_trace_watch_var(&fw->trace, i, true);
 		return 0;
 	}
 	return -ENOSPC;
@@ -395,6 +398,8 @@ bar_free_locked(struct emu_fw *fw, uint8_t kind, uint32_t page)
 {
 	if (page >= FW_BAR_PAGES || fw->bar_used[page] != kind)
 		return -ENOENT;
+	if (kind == EMU_OBJ_VAR)
+		fw_trace_watch_var(&fw->trace, page, false);
 	fw->bar_used[page] = 0;
 	fw->live[kind]--;
 	return 0;
@@ -478,6 +483,19 @@ int
 emu_fw_var_free(struct emu_fw *fw, uint32_t page_id)
 {
 	return bar_free(fw, EMU_OBJ_VAR, page_id);
+}
+
+int
+emu_fw_trace_start(struct emu_fw *fw, const char *path, uint16_t function)
+{
+	return fw_trace_start(&fw->trace, path, function, fw->bar_fd,
+			      (size_t)FW_BAR_PAGES * FW_PAGE_SIZE);
+}
+
+void
+emu_fw_trace_stop(struct emu_fw *fw)
+{
+	fw_trace_stop(&fw->trace);
 }
 
 bool

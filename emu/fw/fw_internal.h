@@ -14,6 +14,7 @@
 
 #include "emu_fw.h"
 #include "fw_notify.h"
+#include "fw_trace.h"
 #include "mlx5_emu.h"
 #include "prm_cmd.h"
 
@@ -98,6 +99,7 @@ struct emu_fw {
 	uint16_t vport_mtu;
 	uint8_t bar_used[FW_BAR_PAGES];	/* 0 free, else EMU_OBJ_UAR / EMU_OBJ_VAR */
 	int bar_fd;
+	struct fw_trace trace;		/* MLX5_EMU trace: off unless started */
 
 	/* The data plane this function's RDY virtqs run on (NULL: commands only). */
 	struct hw_nic *nic;

@@ -82,6 +82,7 @@ raise_comp_locked(struct emu_fw *fw, struct fw_cq_hw *cq)
 
 	cq->events++;
 	count(&fw->notify_stats.events);
+	fw_trace_record(&fw->trace, FW_TRACE_EVENT, cq->cqn);
 	PRM_SET(comp_event, data, cq_number, cq->cqn);
 	/* DevX names subscriptions to non-general objects by their create opcode. */
 	fw_raise_event(fw, PRM_CMD_CREATE_CQ, cq->cqn, PRM_EVENT_TYPE_COMP, data, sizeof(data));
@@ -184,6 +185,7 @@ fw_cq_hw_receive(struct emu_fw *fw, struct fw_cq_hw *cq, struct fw_rq_hw *rq, ui
 		goto unlock;
 	}
 	write_cqe_locked(cq, rq->consumed, qpn);
+	fw_trace_record(&fw->trace, FW_TRACE_CQE, cq->cqn);
 	rq->consumed++;
 	cq->pi = (cq->pi + 1) & CQ_INDEX_MASK;
 	count(&fw->notify_stats.cqes);

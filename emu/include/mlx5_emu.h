@@ -84,6 +84,7 @@ struct emu_config {
 	struct emu_virtq_error_spec virtq_error;
 	char wire[256];			/* the uplink's backend (docs/emulator.md) */
 	int report_at_exit;		/* print each function's live objects when the process exits */
+	char trace[256];		/* notification trace: function i writes <trace>.<i> */
 };
 
 /*
@@ -92,7 +93,9 @@ struct emu_config {
  * Keys: functions, profile (cx6dx|bf2|bf3), mac<i> (aa:bb:cc:dd:ee:ff), mtu, cost (zero|calibrated),
  * slots, fault (<opcode>[/<obj_type>]:<nth>:<status>[:<syndrome>], repeatable),
  * virtq_error (<queue index>:<after ms>[:<times>], see emu_virtq_error_spec), wire,
- * report (exit: print every function's live firmware objects at process exit, for leak checks).
+ * report (exit: print every function's live firmware objects at process exit, for leak checks),
+ * trace (<path>: function i records doorbells, CQEs and completion events with their time into
+ * <path>.<i>, for benchmarks; emu/fw/fw_trace.h).
  * Returns 0, or -EINVAL with a message naming the key in err.
  */
 MLX5_EMU_API int emu_config_parse(const char *text, struct emu_config *cfg, char *err, size_t errlen);

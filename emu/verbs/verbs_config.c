@@ -84,10 +84,20 @@ emu_verbs_config_apply(const struct emu_verbs_config *cfg, unsigned int i, struc
 	unsigned int k;
 	int ret;
 
-	(void)i;
 	ret = emu_fw_set_cost(fw, ec->cost, ec->slots);
 	if (ret != 0)
 		return ret;
+	if (ec->trace[0] != '\0') {
+		char path[sizeof(ec->trace) + 16];
+
+		snprintf(path, sizeof(path), "%s.%u", ec->trace, i);
+		ret = emu_fw_trace_start(fw, path, (uint16_t)i);
+		if (ret != 0) {
+			MLX5_LOG(ERR, LOG_ORIGIN, "MLX5_EMU trace: cannot write %s: %s", path,
+				 strerror(-ret));
+			return ret;
+		}
+	}
 	for (k = 0; k < ec->nfaults; k++) {
 		ret = emu_fw_fault_add(fw, &ec->faults[k]);
 		if (ret != 0)

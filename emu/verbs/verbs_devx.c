@@ -351,6 +351,7 @@ async_start(struct emu_context *ctx)
 		ret = pthread_create(&as->threads[as->nthreads], NULL, async_worker, as);
 		if (ret != 0)
 			break;
+		pthread_setname_np(as->threads[as->nthreads], "mlx5emu-async");
 	}
 	if (as->nthreads == 0) {
 		pthread_cond_destroy(&as->idle);

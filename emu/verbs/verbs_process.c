@@ -462,6 +462,9 @@ process_exit(void)
 {
 	pthread_mutex_lock(&emu_instance_lock);
 	if (emu_instance != NULL) {
+		/* Before stdio's flush at exit: the trace's watcher writes its file. */
+		for (unsigned int i = 0; i < emu_instance->nfuncs; i++)
+			emu_fw_trace_stop(emu_instance->funcs[i].fw);
 		for (unsigned int i = 0; emu_instance->report_at_exit && i < emu_instance->nfuncs; i++)
 			emu_fw_report_live(emu_instance->funcs[i].fw, emu_instance->funcs[i].ibdev.name);
 		if (emu_instance->report_at_exit) {

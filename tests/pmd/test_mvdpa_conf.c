@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The configuration's pure helpers: ring addresses to guest physical, features to the device,
- * the error-recovery limit, the RQT fill, the dynamic timer's delay.
+ * the error-recovery limit, the RQT fill, the dynamic timer's delay, which caps keep queues
+ * over a stop.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -102,6 +103,30 @@ the_dynamic_timer_slows_down_when_idle_and_speeds_up_with_traffic(void **state)
 	assert_int_equal(mvdpa_event_dynamic_delay(MVDPA_EVENT_US_MAX, 5, 0), MVDPA_EVENT_US_MAX);
 }
 
+static void
+queues_are_kept_over_a_stop_only_with_resume_and_every_modify_it_needs(void **state)
+{
+	/* freeze_to_rdy, modify_ext, modify_addr, modify_index -> kept */
+	static const bool table[][5] = {
+		{ true, true, true, true, true },	/* bf3 */
+		{ false, true, true, true, false },	/* bf2: no SUSPEND -> RDY */
+		{ false, false, false, false, false },	/* cx6dx */
+		{ true, false, true, true, false },
+		{ true, true, false, true, false },	/* no ring-address modify */
+		{ true, true, true, false, false },	/* no index modify */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		struct devx_hca_caps caps = { .virtio = {
+			.freeze_to_rdy = table[i][0], .modify_ext = table[i][1],
+			.modify_addr = table[i][2], .modify_index = table[i][3],
+		} };
+
+		assert_int_equal(mvdpa_conf_can_keep(&caps), table[i][4]);
+	}
+}
+
 int
 main(void)
 {
@@ -111,6 +136,7 @@ main(void)
 		cmocka_unit_test(rqt_slots_cycle_over_the_rx_queues),
 		cmocka_unit_test(ring_addresses_translate_through_the_region_holding_them),
 		cmocka_unit_test(negotiated_offloads_map_to_device_feature_bits),
+		cmocka_unit_test(queues_are_kept_over_a_stop_only_with_resume_and_every_modify_it_needs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

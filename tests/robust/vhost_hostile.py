@@ -64,9 +64,13 @@ class Closed(Exception):
 
 
 class FrontEnd:
-    """One vhost-user connection with its own guest memory (a memfd) and two vrings."""
+    """One vhost-user connection with its own guest memory (a memfd) and two vrings. The
+    memory sits at guest address self.gpa and front-end address self.uva; a front-end may move
+    it while the device is stopped (mem_switch.py)."""
 
     def __init__(self, path):
+        self.gpa = GPA_BASE
+        self.uva = UVA_BASE
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.settimeout(5)
         self.sock.connect(path)
@@ -140,7 +144,7 @@ class FrontEnd:
 
     # ---- the well-behaved setup, step by step ----
     def ring_uva(self, q):
-        base = UVA_BASE + q * VRING_STRIDE
+        base = self.uva + q * VRING_STRIDE
         return base, base + 0x2000, base + 0x1000     # desc, used, avail
 
     def setup_steps(self):
@@ -148,7 +152,7 @@ class FrontEnd:
                  ("GET_FEATURES", lambda: setattr(self, "features", self.get_features())),
                  ("SET_FEATURES", lambda: self.u64(SET_FEATURES, self.features & F_VERSION_1)),
                  ("SET_MEM_TABLE", lambda: self.mem_table(
-                     [(GPA_BASE, MEM_SIZE, UVA_BASE, 0)], [self.memfd]))]
+                     [(self.gpa, MEM_SIZE, self.uva, 0)], [self.memfd]))]
         for q in (0, 1):
             steps += [
                 ("SET_VRING_CALL %d" % q, lambda q=q: self.u64(SET_VRING_CALL, q,
@@ -197,13 +201,13 @@ class FrontEnd:
 
     def post_rx(self, count):
         for i in range(count):
-            self.write_desc(0, i, GPA_BASE + self.buf(0, i), BUF_SIZE, DESC_F_WRITE)
+            self.write_desc(0, i, self.gpa + self.buf(0, i), BUF_SIZE, DESC_F_WRITE)
         self.publish(0, range(count))
 
     def send_frame(self, i, frame):
         off = self.buf(1, i)
         self.mem[off:off + NET_HDR + len(frame)] = bytes(NET_HDR) + frame
-        self.write_desc(1, i, GPA_BASE + off, NET_HDR + len(frame), 0)
+        self.write_desc(1, i, self.gpa + off, NET_HDR + len(frame), 0)
         self.publish(1, [i])
 
     def received(self):

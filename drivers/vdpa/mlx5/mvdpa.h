@@ -60,6 +60,14 @@ struct mvdpa_dev {
 	 */
 	pthread_mutex_t conf_lock;
 	struct mvdpa_conf *conf;	/* while a front-end's device is configured */
+	/*
+	 * A configuration dev_close left suspended for the next dev_conf (mvdpa_conf_close);
+	 * NULL: none. Under conf_lock.
+	 */
+	struct mvdpa_conf *kept;
+	/* Queues taken up again after a stop: modified in place, or re-created (atomics). */
+	uint64_t kept_resumed;
+	uint64_t kept_recreated;
 	/* Pre-created virtq resources (devargs queues, queue_size) not lent now; NULL: none. */
 	struct mvdpa_conf *prealloc;
 	/*
@@ -120,11 +128,8 @@ uint64_t mvdpa_protocol_features(void);
  */
 int mvdpa_caps_check(const struct devx_hca_caps *caps, char *err, size_t errlen);
 
-/*
- * Adds queue q's counts to the totals carried across configurations; dev_close calls it for each
- * queue once the queue stopped (queues in parallel: each its own slot, conf_lock held).
- */
-void mvdpa_stats_carry_queue(struct mvdpa_dev *dev, const struct mvdpa_vq *vq, uint32_t q);
+/* Adds the counters of the configured queues to the carried totals (before dev_close). */
+void mvdpa_stats_carry(struct mvdpa_dev *dev);
 
 /* The ops template copied into each device. */
 extern const struct rte_vdpa_dev_ops mvdpa_ops_template;

@@ -264,6 +264,8 @@ vq_destroy(struct mvdpa_conf *c, uint16_t index)
 
 	devx_obj_destroy(&q->obj);
 	q->created = false;
+	q->suspended = false;
+	q->kept = false;
 	if (q->pooled)
 		mvdpa_prealloc_give_vq(c->dev, c, index);
 	else
@@ -409,6 +411,19 @@ vq_watch_errors(struct mvdpa_conf *c, struct mvdpa_vq *q, uint16_t index)
 }
 
 /*
+ * Whether a kept queue created from `was` can serve a ring described by `now` after a modify of
+ * its memory key, ring addresses and indices: the rest (size and umems, type, features) has no
+ * modify the caps promise here.
+ */
+static bool
+vq_kept_fits(const struct devx_virtq_attr *was, const struct devx_virtq_attr *now)
+{
+	return was->queue_size == now->queue_size && was->type == now->type &&
+	       was->queue_features == now->queue_features &&
+	       was->virtio_version_1_0 == now->virtio_version_1_0;
+}
+
+/*
  * Everything a queue needs before its virtq object: ring addresses, umems, counters, the
  * notification channel. Independent of the guest-memory key, which may be built meanwhile.
  */
@@ -432,8 +447,14 @@ vq_prepare(struct mvdpa_dev *dev, struct mvdpa_conf *c, uint16_t index, uint64_t
 	uint16_t last_avail, last_used;
 	int ret;
 
-	if (rte_vhost_get_vhost_vring(c->vid, index, &vr) < 0 || vr.desc == NULL)
-		return 0;	/* not set up by the front-end: nothing to create */
+	if (rte_vhost_get_vhost_vring(c->vid, index, &vr) < 0 || vr.desc == NULL) {
+		/* Not set up by the front-end: nothing to create, nothing kept for it. */
+		if (q->kept) {
+			vq_destroy(c, index);
+			q->prepared = false;
+		}
+		return 0;
+	}
 	if (rte_vhost_get_vring_base(c->vid, index, &last_avail, &last_used) < 0)
 		return -EIO;
 	a.queue_size = vr.size;
@@ -462,15 +483,31 @@ vq_prepare(struct mvdpa_dev *dev, struct mvdpa_conf *c, uint16_t index, uint64_t
 	a.hw_used_index = last_used;
 	q->kickfd = vr.kickfd;
 	q->callfd = vr.callfd;
-	if (!mvdpa_prealloc_take_vq(dev, c, index, vr.size)) {
-		ret = mvdpa_vq_res_create(dev, c, q, vr.size);
+	if (q->kept && !vq_kept_fits(&q->attr, &a)) {
+		MVDPA_LOG(INFO, "vid %d: virtq %u: ring size, type or features changed during the "
+			  "stop: re-created\n", c->vid, index);
+		mvdpa_count(&dev->kept_recreated, 1);
+		vq_destroy(c, index);
+	}
+	if (q->kept) {
+		/*
+		 * Its resources, completion channel and subscriptions stayed; its counters go
+		 * on, and what they held was carried over at dev_close.
+		 */
+		if (q->counters.id != 0 &&
+		    devx_virtq_counters_query(&q->counters, &q->counters_zero) < 0)
+			memset(&q->counters_zero, 0, sizeof(q->counters_zero));
+	} else {
+		if (!mvdpa_prealloc_take_vq(dev, c, index, vr.size)) {
+			ret = mvdpa_vq_res_create(dev, c, q, vr.size);
+			if (ret < 0)
+				goto err;
+		}
+		/* Its completions reach this configuration's event thread (pre-created or not). */
+		ret = mvdpa_event_queue_init(c, q, index, log2_ceil(vr.size));
 		if (ret < 0)
 			goto err;
 	}
-	/* Its completions reach this configuration's event thread (pre-created or not). */
-	ret = mvdpa_event_queue_init(c, q, index, log2_ceil(vr.size));
-	if (ret < 0)
-		goto err;
 	for (int i = 0; i < 3; i++)
 		a.umem[i] = (struct devx_virtq_umem){
 			.id = q->umem[i].id, .size = (uint32_t)vq_umem_size(dev, i, vr.size),
@@ -570,17 +607,73 @@ vq_resume(struct mvdpa_conf *c, uint16_t index)
 	return vq_start(c, index);
 }
 
-/* Stops a queue for good and hands its indices back to vhost, so a restart resumes there. */
+/*
+ * A queue kept suspended over a stop takes the new guest-memory key, ring addresses and the
+ * indices vhost now holds in one MODIFY, and runs again if `run` (else it stays suspended until
+ * its vring is ready). A refused modify falls back to re-creating it. The old key is free after.
+ */
 static int
-vq_stop(struct mvdpa_conf *c, uint16_t index)
+vq_renew(struct mvdpa_conf *c, uint16_t index, bool run)
+{
+	struct mvdpa_vq *q = &c->vqs[index];
+	struct devx_virtq_attr a = q->attr;
+	int ret;
+
+	q->kept = false;
+	q->attr.mkey = c->mkey.id;
+	a.mkey = c->mkey.id;
+	a.state = DEVX_VIRTQ_STATE_RDY;
+	a.modify = DEVX_VIRTQ_MODIFY_MKEY | DEVX_VIRTQ_MODIFY_ADDRS | DEVX_VIRTQ_MODIFY_AVAIL_IDX |
+		   DEVX_VIRTQ_MODIFY_USED_IDX | (run ? DEVX_VIRTQ_MODIFY_STATE : 0);
+	ret = devx_virtq_modify(&q->obj, &a);
+	if (ret == 0) {
+		q->suspended = !run;
+		mvdpa_count(&c->dev->kept_resumed, 1);
+		MVDPA_LOG(DEBUG, "vid %d: virtq %u resumed in place with the new memory table at "
+			  "avail %u used %u%s\n", c->vid, index, a.hw_available_index,
+			  a.hw_used_index, run ? "" : " (suspended until its vring is ready)");
+		return 0;
+	}
+	MVDPA_LOG(WARNING, "vid %d: virtq %u cannot take the new memory table in place (%s): "
+		  "re-created\n", c->vid, index, strerror(-ret));
+	mvdpa_count(&c->dev->kept_recreated, 1);
+	devx_obj_destroy(&q->obj);
+	q->created = false;
+	q->suspended = false;
+	return run ? vq_start(c, index) : 0;
+}
+
+/* Hands the indices the queue reached back to vhost, so a restart resumes there. */
+static void
+vq_hand_back(struct mvdpa_conf *c, uint16_t index)
 {
 	struct mvdpa_vq *q = &c->vqs[index];
 
-	if (q->created)
-		vq_park(c, index);
-	if (q->prepared)
+	/* A kept configuration destroyed later has no vhost device any more (vid -1). */
+	if (q->prepared && c->vid >= 0)
 		rte_vhost_set_vring_base(c->vid, index, q->attr.hw_available_index,
 					 q->attr.hw_used_index);
+}
+
+/* Stops a queue for good and hands its indices back to vhost. */
+static int
+vq_stop(struct mvdpa_conf *c, uint16_t index)
+{
+	if (c->vqs[index].created)
+		vq_park(c, index);
+	vq_hand_back(c, index);
+	return 0;
+}
+
+/* Suspends a running queue, keeping its object, and hands its indices back to vhost. */
+static int
+vq_stop_keep(struct mvdpa_conf *c, uint16_t index)
+{
+	struct mvdpa_vq *q = &c->vqs[index];
+
+	if (q->created && !q->suspended)
+		vq_suspend(c, index);
+	vq_hand_back(c, index);
 	return 0;
 }
 
@@ -666,19 +759,17 @@ static int
 queue_start(void *ctx, uint32_t i)
 {
 	struct mvdpa_conf *c = ctx;
+	bool run = vring_wanted(c->dev, i);
 
-	return vring_wanted(c->dev, i) ? vq_start(c, (uint16_t)i) : 0;
+	if (c->vqs[i].kept)
+		return vq_renew(c, (uint16_t)i, run);
+	return run ? vq_start(c, (uint16_t)i) : 0;
 }
 
-/* A queue stops for good; what it counted is carried to the device's totals. */
 static int
 queue_stop(void *ctx, uint32_t i)
 {
-	struct mvdpa_conf *c = ctx;
-	int ret = vq_stop(c, (uint16_t)i);
-
-	mvdpa_stats_carry_queue(c->dev, &c->vqs[i], i);
-	return ret;
+	return vq_stop(ctx, (uint16_t)i);
 }
 
 static int
@@ -686,6 +777,12 @@ queue_release(void *ctx, uint32_t i)
 {
 	vq_destroy(ctx, (uint16_t)i);
 	return 0;
+}
+
+static int
+queue_stop_keep(void *ctx, uint32_t i)
+{
+	return vq_stop_keep(ctx, (uint16_t)i);
 }
 
 /*
@@ -858,6 +955,7 @@ out:
 static int
 relay_start(struct mvdpa_conf *c)
 {
+	char name[16];
 	int ret;
 
 	c->stop_fd = eventfd(0, EFD_CLOEXEC);
@@ -867,6 +965,8 @@ relay_start(struct mvdpa_conf *c)
 	if (ret != 0)
 		return -ret;
 	c->relay_running = true;
+	snprintf(name, sizeof(name), "mvdpa-kick-%d", c->vid);
+	pthread_setname_np(c->relay, name);
 	return 0;
 }
 
@@ -936,13 +1036,9 @@ mvdpa_conf_base_destroy(struct mvdpa_conf *c)
 	devx_obj_destroy(&c->td);
 }
 
-void
-mvdpa_conf_destroy(struct mvdpa_dev *dev)
+static void
+conf_free(struct mvdpa_dev *dev, struct mvdpa_conf *c)
 {
-	struct mvdpa_conf *c = dev->conf;
-
-	if (c == NULL)
-		return;
 	mvdpa_event_stop(c);
 	relay_stop(c);
 	if (c->steer_built)
@@ -971,9 +1067,130 @@ mvdpa_conf_destroy(struct mvdpa_dev *dev)
 	mem_unregister(c);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
-	dev->conf = NULL;
+}
+
+/* The front-end's vrings are forgotten with its configuration (see vring_ready). */
+static void
+vrings_forget(struct mvdpa_dev *dev)
+{
 	memset(dev->vring_ready, 0, sizeof(dev->vring_ready));
 	dev->vring_ready_known = false;
+}
+
+void
+mvdpa_conf_destroy(struct mvdpa_dev *dev)
+{
+	if (dev->conf == NULL)
+		return;
+	conf_free(dev, dev->conf);
+	dev->conf = NULL;
+	vrings_forget(dev);
+}
+
+bool
+mvdpa_conf_can_keep(const struct devx_hca_caps *caps)
+{
+	const struct devx_virtio_caps *v = &caps->virtio;
+
+	return v->freeze_to_rdy && v->modify_ext && v->modify_addr && v->modify_index;
+}
+
+void
+mvdpa_conf_kept_destroy(struct mvdpa_dev *dev)
+{
+	struct mvdpa_conf *c = dev->kept;
+
+	if (c == NULL)
+		return;
+	dev->kept = NULL;
+	MVDPA_LOG(INFO, "vid %d: the queues kept since the stop are destroyed\n", c->vid);
+	c->vid = -1;	/* vhost's device is gone or another's: nothing is handed back */
+	conf_free(dev, c);
+}
+
+void
+mvdpa_conf_close(struct mvdpa_dev *dev)
+{
+	struct mvdpa_conf *c = dev->conf;
+	uint32_t running = 0;
+
+	if (c == NULL)
+		return;
+	for (uint32_t i = 0; i < c->nvqs; i++)
+		running += c->vqs[i].created;
+	if (running == 0 || !mvdpa_conf_can_keep(&dev->caps)) {
+		mvdpa_conf_destroy(dev);
+		return;
+	}
+	mvdpa_conf_kept_destroy(dev);	/* one kept configuration at most */
+	mvdpa_event_stop(c);
+	relay_stop(c);
+	if (c->steer_built)
+		mvdpa_steer_destroy(&c->steer);
+	c->steer_built = false;
+	mvdpa_parallel_for(c->nvqs, dev->args.max_conf_threads, queue_stop_keep, c);
+	mvdpa_event_drain(c);
+	/* What has no object keeps nothing: its resources go back as at a full close. */
+	for (uint32_t i = 0; i < c->nvqs; i++) {
+		if (c->vqs[i].created) {
+			c->vqs[i].kept = true;
+		} else {
+			vq_destroy(c, (uint16_t)i);
+			c->vqs[i].prepared = false;
+		}
+	}
+	mvdpa_migrate_stop(c);
+	MVDPA_LOG(INFO, "vid %d: stopped; %u queue(s) kept suspended for the next configuration "
+		  "(%" PRIu64 " kicks relayed, %u queue recoveries)\n", c->vid, running, c->kicks,
+		  c->recoveries);
+	dev->kept = c;
+	dev->conf = NULL;
+	vrings_forget(dev);
+}
+
+/* Moves the guest-memory registration and keys of `from` to `to` (zeroed in `from`). */
+static void
+mem_move(struct mvdpa_conf *to, struct mvdpa_conf *from)
+{
+	to->nregions = from->nregions;
+	to->regions = from->regions;
+	to->nchunks = from->nchunks;
+	to->chunks = from->chunks;
+	to->null_mr = from->null_mr;
+	to->mkey = from->mkey;
+	from->nregions = 0;
+	from->regions = NULL;
+	from->nchunks = 0;
+	from->chunks = NULL;
+	from->null_mr = NULL;
+	memset(&from->mkey, 0, sizeof(from->mkey));
+}
+
+/*
+ * The configuration dev_close kept, for vid, ready to be configured again (its per-front-end
+ * state cleared, its guest-memory keys moved to old_mem); NULL when there is none that fits
+ * (one that does not is destroyed).
+ */
+static struct mvdpa_conf *
+conf_take_kept(struct mvdpa_dev *dev, int vid, struct mvdpa_conf *old_mem)
+{
+	struct mvdpa_conf *c = dev->kept;
+
+	if (c == NULL)
+		return NULL;
+	if (c->vid != vid || rte_vhost_get_vring_num(vid) != c->nvqs) {
+		mvdpa_conf_kept_destroy(dev);
+		return NULL;
+	}
+	dev->kept = NULL;
+	mem_move(old_mem, c);
+	memset(&c->ev.stats, 0, sizeof(c->ev.stats));
+	memset(&c->log, 0, sizeof(c->log));
+	c->kicks = 0;
+	c->recoveries = 0;
+	c->host_notifier = false;
+	c->stop_fd = -1;
+	return c;
 }
 
 static int
@@ -1017,6 +1234,50 @@ mvdpa_conf_steer_sync(struct mvdpa_dev *dev)
 	return ret;
 }
 
+uint32_t
+mvdpa_conf_queues_pause(struct mvdpa_conf *c)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < c->nvqs; i++) {
+		struct mvdpa_vq *q = &c->vqs[i];
+
+		if (q->created && !q->suspended) {
+			vq_suspend(c, (uint16_t)i);
+			q->paused = true;
+			n++;
+		}
+	}
+	/* The RQT lets go of the suspended RX queues (one of them may be re-created). */
+	if (n > 0 && steer_sync_locked(c->dev, c) < 0)
+		MVDPA_LOG(WARNING, "vid %d: RX steering did not follow the paused queues\n", c->vid);
+	return n;
+}
+
+int
+mvdpa_conf_queues_unpause(struct mvdpa_conf *c)
+{
+	int ret = 0, r;
+
+	for (uint32_t i = 0; i < c->nvqs; i++) {
+		struct mvdpa_vq *q = &c->vqs[i];
+
+		if (!q->paused)
+			continue;
+		q->paused = false;
+		if (c->dev->caps.virtio.freeze_to_rdy) {
+			r = vq_resume(c, (uint16_t)i);
+		} else {
+			vq_park(c, (uint16_t)i);
+			r = vq_start(c, (uint16_t)i);
+		}
+		if (r < 0 && ret == 0)
+			ret = r;
+	}
+	r = steer_sync_locked(c->dev, c);
+	return ret < 0 ? ret : r;
+}
+
 int
 mvdpa_conf_vring_state(struct mvdpa_dev *dev, uint16_t vring)
 {
@@ -1054,20 +1315,27 @@ mvdpa_conf_create(struct mvdpa_dev *dev, int vid)
 {
 	struct rte_vhost_memory *mem = NULL;
 	struct mvdpa_gpa_map *map = NULL;
-	struct mvdpa_conf *c;
+	struct mvdpa_conf *c, old_mem = { 0 };
 	uint64_t features;
+	uint64_t resumed0 = mvdpa_counter(&dev->kept_resumed);
+	uint64_t recreated0 = mvdpa_counter(&dev->kept_recreated);
 	uint32_t prepared = 0, running = 0;
+	bool kept;
 	int ret;
 
 	if (dev->conf != NULL)
 		return -EBUSY;
-	c = calloc(1, sizeof(*c));
-	if (c == NULL)
-		return -ENOMEM;
-	c->vid = vid;
-	c->dev = dev;
-	pthread_mutex_init(&c->lock, NULL);
-	c->stop_fd = -1;
+	c = conf_take_kept(dev, vid, &old_mem);
+	kept = c != NULL;
+	if (c == NULL) {
+		c = calloc(1, sizeof(*c));
+		if (c == NULL)
+			return -ENOMEM;
+		c->vid = vid;
+		c->dev = dev;
+		pthread_mutex_init(&c->lock, NULL);
+		c->stop_fd = -1;
+	}
 	dev->conf = c;
 	if (rte_vhost_get_negotiated_features(vid, &features) < 0 ||
 	    rte_vhost_get_mem_table(vid, &mem) < 0 || mem->nregions == 0) {
@@ -1083,19 +1351,22 @@ mvdpa_conf_create(struct mvdpa_dev *dev, int vid)
 		map[i] = (struct mvdpa_gpa_map){ mem->regions[i].guest_phys_addr,
 						 mem->regions[i].host_user_addr,
 						 mem->regions[i].size };
-	if (!mvdpa_prealloc_take_base(dev, c)) {
+	/* A kept configuration has its device-wide resources, channels and queues. */
+	if (!kept && !mvdpa_prealloc_take_base(dev, c)) {
 		ret = mvdpa_conf_base_create(dev, c);
 		if (ret < 0)
 			goto err;
 	}
-	ret = mvdpa_event_setup(dev, c);
-	if (ret < 0)
-		goto err;
-	c->nvqs = rte_vhost_get_vring_num(vid);
-	c->vqs = calloc(c->nvqs ? c->nvqs : 1, sizeof(*c->vqs));
-	if (c->vqs == NULL) {
-		ret = -ENOMEM;
-		goto err;
+	if (!kept) {
+		ret = mvdpa_event_setup(dev, c);
+		if (ret < 0)
+			goto err;
+		c->nvqs = rte_vhost_get_vring_num(vid);
+		c->vqs = calloc(c->nvqs ? c->nvqs : 1, sizeof(*c->vqs));
+		if (c->vqs == NULL) {
+			ret = -ENOMEM;
+			goto err;
+		}
 	}
 	for (uint32_t i = 0; i < c->nvqs; i++) {
 		c->vqs[i].kickfd = -1;
@@ -1107,6 +1378,14 @@ mvdpa_conf_create(struct mvdpa_dev *dev, int vid)
 		ret = queues_configure(c, mem, &args);
 		if (ret < 0)
 			goto err;
+	}
+	if (kept) {
+		/* No queue uses the old keys now: each took the new one or was re-created. */
+		mem_unregister(&old_mem);
+		MVDPA_LOG(INFO, "vid %d: configured again after a stop: %" PRIu64 " queue(s) "
+			  "resumed in place, %" PRIu64 " re-created\n", vid,
+			  mvdpa_counter(&dev->kept_resumed) - resumed0,
+			  mvdpa_counter(&dev->kept_recreated) - recreated0);
 	}
 	for (uint32_t i = 0; i < c->nvqs; i++)
 		prepared += c->vqs[i].prepared, running += c->vqs[i].created;
@@ -1138,6 +1417,7 @@ mvdpa_conf_create(struct mvdpa_dev *dev, int vid)
 err:
 	MVDPA_LOG(ERR, "vid %d: configuration failed: %s\n", vid, strerror(-ret));
 	mvdpa_conf_destroy(dev);
+	mem_unregister(&old_mem);	/* after the queues that may still use it */
 	free(map);
 	free(mem);
 	return ret;

@@ -2,7 +2,8 @@
 /*
  * A configured device: what the firmware holds for one connected vhost-user front-end (guest
  * memory keys, virtqs with their notification channels) and the kick relay. Built by dev_conf,
- * torn down by dev_close; the vhost message thread calls both.
+ * torn down by dev_close, or kept with its queues suspended for the next dev_conf where the
+ * function can modify them (mvdpa_conf_close); the vhost message thread calls both.
  */
 #ifndef MVDPA_CONF_H
 #define MVDPA_CONF_H
@@ -73,6 +74,12 @@ struct mvdpa_vq {
 	bool created;			/* the virtq object exists */
 	bool suspended;			/* ... in SUSPEND: its vring is not ready (can resume) */
 	bool pooled;			/* its resources are lent by the pre-created ones */
+	/*
+	 * Its object outlived the last dev_close, suspended (mvdpa_conf_close): the next
+	 * configuration modifies it to the new memory table instead of re-creating it.
+	 */
+	bool kept;
+	bool paused;			/* suspended by mvdpa_conf_queues_pause, to run again */
 	uint16_t res_size;		/* ring size its umems and channel fit; 0: none exist */
 	int kickfd;
 	int callfd;			/* where completions are signalled to the front-end */
@@ -162,9 +169,27 @@ int mvdpa_vq_res_create(struct mvdpa_dev *dev, struct mvdpa_conf *c, struct mvdp
 int mvdpa_vq_res_reset(struct mvdpa_dev *dev, struct mvdpa_vq *q);
 void mvdpa_vq_res_destroy(struct mvdpa_vq *q);
 
-/* dev_conf / dev_close for dev on vid; 0 or a negative errno (nothing left on failure). */
+/*
+ * dev_conf for dev on vid; 0 or a negative errno (nothing left on failure). A configuration
+ * that mvdpa_conf_close() kept for the same vid and number of vrings is taken up again: its
+ * suspended queues are modified to the new memory table, ring addresses and indices and
+ * resumed (one MODIFY each), the old guest-memory keys destroyed after; a queue whose ring
+ * changed otherwise (size, type, features) or whose modify fails is re-created.
+ */
 int mvdpa_conf_create(struct mvdpa_dev *dev, int vid);
+/* Tears dev's configuration down (error paths, removal): nothing of it is left. */
 void mvdpa_conf_destroy(struct mvdpa_dev *dev);
+/*
+ * dev_close: hands the queues' indices back to vhost. Where the function can modify a
+ * suspended queue's memory key, addresses and indices and resume it (mvdpa_conf_can_keep), the
+ * running queues stay suspended with their resources, the guest-memory keys and the device-wide
+ * resources (dev->kept) for the next dev_conf; everything else goes as in mvdpa_conf_destroy.
+ */
+void mvdpa_conf_close(struct mvdpa_dev *dev);
+/* Destroys a kept configuration (dev_cleanup, a front-end that does not come back, removal). */
+void mvdpa_conf_kept_destroy(struct mvdpa_dev *dev);
+/* Whether caps let a suspended queue take a new memory table and resume in place. Pure. */
+bool mvdpa_conf_can_keep(const struct devx_hca_caps *caps);
 
 /*
  * Points RX steering at the created RX queues that are enabled now (dev->vring_ready): builds
@@ -180,6 +205,15 @@ int mvdpa_conf_steer_sync(struct mvdpa_dev *dev);
  * follows. 0 or a negative errno. Takes the configuration's lock.
  */
 int mvdpa_conf_vring_state(struct mvdpa_dev *dev, uint16_t vring);
+
+/*
+ * Suspends every running queue (its writes and dirty bits done) for a change that must not
+ * race with the hardware; returns how many. Unpause runs them again: resumed in place where the
+ * function can, else re-created from their attributes (which may have changed meanwhile) at the
+ * indices they reached; 0 or the first negative errno. The configuration's lock held.
+ */
+uint32_t mvdpa_conf_queues_pause(struct mvdpa_conf *c);
+int mvdpa_conf_queues_unpause(struct mvdpa_conf *c);
 
 /*
  * Whether a queue that failed now, after failing at the times in `past` (n of them, the newest

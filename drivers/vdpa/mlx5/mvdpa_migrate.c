@@ -68,11 +68,10 @@ log_release(struct mvdpa_dirty_log *log)
 	log->on = false;
 }
 
-/* Lock held. */
+/* Registers vhost's current log (umem and key) into log, not yet used by any queue. */
 static int
-log_start(struct mvdpa_dev *dev, struct mvdpa_conf *c)
+log_register(struct mvdpa_dev *dev, struct mvdpa_conf *c, struct mvdpa_dirty_log *log)
 {
-	struct mvdpa_dirty_log *log = &c->log;
 	uint64_t base, size;
 	int ret;
 
@@ -102,6 +101,21 @@ log_start(struct mvdpa_dev *dev, struct mvdpa_conf *c)
 	}
 	log->base = base;
 	log->size = size;
+	return 0;
+}
+
+/*
+ * vhost's current log into c->log (whose key and umem must be free), every queue logging into it;
+ * on failure logging is off and nothing of the log is left. Lock held.
+ */
+static int
+log_use(struct mvdpa_dev *dev, struct mvdpa_conf *c)
+{
+	struct mvdpa_dirty_log *log = &c->log;
+	int ret = log_register(dev, c, log);
+
+	if (ret < 0)
+		return ret;
 	log->on = true;
 	ret = queues_follow_log(c);
 	if (ret < 0) {
@@ -109,11 +123,22 @@ log_start(struct mvdpa_dev *dev, struct mvdpa_conf *c)
 		log->on = false;
 		queues_follow_log(c);
 		log_release(log);
-		return ret;
 	}
+	return ret;
+}
+
+/* Lock held. */
+static int
+log_start(struct mvdpa_dev *dev, struct mvdpa_conf *c)
+{
+	struct mvdpa_dirty_log *log = &c->log;
+	int ret = log_use(dev, c);
+
+	if (ret < 0)
+		return ret;
 	log->starts++;
 	MVDPA_LOG(INFO, "vid %d: dirty logging on: %" PRIu64 " bytes of log at 0x%" PRIx64
-		  " under key 0x%x\n", c->vid, size, base, log->mkey.id);
+		  " under key 0x%x\n", c->vid, log->size, log->base, log->mkey.id);
 	return 0;
 }
 
@@ -152,6 +177,125 @@ mvdpa_migrate_log_sync(struct mvdpa_dev *dev)
 		ret = log_stop(c);
 	pthread_mutex_unlock(&c->lock);
 	return ret;
+}
+
+/* ---- A new log while logging (VHOST_USER_SET_LOG_BASE) ---- */
+
+/* The vhost-user request that hands over a new log, and the header every message starts with. */
+#define VU_SET_LOG_BASE 6u
+struct vu_msg_hdr {
+	uint32_t request;
+	uint32_t flags;
+	uint32_t size;
+};
+
+/* dev's configuration for vid, its lock taken; NULL (nothing locked) when it has none. */
+static struct mvdpa_conf *
+conf_lock_of(int vid, struct mvdpa_dev **devp)
+{
+	struct mvdpa_dev *dev = mvdpa_dev_of(rte_vhost_get_vdpa_device(vid));
+
+	*devp = dev;
+	if (dev == NULL)
+		return NULL;
+	pthread_mutex_lock(&dev->conf_lock);
+	if (dev->conf == NULL || dev->conf->vid != vid) {
+		pthread_mutex_unlock(&dev->conf_lock);
+		return NULL;
+	}
+	pthread_mutex_lock(&dev->conf->lock);
+	return dev->conf;
+}
+
+static void
+conf_unlock(struct mvdpa_dev *dev, struct mvdpa_conf *c)
+{
+	pthread_mutex_unlock(&c->lock);
+	pthread_mutex_unlock(&dev->conf_lock);
+}
+
+/*
+ * Lock held, the queues paused: the new log is registered, every queue logs into it, the old
+ * one is released (no queue uses its key any more) and the queues run again. A new log that
+ * cannot be used switches logging off: the stop then marks all of guest memory.
+ */
+static void
+log_move(struct mvdpa_dev *dev, struct mvdpa_conf *c)
+{
+	struct mvdpa_dirty_log old = c->log;
+	struct mvdpa_dirty_log *log = &c->log;
+	int ret;
+
+	memset(&log->umem, 0, sizeof(log->umem));
+	memset(&log->mkey, 0, sizeof(log->mkey));
+	log->on = false;
+	ret = log_use(dev, c);
+	if (ret < 0)
+		queues_follow_log(c);	/* off: no queue may keep the old key either */
+	log_release(&old);
+	log->moving = false;
+	if (mvdpa_conf_queues_unpause(c) < 0)
+		ret = ret < 0 ? ret : -EIO;
+	if (ret < 0) {
+		MVDPA_LOG(ERR, "vid %d: moving to the new dirty log failed (%s)%s\n", c->vid,
+			  strerror(-ret), log->on ? "" : ": logging off, the stop marks all guest "
+			  "memory");
+		return;
+	}
+	log->moves++;
+	MVDPA_LOG(INFO, "vid %d: dirty log moved from 0x%" PRIx64 " to 0x%" PRIx64 " (%" PRIu64
+		  " bytes, key 0x%x): %u running queue(s) paused meanwhile\n", c->vid, old.base,
+		  log->base, log->size, log->mkey.id, old.paused);
+}
+
+/*
+ * vhost's hooks around each message it handles; only SET_LOG_BASE while logging matters.
+ * Before vhost unmaps the old log, the queues pause (what they logged is in it, as the
+ * front-end reads it once vhost replies), so none writes into memory that is going away; after
+ * vhost mapped the new log, they move to it (log_move).
+ */
+static enum rte_vhost_msg_result
+log_base_hook(int vid, const void *msg, bool before)
+{
+	struct mvdpa_dev *dev;
+	struct mvdpa_conf *c;
+
+	if (((const struct vu_msg_hdr *)msg)->request != VU_SET_LOG_BASE)
+		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	c = conf_lock_of(vid, &dev);
+	if (c == NULL)
+		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	if (before && c->log.on) {
+		c->log.paused = mvdpa_conf_queues_pause(c);
+		c->log.moving = true;
+	} else if (!before && c->log.moving) {
+		log_move(dev, c);
+	}
+	conf_unlock(dev, c);
+	return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+}
+
+static enum rte_vhost_msg_result
+log_base_pre(int vid, void *msg)
+{
+	return log_base_hook(vid, msg, true);
+}
+
+static enum rte_vhost_msg_result
+log_base_post(int vid, void *msg)
+{
+	return log_base_hook(vid, msg, false);
+}
+
+static const struct rte_vhost_user_extern_ops log_base_hooks = {
+	.pre_msg_handle = log_base_pre,
+	.post_msg_handle = log_base_post,
+};
+
+int
+mvdpa_migrate_hooks_register(int vid)
+{
+	return rte_vhost_extern_callback_register(vid, &log_base_hooks, NULL) == 0 ? 0 : -EIO;
 }
 
 static uint64_t
@@ -209,9 +353,13 @@ mvdpa_migrate_stop(struct mvdpa_conf *c)
 					 packed ? 16 * size : 4 + 8 * size + 2);
 		rings++;
 	}
-	if (c->log.on)
+	if (c->log.on) {
 		MVDPA_LOG(INFO, "vid %d: stopped while logging: %" PRIu64 " pages dirty in the "
 			  "log, %u used rings logged, logging started %u time(s)\n", c->vid,
 			  marked, rings, c->log.starts);
+		/* Queues kept suspended over the stop (mvdpa_conf_close) let go of the log key. */
+		c->log.on = false;
+		queues_follow_log(c);
+	}
 	log_release(&c->log);
 }

@@ -23,6 +23,9 @@ struct mvdpa_dirty_log {
 	struct devx_umem umem;
 	struct devx_obj mkey;		/* over the log, addressed by host address */
 	uint32_t starts;		/* times logging was switched on in this configuration */
+	uint32_t moves;			/* times it followed a new log (VHOST_USER_SET_LOG_BASE) */
+	bool moving;			/* a new log is being handed over: queues paused */
+	uint32_t paused;		/* ... how many */
 };
 
 /*
@@ -33,9 +36,19 @@ struct mvdpa_dirty_log {
 int mvdpa_migrate_log_sync(struct mvdpa_dev *dev);
 
 /*
- * The device stopped (its queues suspended and destroyed, indices handed to vhost): logs the
- * used rings, counts the pages marked since the front-end last read the log, and releases the
- * log. Configuration teardown.
+ * Installs vid's vhost message hooks (rte_vhost_extern_callback_register) through which the
+ * queues follow a new log sent while logging (VHOST_USER_SET_LOG_BASE): before vhost unmaps the
+ * old log the running queues are suspended (their dirty bits are in it); after it mapped the
+ * new one, it is registered, every queue logs into it, the old one is released and the queues
+ * run again. vhost has one set of hooks per device: an application's own are replaced. 0 or a
+ * negative errno. dev_conf.
+ */
+int mvdpa_migrate_hooks_register(int vid);
+
+/*
+ * The device stopped (its queues suspended, indices handed to vhost): logs the used rings,
+ * counts the pages marked since the front-end last read the log, makes queues kept suspended
+ * stop logging, and releases the log. Configuration teardown.
  */
 void mvdpa_migrate_stop(struct mvdpa_conf *c);
 

@@ -170,6 +170,9 @@ mvdpa_dev_conf(int vid)
 	pthread_mutex_lock(&dev->conf_lock);
 	ret = mvdpa_conf_create(dev, vid);
 	pthread_mutex_unlock(&dev->conf_lock);
+	if (ret == 0 && mvdpa_migrate_hooks_register(vid) < 0)
+		MVDPA_LOG(WARNING, "vid %d: no vhost message hooks: a new dirty log sent while "
+			  "logging is not followed\n", vid);
 	return ret;
 }
 
@@ -181,7 +184,23 @@ mvdpa_dev_close(int vid)
 	if (dev == NULL)
 		return -ENODEV;
 	pthread_mutex_lock(&dev->conf_lock);
-	mvdpa_conf_destroy(dev);	/* carries each queue's counts as it stops */
+	mvdpa_stats_carry(dev);
+	mvdpa_conf_close(dev);
+	pthread_mutex_unlock(&dev->conf_lock);
+	return 0;
+}
+
+/* The vhost device goes (disconnect, RESET_OWNER): queues kept over its last stop go too. */
+static int
+mvdpa_dev_cleanup(int vid)
+{
+	struct mvdpa_dev *dev = dev_of_vid(vid);
+
+	if (dev == NULL)
+		return -ENODEV;
+	pthread_mutex_lock(&dev->conf_lock);
+	if (dev->kept != NULL && dev->kept->vid == vid)
+		mvdpa_conf_kept_destroy(dev);
 	pthread_mutex_unlock(&dev->conf_lock);
 	return 0;
 }
@@ -324,23 +343,25 @@ queue_counters(struct mvdpa_dev *dev, int qid, struct devx_virtq_counters *c)
 }
 
 void
-mvdpa_stats_carry_queue(struct mvdpa_dev *dev, const struct mvdpa_vq *vq, uint32_t q)
+mvdpa_stats_carry(struct mvdpa_dev *dev)
 {
-	struct devx_virtq_counters now;
-	uint64_t n[RTE_DIM(stats_names)], carry[RTE_DIM(stats_names)];
+	for (uint32_t q = 0; dev->conf != NULL && q < dev->conf->nvqs &&
+			     q < RTE_DIM(dev->stats_carry); q++) {
+		struct devx_virtq_counters now;
+		uint64_t n[RTE_DIM(stats_names)], carry[RTE_DIM(stats_names)];
 
-	if (q >= RTE_DIM(dev->stats_carry) || vq->counters.id == 0 ||
-	    queue_counters_since_lent(vq, &now) < 0)
-		return;
-	counters_to_array(&now, n);
-	counters_to_array(&dev->stats_carry[q], carry);
-	dev->stats_carry[q] = (struct devx_virtq_counters){
-		.received_desc = carry[0] + n[0], .completed_desc = carry[1] + n[1],
-		.bad_desc_errors = (uint32_t)(carry[2] + n[2]),
-		.exceed_max_chain = (uint32_t)(carry[3] + n[3]),
-		.invalid_buffer = (uint32_t)(carry[4] + n[4]),
-		.error_cqes = (uint32_t)(carry[5] + n[5]),
-	};
+		if (queue_counters(dev, (int)q, &now) < 0)
+			continue;
+		counters_to_array(&now, n);
+		counters_to_array(&dev->stats_carry[q], carry);
+		dev->stats_carry[q] = (struct devx_virtq_counters){
+			.received_desc = carry[0] + n[0], .completed_desc = carry[1] + n[1],
+			.bad_desc_errors = (uint32_t)(carry[2] + n[2]),
+			.exceed_max_chain = (uint32_t)(carry[3] + n[3]),
+			.invalid_buffer = (uint32_t)(carry[4] + n[4]),
+			.error_cqes = (uint32_t)(carry[5] + n[5]),
+		};
+	}
 }
 
 static int
@@ -391,7 +412,7 @@ mvdpa_reset_stats(struct rte_vdpa_device *vdev, int qid)
 
 /*
  * Not set: get_vfio_group_fd (no VFIO: the doorbell page comes from the rdma-core context),
- * dev_cleanup (nothing outlives dev_close), get_config/set_config (virtio-blk only).
+ * get_config/set_config (virtio-blk only).
  */
 const struct rte_vdpa_dev_ops mvdpa_ops_template = {
 	.get_queue_num = mvdpa_get_queue_num,
@@ -399,6 +420,7 @@ const struct rte_vdpa_dev_ops mvdpa_ops_template = {
 	.get_protocol_features = mvdpa_get_protocol_features,
 	.dev_conf = mvdpa_dev_conf,
 	.dev_close = mvdpa_dev_close,
+	.dev_cleanup = mvdpa_dev_cleanup,
 	.set_vring_state = mvdpa_set_vring_state,
 	.set_features = mvdpa_set_features,
 	.migration_done = mvdpa_migration_done,

@@ -84,6 +84,7 @@ check_args_against_caps(const struct mvdpa_dev *dev)
 static void
 dev_free(struct mvdpa_dev *dev)
 {
+	mvdpa_conf_kept_destroy(dev);	/* it may hold pre-created resources */
 	mvdpa_prealloc_destroy(dev);
 	devx_pd_free(&dev->pd);
 	if (dev->ctx != NULL)

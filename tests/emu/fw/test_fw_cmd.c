@@ -265,6 +265,8 @@ config_strings_parse_or_name_the_bad_key(void **state)
 		{ "virtq_error=0:10:0", 0, "virtq_error" },
 		{ "virtq_error=70000:10", 0, "virtq_error" },
 		{ "virtq_error=1:2:3x", 0, "virtq_error" },
+		{ "trace=/tmp/relay/trace", 1, NULL },
+		{ "trace=", 0, "trace" },
 	};
 
 	(void)state;
@@ -291,8 +293,9 @@ config_values_land_in_the_struct(void **state)
 	(void)state;
 	assert_int_equal(emu_config_parse("functions=3,profile=bf2,mac2=02:11:22:33:44:55,"
 					  "fault=0xa01/0xd:4:0x9:0x77,cost=calibrated,slots=4,"
-					  "virtq_error=2:750:3",
+					  "virtq_error=2:750:3,trace=/run/t",
 					  &cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg.trace, "/run/t");
 	assert_int_equal(cfg.functions, 3);
 	assert_string_equal(emu_fw_profile_name(cfg.profile), "bf2");
 	assert_int_equal(cfg.macs[2][1], 0x11);

@@ -3,13 +3,19 @@
  * The notification channel's data path: a CQ, the driver's QP with its receive queue and the
  * firmware's QP, connected through commands as drivers do; reports driven with chosen times.
  * Checks the CQEs written (contents, place, owner bit), arming by the doorbell record, receive
- * WQE credits, overrun (CQ error event, nothing written) and moderation.
+ * WQE credits, overrun (CQ error event, nothing written) and moderation; and the notification
+ * trace (fw_trace.h) of CQEs, events and doorbells.
  */
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "fw_internal.h"
 #include "fw_notify.h"
 #include "fw_test.h"
+#include "hw_virtq.h"
 #include "prm_cq_qp.h"
 #include "prm_eq.h"
 #include "prm_virtq.h"
@@ -475,6 +481,113 @@ doorbell_records_must_be_dword_aligned(void **state)
 	chan_destroy(&c);
 }
 
+/* The trace file's records, read back after the trace stopped; their count in n. */
+static struct fw_trace_record *
+trace_read(const char *path, size_t *n)
+{
+	struct fw_trace_record *r = calloc(64, sizeof(*r));
+	FILE *f = fopen(path, "r");
+
+	assert_non_null(r);
+	assert_non_null(f);
+	*n = fread(r, sizeof(*r), 64, f);
+	fclose(f);
+	unlink(path);
+	return r;
+}
+
+static void
+the_trace_stamps_each_cqe_and_event_in_order(void **state)
+{
+	char path[] = "/tmp/fw-trace-XXXXXX";
+	int fd = mkstemp(path);
+	struct fw_trace_record *r;
+	uint64_t t0;
+	struct chan c;
+	size_t n;
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	chan_create(&c, true, true, true);
+	assert_int_equal(emu_fw_trace_start(c.fw, path, 5), 0);
+	c.keep_posted = true;
+	post(&c, ENTRIES);
+	t0 = hw_clock_ns();
+	complete(&c, 1, 0);		/* armed (a zeroed doorbell record): a CQE and its event */
+	complete(&c, 2, 1000);		/* the arm was used up: a CQE only */
+	emu_fw_trace_stop(c.fw);
+	r = trace_read(path, &n);
+	assert_int_equal(n, 3);		/* no VAR page: the watcher never scanned */
+	assert_int_equal(r[0].kind, FW_TRACE_CQE);
+	assert_int_equal(r[1].kind, FW_TRACE_EVENT);
+	assert_int_equal(r[2].kind, FW_TRACE_CQE);
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(r[i].arg, c.cq);
+		assert_int_equal(r[i].function, 5);
+		assert_true(r[i].t_ns >= (i ? r[i - 1].t_ns : t0));
+	}
+	assert_true(r[2].t_ns <= hw_clock_ns());
+	free(r);
+	chan_destroy(&c);
+}
+
+/* Waits (5 s at most) until the watcher took the doorbell word back to its sentinel. */
+static void
+wait_doorbell_seen(volatile uint32_t *db)
+{
+	for (int i = 0; i < 5000 && *db != FW_TRACE_DB_IDLE; i++)
+		nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
+	assert_int_equal(*db, FW_TRACE_DB_IDLE);
+}
+
+static void
+the_trace_stamps_doorbells_written_to_a_var_page_but_not_its_initial_zero(void **state)
+{
+	char path[] = "/tmp/fw-trace-XXXXXX";
+	int fd = mkstemp(path);
+	struct emu_fw *fw = fwt_create("cx6dx");
+	uint32_t page, len;
+	uint64_t off, t0, t1;
+	struct fw_trace_record *r;
+	volatile uint32_t *db;
+	uint8_t *bar;
+	size_t n;
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(emu_fw_trace_start(fw, path, 2), 0);
+	assert_int_equal(emu_fw_var_alloc(fw, &page, &len, &off), 0);
+	bar = mmap(NULL, off + len, PROT_READ | PROT_WRITE, MAP_SHARED, emu_fw_bar_fd(fw), 0);
+	assert_true(bar != MAP_FAILED);
+	db = (volatile uint32_t *)(void *)(bar + off);
+	nanosleep(&(struct timespec){ .tv_nsec = 20000000 }, NULL);	/* a few scans */
+	t0 = hw_clock_ns();
+	*db = 5;
+	wait_doorbell_seen(db);
+	*db = 0;
+	wait_doorbell_seen(db);
+	t1 = hw_clock_ns();
+	assert_int_equal(emu_fw_var_free(fw, page), 0);
+	*db = 9;			/* no longer a VAR page: not watched */
+	nanosleep(&(struct timespec){ .tv_nsec = 20000000 }, NULL);
+	emu_fw_trace_stop(fw);
+	munmap(bar, off + len);
+	r = trace_read(path, &n);
+	assert_int_equal(n, 3);
+	assert_int_equal(r[0].kind, FW_TRACE_DOORBELL);
+	assert_int_equal(r[0].arg, 5);
+	assert_int_equal(r[1].kind, FW_TRACE_DOORBELL);
+	assert_int_equal(r[1].arg, 0);
+	assert_int_equal(r[0].function, 2);
+	assert_true(r[0].t_ns >= t0 && r[0].t_ns <= r[1].t_ns && r[1].t_ns <= t1);
+	assert_int_equal(r[2].kind, FW_TRACE_WATCH_PERIOD);
+	assert_true(r[2].arg > 0);
+	free(r);
+	fwt_destroy_checked(fw);
+}
+
 int
 main(void)
 {
@@ -489,6 +602,8 @@ main(void)
 		cmocka_unit_test(moderation_holds_reports_for_the_period_or_the_count),
 		cmocka_unit_test(moderation_due_table),
 		cmocka_unit_test(doorbell_records_must_be_dword_aligned),
+		cmocka_unit_test(the_trace_stamps_each_cqe_and_event_in_order),
+		cmocka_unit_test(the_trace_stamps_doorbells_written_to_a_var_page_but_not_its_initial_zero),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

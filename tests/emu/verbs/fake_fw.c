@@ -331,6 +331,13 @@ emu_fw_attach_nic(struct emu_fw *fw, struct hw_nic *nic, unsigned int port)
 	(void)port;
 }
 
+/* The fake has no doorbells or CQs to trace. */
+void
+emu_fw_trace_stop(struct emu_fw *fw)
+{
+	(void)fw;
+}
+
 /* The fake keeps no object store: it reports that it is a fake. */
 void
 emu_fw_report_live(struct emu_fw *fw, const char *label)

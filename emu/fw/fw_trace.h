@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The notification trace, for benchmarks (MLX5_EMU trace=<path>, docs/emulator.md): when a
+ * doorbell was written and when a CQE was written or a completion event raised, stamped with
+ * CLOCK_MONOTONIC, so that a front-end in another process can time the driver's relays
+ * against the device.
+ *
+ * Doorbells do not trap in this model (the VAR page is memory), so a watcher thread polls the
+ * first doorbell word of every VAR page of the function (where both PMDs write a queue index to
+ * kick it), records a value written there and puts back a sentinel (FW_TRACE_DB_IDLE). While a
+ * VAR page exists it scans, sleeps 2 µs (with a timer slack of 1 ns) and scans again, at once
+ * after a doorbell; after 10000 scans without one, every 1 ms until the next. Several writes
+ * between two scans are seen as one, and a doorbell is stamped up to one scan period late (the
+ * mean period is the trace's last record; the first doorbell after a quiet time up to 1 ms
+ * late). While doorbells come it costs a good part of a CPU: tracing is for benchmarks only.
+ *
+ * The file holds fixed records (struct fw_trace_record, little-endian), buffered and flushed at
+ * fw_trace_stop() or process exit. Records of the watcher and the engine thread interleave
+ * (stdio locks the stream per record).
+ */
+#ifndef EMU_FW_TRACE_H
+#define EMU_FW_TRACE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define FW_TRACE_DB_IDLE 0xffffffffu	/* what the watcher leaves in a doorbell word it read */
+
+enum fw_trace_kind {
+	FW_TRACE_DOORBELL = 1,		/* arg: the value written (a queue index) */
+	FW_TRACE_CQE = 2,		/* arg: the CQ's number */
+	FW_TRACE_EVENT = 3,		/* arg: the CQ's number (a completion event) */
+	FW_TRACE_WATCH_PERIOD = 4,	/* at stop; arg: the watcher's mean scan period, ns */
+};
+
+struct fw_trace_record {
+	uint64_t t_ns;			/* CLOCK_MONOTONIC */
+	uint32_t arg;
+	uint16_t kind;			/* enum fw_trace_kind */
+	uint16_t function;		/* the function's index in the process */
+};
+
+struct fw_trace {
+	FILE *out;			/* NULL: tracing off (every call is then a no-op) */
+	uint16_t function;
+	uint8_t *bar;			/* the function's BAR, mapped for the watcher */
+	size_t bar_size;
+	uint64_t var_pages;		/* atomic: bit i set while BAR page i is a watched VAR page */
+	bool stop;			/* atomic: the watcher returns */
+	bool running;
+	pthread_t watcher;
+};
+
+/*
+ * Starts tracing function `function` into `path` (created or truncated); bar_fd / bar_size is
+ * the function's BAR memfd. 0 or -errno.
+ */
+int fw_trace_start(struct fw_trace *t, const char *path, uint16_t function, int bar_fd,
+		   size_t bar_size);
+/* Stops the watcher and flushes and closes the file; tolerates a trace never started. */
+void fw_trace_stop(struct fw_trace *t);
+void fw_trace_record(struct fw_trace *t, enum fw_trace_kind kind, uint32_t arg);
+/* BAR page `page` became a VAR page (on) or stopped being one. Under the BAR's allocation lock. */
+void fw_trace_watch_var(struct fw_trace *t, uint32_t page, bool on);
+
+#endif /* EMU_FW_TRACE_H */
