@@ -107,13 +107,34 @@ def ratio(a, b):
     return a / b if a is not None and b else None
 
 
-def main():
+def arg_parser():
+    """The options every benchmark's parser takes (bringup.py, switchover.py)."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--slots", type=int, default=16)
     ap.add_argument("--costs-from", required=True)
     ap.add_argument("--opcodes-from", required=True)
+    return ap
+
+
+def provenance():
+    """What was measured: the machine, Debian's DPDK, the tree the benchmark built (with
+    uncommitted changes if any)."""
+    def cmd(*argv):
+        try:
+            return subprocess.run(argv, capture_output=True, text=True).stdout.strip()
+        except OSError:
+            return ""
+    return {"machine": {"cpus": os.cpu_count(), "kernel": platform.release(),
+                        "dpdk": cmd("dpkg-query", "-W", "-f=${Version}", "dpdk")},
+            "commit": cmd("git", "rev-parse", "HEAD"),
+            "uncommitted_changes": cmd("git", "status", "--porcelain", "--", "common",
+                                       "drivers", "emu", "examples").splitlines()}
+
+
+def main():
+    ap = arg_parser()
     ap.add_argument("--gnuplot")
     a = ap.parse_args()
     costs = command_costs(a.costs_from, a.opcodes_from)
@@ -191,22 +212,10 @@ def main():
     for b in bad:
         print("invalid run: %s %s %s %d GiB %d qp rep %s: %s" % b)
 
-    def cmd(*argv):
-        try:
-            return subprocess.run(argv, capture_output=True, text=True).stdout.strip()
-        except OSError:
-            return ""
-    dpdk_version = cmd("dpkg-query", "-W", "-f=${Version}", "dpdk")
-    # What was measured: the tree bench/bringup.sh built, with uncommitted changes if any.
-    commit = cmd("git", "rev-parse", "HEAD")
-    dirty = cmd("git", "status", "--porcelain", "--", "common", "drivers", "emu", "examples")
     os.makedirs(a.out, exist_ok=True)
     with open(os.path.join(a.out, "results.json"), "w") as f:
-        json.dump({"machine": {"cpus": os.cpu_count(), "kernel": platform.release(),
-                               "dpdk": dpdk_version},
-                   "commit": commit, "uncommitted_changes": dirty.splitlines(),
-                   "slots": a.slots, "chain_ms": chain_ms, "chain": CHAIN,
-                   "table": table, "points": results}, f, indent=1)
+        json.dump(dict(provenance(), slots=a.slots, chain_ms=chain_ms, chain=CHAIN, table=table,
+                       points=results), f, indent=1)
     print("wrote", os.path.join(a.out, "results.json"))
     if a.gnuplot:
         plot(a, table)

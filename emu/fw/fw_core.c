@@ -664,6 +664,15 @@ emu_fw_live_objects_total(struct emu_fw *fw)
 	return n;
 }
 
+void
+emu_fw_totals(struct emu_fw *fw, uint64_t *executed, uint64_t *modelled_ns)
+{
+	pthread_mutex_lock(&fw->lock);
+	*executed = fw->executed;
+	*modelled_ns = fw->modelled_ns;
+	pthread_mutex_unlock(&fw->lock);
+}
+
 uint64_t
 emu_fw_cmd_count(struct emu_fw *fw, uint16_t opcode)
 {

@@ -130,6 +130,11 @@ MLX5_EMU_API unsigned int emu_fw_live_objects_total(struct emu_fw *fw);
 /* Commands executed (successfully or not) per opcode, and per general object type. */
 MLX5_EMU_API uint64_t emu_fw_cmd_count(struct emu_fw *fw, uint16_t opcode);
 MLX5_EMU_API uint64_t emu_fw_general_obj_cmd_count(struct emu_fw *fw, uint16_t opcode, uint16_t obj_type);
+/*
+ * Commands executed so far (all opcodes) and their modelled firmware time in ns under the cost
+ * model (counted under every model), as the exit report's timing line gives them.
+ */
+MLX5_EMU_API void emu_fw_totals(struct emu_fw *fw, uint64_t *executed, uint64_t *modelled_ns);
 
 /* ---- Fault injection (deterministic) ---- */
 /* Adds a rule; counting starts now. -ENOSPC when the table is full. */

@@ -773,6 +773,13 @@ queue_stop(void *ctx, uint32_t i)
 }
 
 static int
+queue_release(void *ctx, uint32_t i)
+{
+	vq_destroy(ctx, (uint16_t)i);
+	return 0;
+}
+
+static int
 queue_stop_keep(void *ctx, uint32_t i)
 {
 	return vq_stop_keep(ctx, (uint16_t)i);
@@ -1039,8 +1046,8 @@ conf_free(struct mvdpa_dev *dev, struct mvdpa_conf *c)
 	mvdpa_parallel_for(c->nvqs, dev->args.max_conf_threads, queue_stop, c);
 	/* Stopped queues report what their moderation held back: relayed like the rest. */
 	mvdpa_event_drain(c);
-	for (uint32_t i = c->nvqs; i-- > 0;)
-		vq_destroy(c, (uint16_t)i);
+	/* Resources destroyed, or reset for the pool, a queue per worker: the reply waits. */
+	mvdpa_parallel_for(c->nvqs, dev->args.max_conf_threads, queue_release, c);
 	mvdpa_migrate_stop(c);
 	free(c->vqs);
 	mvdpa_event_teardown(c);

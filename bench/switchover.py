@@ -1,0 +1,202 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Reads the runs of bench/switchover.sh and prints the switch-over tables; writes
+switchover.json. Per run (a folder <variant>-<mem>g-<qp>qp-<rep>, e.g. ours-best-1g-4qp-1, with
+app.log of the back-end and fe.log of the front-end), from the back-end's conn_clock lines (each
+with the emulated firmware's totals then: commands executed, modelled ns) and the emulator's
+timing line:
+
+- source: from reading the first GET_VRING_BASE to sending the reply to the last one (there must
+  be one per vring); its firmware work is the difference of the totals at those two moments;
+- destination: from reading the first SET_VRING_BASE after that (the destination's connection)
+  to the completion of the last command that set a virtq RDY; its firmware work is the totals
+  at that completion minus those at the first SET_VRING_BASE;
+- limits, under the cost model with `slots` commands in flight: the source must suspend and
+  query every virtq (MODIFY then QUERY of each, the pair in sequence), so no driver stops sooner
+  than max(virtqs x (MODIFY + QUERY) / slots, MODIFY + QUERY); the destination's limit is, as in
+  the bring-up benchmark, the PMD's own firmware time in the window / slots, but no less than
+  the chain guest-memory key -> indirect key over it -> virtq created RDY.
+"""
+import json
+import os
+import re
+import sys
+
+from bringup import arg_parser, command_costs, fmt, median, provenance, ratio
+
+GET_VRING_BASE, SET_VRING_BASE, SET_STATUS = 11, 10, 39
+SOURCE_CHAIN = ("MODIFY_GENERAL_OBJECT", "QUERY_GENERAL_OBJECT")
+DEST_CHAIN = ("CREATE_MKEY", "CREATE_MKEY", "CREATE_GENERAL_OBJECT")
+VARIANTS = ("ours-default", "ours-best", "dpdk-default", "dpdk-threads")
+MSG = re.compile(r"conn_clock: (recv|send) fd=\d+ req=(\d+) t_ns=(\d+)"
+                 r"(?: fw_executed=(\d+) fw_modelled_ns=(\d+))?")
+
+
+def parse_log(text):
+    """The back-end's messages as (direction, request, t_ns, fw_executed, fw_modelled_ns) and
+    its last timing line (dict) or None."""
+    msgs = [(m.group(1), int(m.group(2)), int(m.group(3)),
+             int(m.group(4)) if m.group(4) else None, int(m.group(5)) if m.group(5) else None)
+            for m in MSG.finditer(text)]
+    timings = [dict((k, int(v)) for k, v in re.findall(r"(\w+)=(\d+)", line))
+               for line in re.findall(r"mlx5emu: mlx5_0: timing: (.*)", text)]
+    timings = [t for t in timings if t.get("executed", 0) > 0]
+    return msgs, (timings[-1] if timings else None)
+
+
+def measure(msgs, timing, qp):
+    """The switch-over figures of one run, or {"error": ...}."""
+    nvq = 2 * qp
+    gets = [m for m in msgs if m[1] == GET_VRING_BASE]
+    first_get = next((m for m in gets if m[0] == "recv"), None)
+    replies = [m for m in gets if m[0] == "send"]
+    if first_get is None or len(replies) != nvq:
+        return {"error": "%d GET_VRING_BASE replies for %d vrings" % (len(replies), nvq)}
+    last_reply = replies[-1]
+    if first_get[3] is None or last_reply[3] is None:
+        return {"error": "no firmware totals (emulator not loaded?)"}
+    dest = next((m for m in msgs if m[0] == "recv" and m[1] == SET_VRING_BASE and
+                 m[2] > last_reply[2]), None)
+    if dest is None:
+        return {"error": "no destination SET_VRING_BASE"}
+    if timing is None or timing["rdy_sets"] < 2 * nvq or timing["last_rdy_monotonic_ns"] < dest[2]:
+        return {"error": "the destination's virtqs did not all come up (%s RDY commands)" %
+                (timing["rdy_sets"] if timing else "no")}
+    t_rdy = timing["last_rdy_monotonic_ns"]
+    drv_ok = [m[2] for m in msgs if m[0] == "recv" and m[1] == SET_STATUS and
+              dest[2] <= m[2] <= t_rdy]
+    return {
+        "source_ms": (last_reply[2] - first_get[2]) / 1e6,
+        "source_first_reply_ms": (replies[0][2] - first_get[2]) / 1e6,
+        "source_fw_commands": last_reply[3] - first_get[3],
+        "source_fw_modelled_ms": (last_reply[4] - first_get[4]) / 1e6,
+        "dest_ms": (t_rdy - dest[2]) / 1e6,
+        "dest_from_driver_ok_ms": (t_rdy - drv_ok[-1]) / 1e6 if drv_ok else None,
+        "dest_fw_commands": timing["executed_at_last_rdy"] - dest[3],
+        "dest_fw_modelled_ms": (timing["modelled_ns_at_last_rdy"] - dest[4]) / 1e6,
+        "virtq_rdy_commands": timing["rdy_sets"],
+    }
+
+
+def parse_run(path, qp):
+    r = {"ok": False}
+    rc_file = os.path.join(path, "fe.rc")
+    r["frontend_rc"] = int(open(rc_file).read()) if os.path.exists(rc_file) else None
+    msgs, timing = parse_log(open(os.path.join(path, "app.log"), errors="replace").read())
+    r.update(measure(msgs, timing, qp))
+    if "error" not in r:
+        r["ok"] = r["frontend_rc"] == 0
+        if not r["ok"]:
+            r["error"] = "front-end exit status %s" % r["frontend_rc"]
+    return r
+
+
+def limits(costs, slots, qp):
+    """(source limit ms, destination chain ms) under the cost model."""
+    by_name = {name: ns for name, ns in costs.values()}
+    pair = sum(by_name[n] for n in SOURCE_CHAIN)
+    return max(2 * qp * pair / slots, pair) / 1e6, sum(by_name[n] for n in DEST_CHAIN) / 1e6
+
+
+def summarize(points, costs, slots):
+    """Medians per (variant, mem, qp), limits, and the rows of the two tables."""
+    results = []
+    for (variant, mem, qp), runs in sorted(points.items()):
+        good = [r for r in runs if r["ok"]]
+        med = {k: median([r[k] for r in good]) for k in
+               ("source_ms", "source_first_reply_ms", "source_fw_commands",
+                "source_fw_modelled_ms", "dest_ms", "dest_from_driver_ok_ms",
+                "dest_fw_commands", "dest_fw_modelled_ms")} if good else {}
+        src_limit, dest_chain = limits(costs, slots, qp)
+        med["source_limit_ms"] = src_limit
+        if med.get("dest_fw_modelled_ms") is not None:
+            med["dest_limit_ms"] = max(med["dest_fw_modelled_ms"] / slots, dest_chain)
+        results.append({"variant": variant, "mem_gib": mem, "queue_pairs": qp, "runs": runs,
+                        "valid_runs": len(good), "median": med})
+    rows = []
+    for mem, qp in sorted({(p["mem_gib"], p["queue_pairs"]) for p in results}):
+        row = {"mem_gib": mem, "queue_pairs": qp}
+        med = {p["variant"]: p["median"] for p in results
+               if (p["mem_gib"], p["queue_pairs"]) == (mem, qp)}
+        for side in ("source", "dest"):
+            for v in VARIANTS:
+                row["%s_%s_ms" % (side, v)] = med.get(v, {}).get(side + "_ms")
+                row["%s_%s_fw_commands" % (side, v)] = med.get(v, {}).get(side + "_fw_commands")
+            best = row["%s_ours-best_ms" % side]
+            row["%s_ours-default_over_dpdk-default" % side] = ratio(
+                row["%s_ours-default_ms" % side], row["%s_dpdk-default_ms" % side])
+            for v in ("dpdk-default", "dpdk-threads"):
+                row["%s_ours-best_over_%s" % (side, v)] = ratio(best, row["%s_%s_ms" % (side, v)])
+            lim = med.get("ours-best", {}).get(side + "_limit_ms")
+            row[side + "_ours-best_limit_ms"] = lim
+            row[side + "_ours-best_over_limit"] = ratio(best, lim)
+        rows.append(row)
+    return results, rows
+
+
+def print_table(side, title, rows):
+    print()
+    print(title)
+    hdr = ("GiB   qp | ours def  ours best  dpdk def  dpdk thr | def/dpdk def  best/dpdk def  "
+           "best/dpdk thr | limit best/limit | fw cmds: def best dpdk def thr")
+    print(hdr)
+    print("-" * len(hdr))
+    for r in rows:
+        def g(k, spec):
+            return fmt(r["%s_%s" % (side, k)], spec)
+        print("%3d %4d | %s %s %s %s | %s %s %s | %s %s | %s %s %s %s" % (
+            r["mem_gib"], r["queue_pairs"], g("ours-default_ms", "8.1f"),
+            g("ours-best_ms", "10.1f"), g("dpdk-default_ms", "9.1f"),
+            g("dpdk-threads_ms", "9.1f"), g("ours-default_over_dpdk-default", "12.2f"),
+            g("ours-best_over_dpdk-default", "14.2f"), g("ours-best_over_dpdk-threads", "14.2f"),
+            g("ours-best_limit_ms", "5.1f"), g("ours-best_over_limit", "10.2f"),
+            g("ours-default_fw_commands", "13.0f"), g("ours-best_fw_commands", "4.0f"),
+            g("dpdk-default_fw_commands", "8.0f"), g("dpdk-threads_fw_commands", "3.0f")))
+
+
+def main():
+    ap = arg_parser()
+    ap.add_argument("--devargs", action="append", default=[])
+    ap.add_argument("--load-before", default="")
+    ap.add_argument("--load-after", default="")
+    a = ap.parse_args()
+    costs = command_costs(a.costs_from, a.opcodes_from)
+
+    points = {}
+    for d in sorted(os.listdir(a.runs)):
+        m = re.fullmatch(r"(\w+-\w+)-(\d+)g-(\d+)qp-(\d+)", d)
+        if not m or m.group(1) not in VARIANTS:
+            continue
+        qp = int(m.group(3))
+        r = parse_run(os.path.join(a.runs, d), qp)
+        r["rep"] = int(m.group(4))
+        points.setdefault((m.group(1), int(m.group(2)), qp), []).append(r)
+    if not points:
+        sys.exit("no runs in " + a.runs)
+    results, rows = summarize(points, costs, a.slots)
+
+    print("\nLoad average before / after: %s / %s" % (a.load_before, a.load_after))
+    print("Variants: ours/dpdk default devargs; best = %s" % ", ".join(a.devargs))
+    print_table("source", "Source: first GET_VRING_BASE read -> reply to the last one sent "
+                "(median ms); limit: suspend + query of every virtq at %d slots" % a.slots, rows)
+    print_table("dest", "Destination: first SET_VRING_BASE read -> last virtq RDY (median ms); "
+                "limit: own firmware time / %d slots, at least key -> key -> virtq" % a.slots,
+                rows)
+    for p in results:
+        for r in p["runs"]:
+            if not r["ok"]:
+                print("invalid run: %s %d GiB %d qp rep %s: %s" % (
+                    p["variant"], p["mem_gib"], p["queue_pairs"], r["rep"], r.get("error")))
+
+    os.makedirs(a.out, exist_ok=True)
+    path = os.path.join(a.out, "switchover.json")
+    info = provenance()
+    info["machine"].update(load_before=a.load_before, load_after=a.load_after)
+    with open(path, "w") as f:
+        json.dump(dict(info, slots=a.slots, devargs=a.devargs, source_chain=SOURCE_CHAIN,
+                       dest_chain=DEST_CHAIN, table=rows, points=results), f, indent=1)
+    print("wrote", path)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""The switch-over benchmark's parser (bench/switchover.py) on a made-up back-end log: the source
+and destination windows, their firmware work, invalid runs, and the limits from the emulator's
+real command table.
+Usage: test_bench_switchover.py <bench dir> <emu/fw/fw_core.c> <common/mlx5/prm_cmd.h>"""
+import sys
+import unittest
+
+sys.path.insert(0, sys.argv[1])
+import switchover  # noqa: E402
+
+COSTS = switchover.command_costs(sys.argv[2], sys.argv[3])
+
+
+def line(direction, req, t, executed, modelled):
+    return ("conn_clock: %s fd=24 req=%d t_ns=%d fw_executed=%d fw_modelled_ns=%d\n" %
+            (direction, req, t, executed, modelled))
+
+
+def log(qp, replies=None, rdy_sets=None, t_rdy=9_000_000):
+    """Bring-up, then the source's GET_VRING_BASEs from t=1 ms, the destination from t=5 ms."""
+    text = line("recv", 5, 0, 10, 1_000_000)
+    text += line("recv", 11, 1_000_000, 100, 50_000_000)
+    n = 2 * qp if replies is None else replies
+    for i in range(n):
+        text += line("send", 11, 3_000_000 + i * 1000, 120, 60_000_000)
+        if i + 1 < n:
+            text += line("recv", 11, 3_000_500 + i * 1000, 120, 60_000_000)
+    text += line("recv", 10, 5_000_000, 130, 61_000_000)
+    text += line("recv", 39, 7_000_000, 131, 61_500_000)
+    text += ("mlx5emu: mlx5_0: timing: executed=200 modelled_ns=99000000 rdy_sets=%d "
+             "last_rdy_monotonic_ns=%d executed_at_last_rdy=150 modelled_ns_at_last_rdy=70000000\n"
+             % (4 * qp if rdy_sets is None else rdy_sets, t_rdy))
+    return switchover.parse_log(text)
+
+
+class Measure(unittest.TestCase):
+    def test_windows(self):
+        msgs, timing = log(4)
+        r = switchover.measure(msgs, timing, 4)
+        self.assertNotIn("error", r)
+        self.assertAlmostEqual(r["source_ms"], 2.007)     # 1 ms -> last of 8 replies
+        self.assertAlmostEqual(r["source_first_reply_ms"], 2.0)
+        self.assertEqual(r["source_fw_commands"], 20)
+        self.assertAlmostEqual(r["source_fw_modelled_ms"], 10.0)
+        self.assertAlmostEqual(r["dest_ms"], 4.0)          # 5 ms -> RDY at 9 ms
+        self.assertAlmostEqual(r["dest_from_driver_ok_ms"], 2.0)
+        self.assertEqual(r["dest_fw_commands"], 20)
+        self.assertAlmostEqual(r["dest_fw_modelled_ms"], 9.0)
+
+    def test_invalid(self):
+        self.assertIn("error", switchover.measure(*log(4, replies=7), 4))
+        self.assertIn("error", switchover.measure(*log(4, rdy_sets=15), 4))
+        self.assertIn("error", switchover.measure(*log(4, t_rdy=4_000_000), 4))
+        msgs, timing = switchover.parse_log("conn_clock: recv fd=3 req=11 t_ns=5\n")
+        self.assertIn("error", switchover.measure(msgs, timing, 1))
+
+
+class Limits(unittest.TestCase):
+    def test_from_the_command_table(self):
+        # MODIFY and QUERY of a virtq, 1.1 ms each; keys 0.5 ms, virtq CREATE 1.0 ms.
+        self.assertEqual(switchover.limits(COSTS, 16, 1), (2.2, 2.0))
+        self.assertEqual(switchover.limits(COSTS, 16, 4), (2.2, 2.0))
+        src, _ = switchover.limits(COSTS, 16, 16)
+        self.assertAlmostEqual(src, 4.4)                   # 64 commands over 16 slots
+        src, _ = switchover.limits(COSTS, 1, 4)
+        self.assertAlmostEqual(src, 17.6)                  # one slot: all in series
+
+
+if __name__ == "__main__":
+    unittest.main(argv=sys.argv[:1], verbosity=2)
