@@ -137,8 +137,14 @@ uint64_t mvdpa_protocol_features(void);
  */
 int mvdpa_caps_check(const struct devx_hca_caps *caps, char *err, size_t errlen);
 
-/* Adds the counters of the configured queues to the carried totals (before dev_close). */
-void mvdpa_stats_carry(struct mvdpa_dev *dev);
+/*
+ * Adds what queue qid (q) counted since the last carry to the device's carried totals, which
+ * survive its counters object: when the queue stops for good (its counters go away or back to
+ * the pool). Called by the worker stopping the queue, with conf_lock held by the caller and the
+ * event thread stopped: no one else touches them.
+ */
+struct mvdpa_vq;
+void mvdpa_stats_carry_queue(struct mvdpa_dev *dev, struct mvdpa_vq *q, uint32_t qid);
 
 /* The ops template copied into each device. */
 extern const struct rte_vdpa_dev_ops mvdpa_ops_template;

@@ -649,8 +649,7 @@ vq_hand_back(struct mvdpa_conf *c, uint16_t index)
 {
 	struct mvdpa_vq *q = &c->vqs[index];
 
-	/* A kept configuration destroyed later has no vhost device any more (vid -1). */
-	if (q->prepared && c->vid >= 0)
+	if (q->prepared && !c->vhost_gone)
 		rte_vhost_set_vring_base(c->vid, index, q->attr.hw_available_index,
 					 q->attr.hw_used_index);
 }
@@ -661,6 +660,7 @@ vq_stop(struct mvdpa_conf *c, uint16_t index)
 {
 	if (c->vqs[index].created)
 		vq_park(c, index);
+	mvdpa_stats_carry_queue(c->dev, &c->vqs[index], index);
 	vq_hand_back(c, index);
 	return 0;
 }
@@ -1104,7 +1104,7 @@ mvdpa_conf_kept_destroy(struct mvdpa_dev *dev)
 		return;
 	dev->kept = NULL;
 	MVDPA_LOG(INFO, "vid %d: the queues kept since the stop are destroyed\n", c->vid);
-	c->vid = -1;	/* vhost's device is gone or another's: nothing is handed back */
+	c->vhost_gone = true;	/* vhost's device is gone or another's now */
 	conf_free(dev, c);
 }
 
@@ -1118,7 +1118,12 @@ mvdpa_conf_close(struct mvdpa_dev *dev)
 		return;
 	for (uint32_t i = 0; i < c->nvqs; i++)
 		running += c->vqs[i].created;
-	if (running == 0 || !mvdpa_conf_can_keep(&dev->caps)) {
+	/*
+	 * The queues are only suspended, on every function: the reply to vhost (a migration's
+	 * switch-over waits for it) needs no more. A function that cannot resume them destroys
+	 * them at the next dev_conf or at dev_cleanup, out of that window.
+	 */
+	if (running == 0) {
 		mvdpa_conf_destroy(dev);
 		return;
 	}
@@ -1178,7 +1183,8 @@ conf_take_kept(struct mvdpa_dev *dev, int vid, struct mvdpa_conf *old_mem)
 
 	if (c == NULL)
 		return NULL;
-	if (c->vid != vid || rte_vhost_get_vring_num(vid) != c->nvqs) {
+	if (c->vid != vid || rte_vhost_get_vring_num(vid) != c->nvqs ||
+	    !mvdpa_conf_can_keep(&dev->caps)) {
 		mvdpa_conf_kept_destroy(dev);
 		return NULL;
 	}

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * A configured device: what the firmware holds for one connected vhost-user front-end (guest
- * memory keys, virtqs with their notification channels) and the kick relay. Built by dev_conf,
- * torn down by dev_close, or kept with its queues suspended for the next dev_conf where the
- * function can modify them (mvdpa_conf_close); the vhost message thread calls both.
+ * memory keys, virtqs with their notification channels) and the kick relay. Built by dev_conf;
+ * dev_close keeps it with its queues suspended (mvdpa_conf_close): the next dev_conf takes it
+ * up where the function can modify them, and destroys it otherwise, as dev_cleanup does. The
+ * vhost message thread calls them all.
  */
 #ifndef MVDPA_CONF_H
 #define MVDPA_CONF_H
@@ -108,6 +109,8 @@ struct mvdpa_vq {
 
 struct mvdpa_conf {
 	int vid;
+	/* A kept configuration destroyed after vhost's device for vid went: nothing handed back. */
+	bool vhost_gone;
 	struct mvdpa_dev *dev;
 	/* Serializes changes of the queue objects and steering: vhost's thread and the relay's. */
 	pthread_mutex_t lock;
@@ -180,10 +183,12 @@ int mvdpa_conf_create(struct mvdpa_dev *dev, int vid);
 /* Tears dev's configuration down (error paths, removal): nothing of it is left. */
 void mvdpa_conf_destroy(struct mvdpa_dev *dev);
 /*
- * dev_close: hands the queues' indices back to vhost. Where the function can modify a
- * suspended queue's memory key, addresses and indices and resume it (mvdpa_conf_can_keep), the
- * running queues stay suspended with their resources, the guest-memory keys and the device-wide
- * resources (dev->kept) for the next dev_conf; everything else goes as in mvdpa_conf_destroy.
+ * dev_close: suspends the running queues and hands their indices back to vhost; they stay
+ * suspended with their resources, the guest-memory keys and the device-wide resources
+ * (dev->kept), so that the reply (a migration's switch-over) waits for nothing more. The next
+ * dev_conf takes them up where the function can modify a suspended queue's memory key,
+ * addresses and indices and resume it (mvdpa_conf_can_keep), and destroys them otherwise.
+ * Queues not running go as in mvdpa_conf_destroy.
  */
 void mvdpa_conf_close(struct mvdpa_dev *dev);
 /* Destroys a kept configuration (dev_cleanup, a front-end that does not come back, removal). */

@@ -184,7 +184,6 @@ mvdpa_dev_close(int vid)
 	if (dev == NULL)
 		return -ENODEV;
 	pthread_mutex_lock(&dev->conf_lock);
-	mvdpa_stats_carry(dev);
 	mvdpa_conf_close(dev);
 	pthread_mutex_unlock(&dev->conf_lock);
 	return 0;
@@ -337,14 +336,15 @@ queue_counters_since_lent(const struct mvdpa_vq *q, struct devx_virtq_counters *
 
 /*
  * The hardware counters of queue qid now, or -ENODEV when it has none. A stopped queue's (vring
- * not ready, or vhost stopping the device before dev_close) hold what it counted while it ran.
- * The caller holds conf_lock; the configuration's lock keeps the queue from being started,
- * stopped or recovered meanwhile.
+ * not ready, or vhost stopping the device before dev_close) hold what it counted while it ran,
+ * and so do the queues a dev_close kept suspended (their counters are carried only when they
+ * are destroyed). The caller holds conf_lock; the configuration's lock keeps the queue from
+ * being started, stopped or recovered meanwhile.
  */
 static int
 queue_counters(struct mvdpa_dev *dev, int qid, struct devx_virtq_counters *c)
 {
-	struct mvdpa_conf *conf = dev->conf;
+	struct mvdpa_conf *conf = dev->conf != NULL ? dev->conf : dev->kept;
 	int ret = -ENODEV;
 
 	memset(c, 0, sizeof(*c));
@@ -357,26 +357,34 @@ queue_counters(struct mvdpa_dev *dev, int qid, struct devx_virtq_counters *c)
 	return ret;
 }
 
-void
-mvdpa_stats_carry(struct mvdpa_dev *dev)
+static void
+counters_from_array(const uint64_t v[RTE_DIM(stats_names)], struct devx_virtq_counters *c)
 {
-	for (uint32_t q = 0; dev->conf != NULL && q < dev->conf->nvqs &&
-			     q < RTE_DIM(dev->stats_carry); q++) {
-		struct devx_virtq_counters now;
-		uint64_t n[RTE_DIM(stats_names)], carry[RTE_DIM(stats_names)];
+	*c = (struct devx_virtq_counters){
+		.received_desc = v[0], .completed_desc = v[1],
+		.bad_desc_errors = (uint32_t)v[2], .exceed_max_chain = (uint32_t)v[3],
+		.invalid_buffer = (uint32_t)v[4], .error_cqes = (uint32_t)v[5],
+	};
+}
 
-		if (queue_counters(dev, (int)q, &now) < 0)
-			continue;
-		counters_to_array(&now, n);
-		counters_to_array(&dev->stats_carry[q], carry);
-		dev->stats_carry[q] = (struct devx_virtq_counters){
-			.received_desc = carry[0] + n[0], .completed_desc = carry[1] + n[1],
-			.bad_desc_errors = (uint32_t)(carry[2] + n[2]),
-			.exceed_max_chain = (uint32_t)(carry[3] + n[3]),
-			.invalid_buffer = (uint32_t)(carry[4] + n[4]),
-			.error_cqes = (uint32_t)(carry[5] + n[5]),
-		};
+void
+mvdpa_stats_carry_queue(struct mvdpa_dev *dev, struct mvdpa_vq *q, uint32_t qid)
+{
+	struct devx_virtq_counters now;
+	uint64_t n[RTE_DIM(stats_names)], carry[RTE_DIM(stats_names)], zero[RTE_DIM(stats_names)];
+
+	if (qid >= RTE_DIM(dev->stats_carry) || q->counters.id == 0 ||
+	    queue_counters_since_lent(q, &now) < 0)
+		return;
+	counters_to_array(&now, n);
+	counters_to_array(&dev->stats_carry[qid], carry);
+	counters_to_array(&q->counters_zero, zero);
+	for (size_t i = 0; i < RTE_DIM(stats_names); i++) {
+		carry[i] += n[i];
+		zero[i] += n[i];	/* the counters' values now: a later carry adds only what follows */
 	}
+	counters_from_array(carry, &dev->stats_carry[qid]);
+	counters_from_array(zero, &q->counters_zero);
 }
 
 static int
