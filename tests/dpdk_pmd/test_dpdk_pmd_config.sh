@@ -24,15 +24,15 @@ for qp in 1 4; do
 	rm -f "$tmp/sock0"
 	unshare -m sh -c '
 		mount --bind "$1/devices" /sys/bus/pci/devices || exit 99
-		exec env SYSFS_PCI_DEVICES=/sys/bus/pci/devices LD_PRELOAD="$2" timeout 60 "$3" \
+		exec env SYSFS_PCI_DEVICES=/sys/bus/pci/devices LD_PRELOAD="$2" timeout "$(e2e_t 60)" "$3" \
 			-l 0-1 --no-huge -m 512 --no-telemetry --file-prefix dcfg$5-$e2e_id -a "$4,class=vdpa" \
 			--log-level=pmd.vdpa.mlx5:debug -- --iface "$1/sock" --duration 8
 	' sh "$tmp" "$san$so" "$app" "$addr" "$qp" </dev/null >"$log" 2>&1 &
 	apid=$!
 	e2e_bg
-	for _ in $(seq 100); do [ -S "$tmp/sock0" ] && break; sleep 0.1; done
+	e2e_wait_sockets 10 "$tmp/sock0"
 	# The front-end runs while its stdin is open, then quits.
-	sleep 3 | timeout 30 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
+	sleep "$(e2e_t 3)" | timeout "$(e2e_t 30)" "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
 		--file-prefix vu$qp-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock0,queues=$qp" \
 		-- -i --rxq="$qp" --txq="$qp" --total-num-mbufs=4096 >"$tmp/vu$qp.log" 2>&1
 	check "$qp queue pair(s): front-end exit status 0 (got $?)" $?
@@ -75,21 +75,21 @@ for dir in "0 1" "1 0"; do
 	rm -f "$tmp/sock0" "$tmp/sock1"
 	unshare -m sh -c '
 		mount --bind "$1/devices" /sys/bus/pci/devices || exit 99
-		exec env SYSFS_PCI_DEVICES=/sys/bus/pci/devices LD_PRELOAD="$2" timeout 60 "$3" \
+		exec env SYSFS_PCI_DEVICES=/sys/bus/pci/devices LD_PRELOAD="$2" timeout "$(e2e_t 60)" "$3" \
 			-l 0-1 --no-huge -m 512 --no-telemetry --file-prefix dtr-$e2e_id -a "$4,class=vdpa" \
 			-a "$5,class=vdpa" --log-level=lib.vhost.config:warning \
 			-- --iface "$1/sock" --duration 11 --stats-interval 1
 	' sh "$tmp" "$san$so" "$app" "$a0" "$a1" </dev/null >"$log" 2>&1 &
 	apid=$!
 	e2e_bg
-	for _ in $(seq 100); do [ -S "$tmp/sock1" ] && break; sleep 0.1; done
-	sleep 7 | timeout 30 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
+	e2e_wait_sockets 10 "$tmp/sock1"
+	sleep "$(e2e_t 7)" | timeout "$(e2e_t 30)" "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
 		--file-prefix drx-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock$to,queues=1" \
 		-- --forward-mode=rxonly --total-num-mbufs=4096 >"$tmp/rx$from.log" 2>&1 &
 	rpid=$!
 	e2e_bg
-	sleep 1.5
-	sleep 3 | timeout 30 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
+	sleep "$(e2e_t 1.5)"
+	sleep "$(e2e_t 3)" | timeout "$(e2e_t 30)" "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
 		--file-prefix dtx-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock$from,queues=1" \
 		-- --forward-mode=txonly --eth-peer=0,02:00:00:00:00:0$to --total-num-mbufs=4096 \
 		>"$tmp/tx$from.log" 2>&1

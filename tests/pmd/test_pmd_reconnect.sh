@@ -19,26 +19,26 @@ tmp=$e2e_tmp
 # growth: with none, resident memory shows what is really kept.
 e2e_sanitizers "$emu" quarantine_size_mb=0
 
-MLX5_EMU="functions=2,report=exit" LD_PRELOAD="$san$emu" timeout $((60 + cycles * 6)) "$app" \
+MLX5_EMU="functions=2,report=exit" LD_PRELOAD="$san$emu" timeout $(((60 + cycles * 6) * e2e_tf)) "$app" \
 	-l 0-1 --no-huge -m 512 --no-pci --no-telemetry --file-prefix recon-$e2e_id -d "$pmd" \
 	--vdev vdpa_mlx5x0,ibdev=mlx5_0 --vdev vdpa_mlx5x1,ibdev=mlx5_1 \
 	--log-level=pmd.vdpa.mlx5x:info --log-level=lib.vhost.config:warning \
 	-- --iface "$tmp/sock" </dev/null >"$tmp/app.log" 2>&1 &
 apid=$!
 e2e_bg
-for _ in $(seq 100); do [ -S "$tmp/sock1" ] && break; sleep 0.1; done
+e2e_wait_sockets 10 "$tmp/sock1"
 
 # The sender stays connected for the whole test: testpmd runs until its standard input, a FIFO
 # held open here, is closed after the last cycle.
 mkfifo "$tmp/tx.in"
-timeout $((cycles * 6 + 30)) "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
+timeout $(((cycles * 6 + 30) * e2e_tf)) "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
 	--file-prefix recontx-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock0,queues=1" \
 	-- --forward-mode=txonly --eth-peer=0,02:00:00:00:00:01 --total-num-mbufs=4096 \
 	<"$tmp/tx.in" >"$tmp/tx.log" 2>&1 &
 tpid=$!
 e2e_bg
 exec 3>"$tmp/tx.in"
-sleep 1
+sleep "$(e2e_t 1)"
 
 # The app's open fds and resident memory (kB); the app runs under timeout, as its child.
 app_pid=$(pgrep -P "$apid" | head -1)
@@ -47,7 +47,7 @@ app_rss() { awk '/^VmRSS:/ {print $2}' "/proc/$app_pid/status" 2>/dev/null; }
 
 resumed=0
 for i in $(seq "$cycles"); do
-	sleep 1 | timeout 30 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
+	sleep "$(e2e_t 1)" | timeout "$(e2e_t 30)" "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
 		--file-prefix reconrx-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock1,queues=1" \
 		-- --forward-mode=rxonly --total-num-mbufs=4096 >"$tmp/rx.log" 2>&1
 	rx=$(awk '/Forward statistics for port 0/ {p = 1} p && /RX-packets:/ {print $2; exit}' \
@@ -58,7 +58,7 @@ for i in $(seq "$cycles"); do
 		echo "cycle $i: the receiver got no frame"
 		cat "$tmp/rx.log"
 	fi
-	sleep 0.3	# the app tears the device down after the front-end left
+	sleep "$(e2e_t 0.3)"	# the app tears the device down after the front-end left
 	if [ "$i" -eq 1 ]; then
 		fds1=$(app_fds)
 		rss1=$(app_rss)

@@ -55,14 +55,14 @@ for run in "${runs[@]}"; do
 	label="$qp qp${2:+ with $2}"
 	run_no=$((run_no + 1))
 	rm -f "$tmp/sock0" "$tmp/sock1"
-	MLX5_EMU="functions=2,report=exit$fault" LD_PRELOAD="$san$emu" timeout 120 "$app" -l 0-1 --no-huge \
+	MLX5_EMU="functions=2,report=exit$fault" LD_PRELOAD="$san$emu" timeout "$(e2e_t 120)" "$app" -l 0-1 --no-huge \
 		-m 512 --no-pci --no-telemetry --file-prefix traffic$run_no-$e2e_id -d "$pmd" \
 		--vdev vdpa_mlx5x0,ibdev=mlx5_0 --vdev vdpa_mlx5x1,ibdev=mlx5_1,max_conf_threads=3 \
 		--log-level=pmd.vdpa.mlx5x:info --log-level=lib.vhost.config:warning \
 		-- --iface "$tmp/sock" --stats-interval 1 </dev/null >"$tmp/app$run_no.log" 2>&1 &
 	apid=$!
 	e2e_bg
-	for _ in $(seq 100); do [ -S "$tmp/sock1" ] && break; sleep 0.1; done
+	e2e_wait_sockets 10 "$tmp/sock1"
 
 	# Each front-end quits when its stdin, a FIFO, closes, printing its stats: the sender 3 s
 	# after its connection, the receiver 2 s after the sender left (the app prints the hardware
@@ -70,7 +70,7 @@ for run in "${runs[@]}"; do
 	# connections, so a slow start on a loaded machine does not eat the traffic.
 	rm -f "$tmp/rx.in" "$tmp/tx.in"
 	mkfifo "$tmp/rx.in" "$tmp/tx.in"
-	timeout 60 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
+	timeout "$(e2e_t 60)" "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
 		--file-prefix trx$run_no-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock1,queues=$qp$ring" \
 		-- --forward-mode=rxonly --rxq="$qp" --txq="$qp" --total-num-mbufs=8192 $rx_args \
 		<"$tmp/rx.in" >"$tmp/rx$run_no.log" 2>&1 &
@@ -78,7 +78,7 @@ for run in "${runs[@]}"; do
 	e2e_bg
 	exec 3>"$tmp/rx.in"
 	e2e_wait_for 30 grep -q "new port $tmp/sock1" "$tmp/app$run_no.log"
-	timeout 60 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
+	timeout "$(e2e_t 60)" "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
 		--file-prefix ttx$run_no-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock0,queues=$qp$ring" \
 		-- --forward-mode=txonly --eth-peer=0,02:00:00:00:00:01 --rxq="$qp" --txq="$qp" \
 		--txonly-multi-flow --total-num-mbufs=8192 $tx_args <"$tmp/tx.in" \
@@ -87,10 +87,10 @@ for run in "${runs[@]}"; do
 	e2e_bg
 	exec 4>"$tmp/tx.in"
 	e2e_wait_for 30 grep -q "new port $tmp/sock0" "$tmp/app$run_no.log"
-	sleep 3
+	sleep "$(e2e_t 3)"
 	exec 4>&-
 	wait "$tpid"; check "$label: sender exit status 0" $?
-	sleep 2
+	sleep "$(e2e_t 2)"
 	exec 3>&-
 	wait "$rpid"; check "$label: receiver exit status 0" $?
 	kill -TERM "$apid"

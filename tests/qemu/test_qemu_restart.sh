@@ -13,7 +13,7 @@ set -u
 qemu_test_begin "$@"
 
 qemu_guest b "$tmp/vhost-user1" 02:00:00:00:00:01 \
-	"guest_ip=192.0.2.2/24 guest_run=serve guest_secs=150" >"$tmp/b.log" 2>&1 &
+	"guest_ip=192.0.2.2/24 guest_run=serve guest_secs=$(e2e_t 150)" >"$tmp/b.log" 2>&1 &
 bpid=$!
 e2e_bg
 
@@ -25,7 +25,7 @@ qpid=$!
 e2e_bg
 seen=$(qemu_wait_line "$tmp/a1.log" "guest: 5 packets transmitted, 5 packets received" 120 "$qpid")
 [ -n "$seen" ]; check "first guest A: 5 of 5 pings answered" $?
-sleep 1
+sleep "$(e2e_t 1)"
 qemu=$(pgrep -P "$qpid")	# QEMU, the only child of timeout
 [ -n "$qemu" ] && kill -KILL "$qemu"; check "first guest A's QEMU killed during back-to-back pings" $?
 wait "$qpid" 2>/dev/null	# killed: no job notice
