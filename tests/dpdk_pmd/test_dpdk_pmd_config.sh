@@ -24,10 +24,10 @@ for qp in 1 4; do
 	rm -f "$tmp/sock0"
 	unshare -m sh -c '
 		mount --bind "$1/devices" /sys/bus/pci/devices || exit 99
-		exec env SYSFS_PCI_DEVICES=/sys/bus/pci/devices LD_PRELOAD="$2" timeout "$(e2e_t 60)" "$3" \
+		exec env SYSFS_PCI_DEVICES=/sys/bus/pci/devices LD_PRELOAD="$2" timeout "$6" "$3" \
 			-l 0-1 --no-huge -m 512 --no-telemetry --file-prefix dcfg$5-$e2e_id -a "$4,class=vdpa" \
-			--log-level=pmd.vdpa.mlx5:debug -- --iface "$1/sock" --duration 8
-	' sh "$tmp" "$san$so" "$app" "$addr" "$qp" </dev/null >"$log" 2>&1 &
+			--log-level=pmd.vdpa.mlx5:debug -- --iface "$1/sock" --duration "$7"
+	' sh "$tmp" "$san$so" "$app" "$addr" "$qp" "$(e2e_t 60)" "$(e2e_t 8)" </dev/null >"$log" 2>&1 &
 	apid=$!
 	e2e_bg
 	e2e_wait_sockets 10 "$tmp/sock0"
@@ -75,11 +75,11 @@ for dir in "0 1" "1 0"; do
 	rm -f "$tmp/sock0" "$tmp/sock1"
 	unshare -m sh -c '
 		mount --bind "$1/devices" /sys/bus/pci/devices || exit 99
-		exec env SYSFS_PCI_DEVICES=/sys/bus/pci/devices LD_PRELOAD="$2" timeout "$(e2e_t 60)" "$3" \
+		exec env SYSFS_PCI_DEVICES=/sys/bus/pci/devices LD_PRELOAD="$2" timeout "$6" "$3" \
 			-l 0-1 --no-huge -m 512 --no-telemetry --file-prefix dtr-$e2e_id -a "$4,class=vdpa" \
 			-a "$5,class=vdpa" --log-level=lib.vhost.config:warning \
-			-- --iface "$1/sock" --duration 11 --stats-interval 1
-	' sh "$tmp" "$san$so" "$app" "$a0" "$a1" </dev/null >"$log" 2>&1 &
+			-- --iface "$1/sock" --duration "$7" --stats-interval 1
+	' sh "$tmp" "$san$so" "$app" "$a0" "$a1" "$(e2e_t 60)" "$(e2e_t 11)" </dev/null >"$log" 2>&1 &
 	apid=$!
 	e2e_bg
 	e2e_wait_sockets 10 "$tmp/sock1"
