@@ -99,6 +99,16 @@ e2e_stat() {
 	grep "^$2 q$3: " "$1" | tail -1 | tr ' ' '\n' | sed -n "s/^$4=//p"
 }
 
+# e2e_probe_objects SOCKET: the live firmware objects of every emulated function, summed, as
+# tests/robust/emu_probe.so, preloaded into a process with MLX5_EMU_PROBE=SOCKET, answers.
+e2e_probe_objects() {
+	python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(10)
+s.connect(sys.argv[1])
+print(sum(int(l.split()[1]) for l in s.makefile().read().splitlines()))' "$1"
+}
+
 # The sanitizer runtimes (asan, ubsan, tsan) a library links, to preload before it: in a
 # sanitizer build they must come first. Prints nothing for a normal build.
 e2e_sanitizer_preload() {

@@ -19,6 +19,9 @@ qemu_app_vhost_log=warning	# the vhost library's log level in the app (info: rin
 qemu_app_pmd_log=info		# our PMD's log level in the app (debug: queue start indices)
 qemu_extra=()			# more QEMU arguments for the next qemu_guest (monitor, -incoming)
 qemu_app_emu=""			# more MLX5_EMU items for the next app (e.g. wire=..., fault=...)
+qemu_app_seconds=300		# the app's run time at most (times the time factor)
+qemu_app_probe=""		# tests/robust/emu_probe.so to preload into the app: it answers on
+				# DIR/probe with the live firmware objects (e2e_probe_objects)
 
 # The app's DPDK file prefix (e2e.sh removes its runtime folder at exit).
 qemu_app_prefix="qemu-$e2e_id"
@@ -90,12 +93,17 @@ qemu_first_reply() {
 # qemu_app_start DIR [LOG]: the vDPA app with our PMD on two emulated functions, serving
 # DIR/vhost-user0 and DIR/vhost-user1, printing every queue's counters each 2 s into LOG
 # (DIR/app.log; report=exit: the emulator lists live firmware objects at exit). Needs app, pmd and
-# emu set. Sets qemu_app_pid; returns 1 if the sockets did not appear within 10 s.
+# emu set. Sets qemu_app_pid (timeout's); returns 1 if the sockets (and the probe's, with
+# qemu_app_probe) did not appear within 10 s.
 qemu_app_pid=""
 qemu_app_start() {
-	local dir=$1 log=${2:-$1/app.log} san
+	local dir=$1 log=${2:-$1/app.log} san probe_env=()
 	e2e_sanitizers "$emu"
-	MLX5_EMU="functions=2,report=exit${qemu_app_emu:+,$qemu_app_emu}" LD_PRELOAD="$san$emu" timeout "$(e2e_t 300)" "$app" -l 0-1 \
+	# The probe goes to the app alone (under timeout, which must not take its socket).
+	[ -z "$qemu_app_probe" ] ||
+		probe_env=(env MLX5_EMU_PROBE="$dir/probe" LD_PRELOAD="$san$emu $qemu_app_probe")
+	MLX5_EMU="functions=2,report=exit${qemu_app_emu:+,$qemu_app_emu}" LD_PRELOAD="$san$emu" \
+		timeout "$(e2e_t "$qemu_app_seconds")" "${probe_env[@]}" "$app" -l 0-1 \
 		--no-huge -m 512 --no-pci --no-telemetry --file-prefix "$qemu_app_prefix" \
 		-d "$pmd" --vdev vdpa_mlx5x0,ibdev=mlx5_0 --vdev vdpa_mlx5x1,ibdev=mlx5_1 \
 		--log-level=lib.eal:error --log-level="pmd.vdpa.mlx5x:$qemu_app_pmd_log" \
@@ -103,7 +111,7 @@ qemu_app_start() {
 		-- --iface "$dir/vhost-user" --stats-interval 2 </dev/null >"$log" 2>&1 &
 	qemu_app_pid=$!
 	e2e_bg
-	e2e_wait_sockets 10 "$dir/vhost-user1"
+	e2e_wait_sockets 10 "$dir/vhost-user1" && { [ -z "$qemu_app_probe" ] || e2e_wait_sockets 10 "$dir/probe"; }
 }
 
 # qemu_app_stop DIR [LOG]: after one more stats interval (the last lines hold the final counts),
