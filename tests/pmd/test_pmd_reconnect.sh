@@ -28,7 +28,7 @@ MLX5_EMU="functions=2,report=exit" LD_PRELOAD="$san$emu" \
 	timeout $(((60 + cycles * 6) * e2e_tf)) "${probe_env[@]}" "$app" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry --file-prefix recon-$e2e_id -d "$pmd" \
 	--vdev vdpa_mlx5x0,ibdev=mlx5_0 --vdev vdpa_mlx5x1,ibdev=mlx5_1 \
 	--log-level=pmd.vdpa.mlx5x:info --log-level=lib.vhost.config:warning \
-	-- --iface "$tmp/sock" </dev/null >"$tmp/app.log" 2>&1 &
+	-- --iface "$tmp/sock" --stats-interval 1 </dev/null >"$tmp/app.log" 2>&1 &
 apid=$!
 e2e_bg
 e2e_wait_sockets 10 "$tmp/sock1" && { [ -z "$probe" ] || e2e_wait_sockets 10 "$tmp/probe"; }
@@ -51,14 +51,19 @@ app_fds() { ls "/proc/$app_pid/fd" 2>/dev/null | wc -l; }
 app_rss() { awk '/^VmRSS:/ {print $2}' "/proc/$app_pid/status" 2>/dev/null; }
 app_objects() { [ -z "$probe" ] || e2e_probe_objects "$tmp/probe"; }
 
-configured() { grep -c ": configured [0-9]* of" "$tmp/app.log"; }
-configured_above() { [ "$(configured)" -gt "$1" ]; }
+# received_since LINE: a stats line of device 1's RX queue after LINE of the app's log (the app
+# prints every queue's counters each second) shows more frames completed than the receiver's ring
+# holds (256 entries, at most 1024): so the receiver is taking them, its forwarding under way.
+received_since() {
+	tail -n +"$1" "$tmp/app.log" | grep "^vdpa_mlx5x1 q0: " | tr ' ' '\n' |
+		sed -n 's/^completed_desc=//p' | awk '$1 > 1024 { f = 1 } END { exit !f }'
+}
 
 resumed=0
 for i in $(seq "$cycles"); do
-	# The receiver quits when its stdin, a FIFO, closes: 0.5 s after the app configured its
-	# device, however long the connection took on a loaded machine.
-	n=$(configured)
+	# The receiver quits when its stdin, a FIFO, closes: once it is taking frames (30 s at
+	# most), however long the connection took on a loaded machine.
+	n=$(($(wc -l <"$tmp/app.log") + 1))
 	rm -f "$tmp/rx.in"
 	mkfifo "$tmp/rx.in"
 	timeout "$(e2e_t 30)" "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
@@ -66,8 +71,7 @@ for i in $(seq "$cycles"); do
 		-- --forward-mode=rxonly --total-num-mbufs=4096 <"$tmp/rx.in" >"$tmp/rx.log" 2>&1 &
 	rpid=$!
 	exec 4>"$tmp/rx.in"
-	e2e_wait_for 30 configured_above "$n"
-	sleep "$(e2e_t 0.5)"
+	e2e_wait_for 30 received_since "$n"
 	exec 4>&-
 	wait "$rpid"
 	rx=$(awk '/Forward statistics for port 0/ {p = 1} p && /RX-packets:/ {print $2; exit}' \
