@@ -357,6 +357,20 @@ check_type_and_features(struct fw_cmd *c, const void *ctx)
 	return PRM_STATUS_OK;
 }
 
+/* Ring addresses aligned as virtio requires (1.1, its split and packed virtqueue alignment
+ * tables): the descriptor table or ring on 16 bytes; a split ring's available ring on 2 and used
+ * ring on 4; a packed ring's event suppression areas (driver's in available_addr, device's in
+ * used_addr) on 4. The engine reads and writes ring indices with atomics, which must be aligned. */
+static uint8_t
+check_ring_alignment(struct fw_cmd *c, uint64_t desc, uint64_t avail, uint64_t used, uint64_t type)
+{
+	uint64_t avail_mask = type == PRM_VIRTQ_TYPE_PACKED ? 3 : 1;
+
+	if ((desc & 15) || (avail & avail_mask) || (used & 3))
+		return fw_fail(c, PRM_STATUS_BAD_PARAM, EMU_SYND_RING_ALIGN);
+	return PRM_STATUS_OK;
+}
+
 /* Applies the dirty-log fields `mask` selects from ctx (the key is already referenced). */
 static uint8_t
 set_dirty_log(struct fw_cmd *c, struct fw_virtq *vq, const void *ctx, uint64_t mask)
@@ -393,6 +407,11 @@ virtq_create(struct fw_cmd *c)
 	if (state != PRM_VIRTQ_STATE_INIT && state != PRM_VIRTQ_STATE_RDY)
 		return fw_fail(c, PRM_STATUS_BAD_PARAM, EMU_SYND_BAD_STATE);
 	st = check_type_and_features(c, ctx);
+	if (st != PRM_STATUS_OK)
+		return st;
+	st = check_ring_alignment(c, PRM_GET(virtio_q, q, desc_addr),
+				  PRM_GET(virtio_q, q, available_addr), PRM_GET(virtio_q, q, used_addr),
+				  PRM_GET(virtio_q, q, virtio_q_type));
 	if (st != PRM_STATUS_OK)
 		return st;
 	if (PRM_GET(virtio_q, q, desc_group_mkey) && !p->desc_group_mkey)
@@ -497,6 +516,17 @@ virtq_modify(struct fw_cmd *c, struct fw_virtq *vq)
 	}
 	if (mask & (PRM_VIRTQ_MODIFY_Q_TYPE | PRM_VIRTQ_MODIFY_EVENT_MODE | PRM_VIRTQ_MODIFY_FEATURES)) {
 		st = check_type_and_features(c, ctx);
+		if (st != PRM_STATUS_OK)
+			return st;
+	}
+	if (mask & (PRM_VIRTQ_MODIFY_ADDRS | PRM_VIRTQ_MODIFY_Q_TYPE)) {
+		/* The addresses and type the queue will have: new where modified, else its own. */
+		const void *a = (mask & PRM_VIRTQ_MODIFY_ADDRS) ? q : Q(vq->ctx);
+		const void *t = (mask & PRM_VIRTQ_MODIFY_Q_TYPE) ? q : Q(vq->ctx);
+
+		st = check_ring_alignment(c, PRM_GET(virtio_q, a, desc_addr),
+					  PRM_GET(virtio_q, a, available_addr),
+					  PRM_GET(virtio_q, a, used_addr), PRM_GET(virtio_q, t, virtio_q_type));
 		if (st != PRM_STATUS_OK)
 			return st;
 	}

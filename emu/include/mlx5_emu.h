@@ -40,6 +40,7 @@ enum emu_fw_syndrome {
 	EMU_SYND_BAD_FIELD = 0x0e100034,	/* BAD_PARAM: other invalid field value */
 	EMU_SYND_ACCESS_MODE = 0x0e100035,	/* BAD_PARAM: mkey access mode not supported */
 	EMU_SYND_KLM = 0x0e100036,		/* BAD_PARAM: KLM list empty, too long or entry too big */
+	EMU_SYND_RING_ALIGN = 0x0e100037,	/* BAD_PARAM: virtq ring address misaligned for virtio */
 	EMU_SYND_NO_RESOURCES = 0x0e100040,	/* NO_RESOURCES: out of ids or memory */
 	EMU_SYND_INJECTED = 0x0e1000ff,		/* default syndrome of an injected fault */
 };

@@ -31,17 +31,17 @@ if [ ! -x "$example" ]; then
 fi
 
 # The example quits when it reads 'q' on its standard input, after the front-end has gone.
-(sleep 7; echo q) | MLX5_EMU="functions=1,report=exit" LD_PRELOAD="$san$emu" timeout 60 \
+(sleep "$(e2e_t 7)"; echo q) | MLX5_EMU="functions=1,report=exit" LD_PRELOAD="$san$emu" timeout "$(e2e_t 60)" \
 	"$example" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry --file-prefix dvex-$e2e_id \
 	-d "$pmd" --vdev vdpa_mlx5x0,ibdev=mlx5_0 --log-level=pmd.vdpa.mlx5x:info \
 	--log-level=lib.vhost.config:warning -- --iface "$tmp/sock" \
 	>"$tmp/example.log" 2>&1 &
 epid=$!
 e2e_bg
-for _ in $(seq 100); do [ -S "$tmp/sock0" ] && break; sleep 0.1; done
+e2e_wait_sockets 10 "$tmp/sock0"
 [ -S "$tmp/sock0" ]; check "the example serves the vDPA device on a vhost-user socket" $?
 
-sleep 3 | timeout 30 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
+sleep "$(e2e_t 3)" | timeout "$(e2e_t 30)" "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
 	--file-prefix dvexvu-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock0,queues=1" \
 	-- --forward-mode=txonly --total-num-mbufs=4096 >"$tmp/vu.log" 2>&1
 check "front-end exit status 0" $?

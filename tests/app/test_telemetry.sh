@@ -20,7 +20,7 @@ prefix=telemetry-$e2e_id
 
 # Runs telemetry commands (one per argument) against the app; one JSON answer per line.
 ask() {
-	printf '%s\n' "$@" | timeout 10 "$telemetry" -f "$prefix"
+	printf '%s\n' "$@" | timeout "$(e2e_t 10)" "$telemetry" -f "$prefix"
 }
 
 # A field of a JSON answer: json <line> <python expression over the parsed answer `a`>.
@@ -28,19 +28,19 @@ json() {
 	python3 -c 'import json, sys; a = json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"
 }
 
-MLX5_EMU="functions=2" LD_PRELOAD="$san$emu" timeout 120 "$app" -l 0-1 --no-huge -m 512 \
+MLX5_EMU="functions=2" LD_PRELOAD="$san$emu" timeout "$(e2e_t 120)" "$app" -l 0-1 --no-huge -m 512 \
 	--no-pci --file-prefix "$prefix" -d "$pmd" \
 	--vdev vdpa_mlx5x0,ibdev=mlx5_0 --vdev vdpa_mlx5x1,ibdev=mlx5_1 \
 	--log-level=lib.vhost.config:warning \
 	-- --iface "$tmp/sock" </dev/null >"$tmp/app.log" 2>&1 &
 apid=$!
 e2e_bg
-for _ in $(seq 100); do [ -S "$tmp/sock1" ] && break; sleep 0.1; done
+e2e_wait_sockets 10 "$tmp/sock1"
 
 # The receiver stays connected after the sender leaves, until the questions are answered: it
 # quits when its stdin, a FIFO, closes.
 mkfifo "$tmp/rx.in"
-timeout 90 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
+timeout "$(e2e_t 90)" "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
 	--file-prefix trx-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock1" \
 	-- --forward-mode=rxonly --total-num-mbufs=8192 <"$tmp/rx.in" >"$tmp/rx.log" 2>&1 &
 rpid=$!
@@ -49,7 +49,7 @@ exec 3>"$tmp/rx.in"
 e2e_wait_for 30 grep -q "new port $tmp/sock1" "$tmp/app.log"
 # The sender sends for 3 s from its connection on, however long it took to start.
 mkfifo "$tmp/tx.in"
-timeout 60 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
+timeout "$(e2e_t 60)" "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
 	--file-prefix ttx-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock0" \
 	-- --forward-mode=txonly --eth-peer=0,02:00:00:00:00:01 --total-num-mbufs=8192 \
 	<"$tmp/tx.in" >"$tmp/tx.log" 2>&1 &
@@ -57,10 +57,10 @@ tpid=$!
 e2e_bg
 exec 4>"$tmp/tx.in"
 e2e_wait_for 30 grep -q "new port $tmp/sock0" "$tmp/app.log"
-sleep 3
+sleep "$(e2e_t 3)"
 exec 4>&-
 wait "$tpid"; check "sender exit status 0" $?
-sleep 1	# the last frames in flight land
+sleep "$(e2e_t 1)"	# the last frames in flight land
 
 mapfile -t answers < <(ask /vdpa_mlx5x/list /vdpa_mlx5x/info,vdpa_mlx5x1 \
 	/vdpa_mlx5x/stats,vdpa_mlx5x1,0 /vdpa_app/ports /vdpa_app/stats,1 \

@@ -28,18 +28,18 @@ start_app() {
 	rm -f "$tmp"/sock*
 	unshare -m sh -c '
 		mount --bind "$1/devices" /sys/bus/pci/devices || exit 99
-		dir=$1 so=$2 app=$3 prefix=$4 opts=$5
-		shift 5
+		dir=$1 so=$2 app=$3 prefix=$4 opts=$5 limit=$6
+		shift 6
 		allow=""
 		for a in "$@"; do allow="$allow -a $a,class=vdpa"; done
-		exec env SYSFS_PCI_DEVICES=/sys/bus/pci/devices LD_PRELOAD="$so" timeout 60 "$app" \
+		exec env SYSFS_PCI_DEVICES=/sys/bus/pci/devices LD_PRELOAD="$so" timeout "$limit" "$app" \
 			-l 0-1 --no-huge -m 512 --no-telemetry --file-prefix "$prefix" $allow \
 			--log-level=pmd.vdpa.mlx5:debug --log-level=lib.vhost.config:warning \
 			-- --iface "$dir/sock" $opts
-	' sh "$tmp" "$san$so" "$app" "$prefix-$e2e_id" "$opts" "$@" </dev/null >"$log" 2>&1 &
+	' sh "$tmp" "$san$so" "$app" "$prefix-$e2e_id" "$opts" "$(e2e_t 60)" "$@" </dev/null >"$log" 2>&1 &
 	apid=$!
 	e2e_bg
-	e2e_wait_for 10 test -S "$tmp/sock$(($# - 1))"
+	e2e_wait_sockets 10 "$tmp/sock$(($# - 1))"
 }
 
 # A testpmd virtio-user front-end on socket $1 with $2 queue pairs, name $3, testpmd arguments
@@ -48,7 +48,7 @@ front_end() {
 	local sock=$1 qp=$2 name=$3 fd=$4
 	shift 4
 	mkfifo "$tmp/$name.in"
-	LD_PRELOAD= timeout 30 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
+	LD_PRELOAD= timeout "$(e2e_t 30)" "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
 		--file-prefix "$name-$e2e_id" --vdev "net_virtio_user0,path=$tmp/sock$sock,queues=$qp" \
 		-- "$@" --total-num-mbufs=4096 <"$tmp/$name.in" >"$tmp/$name.log" 2>&1 &
 	fpid=$!
@@ -116,7 +116,7 @@ for dir in "0 1" "1 0"; do
 	front_end "$from" 1 "tx$from" 6 --forward-mode=txonly --eth-peer=0,02:00:00:00:00:0$to
 	e2e_wait_for 30 eval '[ "$(e2e_stat "$log" "$dst" 0 completed_descriptors)" -gt 0 ] 2>/dev/null'
 	check "function $from -> $to: frames arriving" $?
-	sleep 1.5
+	sleep "$(e2e_t 1.5)"
 	exec 6>&-
 	wait "$fpid"
 	lines=$(grep -c "^$dst q0: " "$log")

@@ -52,18 +52,61 @@ e2e_tap() {
 		{ [ -z "${2:-}" ] || ip addr add "$2" dev "$1"; } && ip link set "$1" up
 }
 
+# The time factor of the scripts' windows and waits, which are sized for normal and ASan builds:
+# ThreadSanitizer slows the app, the PMD and the emulator 5 to 15 times. e2e_time_factor (called
+# by e2e_sanitizers) sets it to 5 when the emulator links libtsan; E2E_TIME_FACTOR (a whole
+# number) overrides it. Scripts scale every timeout, fixed window and sleep with e2e_t, and
+# e2e_wait_for scales its limit itself.
+e2e_tf=${E2E_TIME_FACTOR:-1}
+
+# e2e_time_factor LIB: sets e2e_tf for a build whose LIB links libtsan (unless E2E_TIME_FACTOR
+# is set).
+e2e_time_factor() {
+	[ -z "${E2E_TIME_FACTOR:-}" ] || return 0
+	case "$(e2e_sanitizer_preload "$1")" in
+	*libtsan*) e2e_tf=5 ;;
+	*) e2e_tf=1 ;;
+	esac
+}
+
+# e2e_t SECONDS: SECONDS (decimals allowed) times the time factor, for sleep and timeout.
+e2e_t() {
+	if [ "$e2e_tf" = 1 ]; then
+		echo "$1"
+	else
+		awk -v s="$1" -v f="$e2e_tf" 'BEGIN { printf "%g\n", s * f }'
+	fi
+}
+
 # e2e_wait_for SECONDS COMMAND...: runs COMMAND every 0.1 s until it succeeds (0) or SECONDS
-# passed (1). For a loaded machine: no fixed sleeps where an event can be waited for.
+# (times the time factor) passed (1). For a loaded machine: no fixed sleeps where an event can be
+# waited for.
 e2e_wait_for() {
 	local i
-	for ((i = 0; i < $1 * 10; i++)); do "${@:2}" && return 0; sleep 0.1; done
+	for ((i = 0; i < $1 * 10 * e2e_tf; i++)); do "${@:2}" && return 0; sleep 0.1; done
 	return 1
+}
+
+# e2e_wait_sockets SECONDS PATH...: e2e_wait_for every PATH to be a socket.
+e2e_wait_sockets() {
+	local p
+	for p in "${@:2}"; do e2e_wait_for "$1" test -S "$p" || return 1; done
 }
 
 # e2e_stat LOG DEVICE QUEUE COUNTER: the counter's value in the last stats line the vDPA app
 # printed (--stats-interval) for that device and queue.
 e2e_stat() {
 	grep "^$2 q$3: " "$1" | tail -1 | tr ' ' '\n' | sed -n "s/^$4=//p"
+}
+
+# e2e_probe_objects SOCKET: the live firmware objects of every emulated function, summed, as
+# tests/robust/emu_probe.so, preloaded into a process with MLX5_EMU_PROBE=SOCKET, answers.
+e2e_probe_objects() {
+	python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(10)
+s.connect(sys.argv[1])
+print(sum(int(l.split()[1]) for l in s.makefile().read().splitlines()))' "$1"
 }
 
 # The sanitizer runtimes (asan, ubsan, tsan) a library links, to preload before it: in a
@@ -77,8 +120,10 @@ e2e_sanitizer_preload() {
 # around the library are not instrumented), plus the items given; in a ThreadSanitizer build,
 # TSAN_OPTIONS with the suppressions for races inside the uninstrumented libraries
 # (tests/tsan.supp). A report makes the process exit with status 66, which the tests check.
+# Also sets the time factor (e2e_time_factor).
 e2e_sanitizers() {
 	san=$(e2e_sanitizer_preload "$1")
+	e2e_time_factor "$1"
 	[ -z "$san" ] || export ASAN_OPTIONS="detect_leaks=0${2:+:$2}${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 	case "$san" in
 	*libtsan*)

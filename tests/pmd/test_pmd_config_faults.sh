@@ -19,15 +19,15 @@ e2e_sanitizers "$emu"
 # One app run: $1 = extra MLX5_EMU items, $2 = log; the front-end connects twice.
 run() {
 	rm -f "$tmp/sock0"
-	MLX5_EMU="functions=1,report=exit$1" LD_PRELOAD="$san$emu" timeout 60 "$app" -l 0-1 \
+	MLX5_EMU="functions=1,report=exit$1" LD_PRELOAD="$san$emu" timeout "$(e2e_t 60)" "$app" -l 0-1 \
 		--no-huge -m 512 --no-pci --no-telemetry --file-prefix pmdflt-$e2e_id -d "$pmd" \
 		--vdev vdpa_mlx5x0,ibdev=mlx5_0,max_conf_threads=3 --log-level=pmd.vdpa.mlx5x:info \
 		-- --iface "$tmp/sock" </dev/null >"$2" 2>&1 &
 	apid=$!
 	e2e_bg
-	for _ in $(seq 100); do [ -S "$tmp/sock0" ] && break; sleep 0.1; done
+	e2e_wait_sockets 10 "$tmp/sock0"
 	for n in 1 2; do
-		sleep 0.7 | timeout 20 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
+		sleep "$(e2e_t 0.7)" | timeout "$(e2e_t 20)" "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
 			--file-prefix pmdfltvu-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock0,queues=1" \
 			-- -i --total-num-mbufs=2048 >"$tmp/vu$n.log" 2>&1
 	done

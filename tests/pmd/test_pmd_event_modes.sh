@@ -34,7 +34,7 @@ thread_ticks() {
 # configured N: until the app has configured N devices, i.e. N front-ends have started their
 # port (at most 30 s: slow under sanitizers). The app logs unbuffered; testpmd does not.
 configured() {
-	for _ in $(seq 300); do
+	for _ in $(seq $((300 * e2e_tf))); do
 		[ "$(grep -c ": configured [0-9]* of" "$log")" -ge "$1" ] && return 0
 		sleep 0.1
 	done
@@ -57,21 +57,21 @@ for mode in 0 1 2; do
 	args="event_mode=$mode,no_traffic_time=4"
 	[ "$mode" -eq 2 ] && args="$args,hw_latency_mode=1,hw_max_latency_us=50,hw_max_pending_comp=16"
 	rm -f "$tmp/sock0" "$tmp/sock1"
-	MLX5_EMU="functions=2,report=exit" LD_PRELOAD="$san$emu" timeout 60 "$app" -l 0-1 --no-huge \
+	MLX5_EMU="functions=2,report=exit" LD_PRELOAD="$san$emu" timeout "$(e2e_t 60)" "$app" -l 0-1 --no-huge \
 		-m 512 --no-pci --no-telemetry --file-prefix evm$mode-$e2e_id -d "$pmd" \
 		--vdev "vdpa_mlx5x0,ibdev=mlx5_0,$args" --vdev "vdpa_mlx5x1,ibdev=mlx5_1,$args" \
 		--log-level=pmd.vdpa.mlx5x:info --log-level=lib.vhost.config:warning \
 		-- --iface "$tmp/sock" --stats-interval 1 </dev/null >"$log" 2>&1 &
 	tpid=$!
 	e2e_bg
-	for _ in $(seq 100); do [ -S "$tmp/sock1" ] && break; sleep 0.1; done
+	e2e_wait_sockets 10 "$tmp/sock1"
 	apid=$(pgrep -P "$tpid" | head -1)
 
 	# Each front-end takes its commands from a FIFO: forwarding for a few seconds, then
 	# connected but idle while the app's CPU is measured, then quit.
 	rm -f "$tmp/rxcmd" "$tmp/txcmd"
 	mkfifo "$tmp/rxcmd" "$tmp/txcmd"
-	timeout 60 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
+	timeout "$(e2e_t 60)" "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
 		--file-prefix evr$mode-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock1,queues=1" \
 		-- -i --forward-mode=rxonly --total-num-mbufs=8192 <"$tmp/rxcmd" >"$tmp/rx$mode.log" 2>&1 &
 	rpid=$!
@@ -79,7 +79,7 @@ for mode in 0 1 2; do
 	exec 3>"$tmp/rxcmd"
 	configured 1
 	echo start >&3
-	timeout 60 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
+	timeout "$(e2e_t 60)" "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
 		--file-prefix evt$mode-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock0,queues=1" \
 		-- -i --forward-mode=txonly --eth-peer=0,02:00:00:00:00:01 \
 		--total-num-mbufs=8192 <"$tmp/txcmd" >"$tmp/tx$mode.log" 2>&1 &
@@ -88,13 +88,13 @@ for mode in 0 1 2; do
 	exec 4>"$tmp/txcmd"
 	configured 2
 	echo start >&4
-	sleep 3
+	sleep "$(e2e_t 3)"
 	echo stop >&4
-	sleep 1
+	sleep "$(e2e_t 1)"
 	echo stop >&3
-	sleep 2
+	sleep "$(e2e_t 2)"
 	thread_ticks "$apid" >"$tmp/t0"
-	sleep 5
+	sleep "$(e2e_t 5)"
 	thread_ticks "$apid" >"$tmp/t1"
 	kill -0 "$rpid" && kill -0 "$spid" && [ "$(grep -c 'closed;' "$log")" -eq 0 ]
 	check "mode $mode: both front-ends still connected after the idle window" $?

@@ -26,7 +26,7 @@ pre=queues=1,queue_size=256
 # come when they stop, after the event thread did, and fire their CQs' arms unread.
 irq=event_mode=2,hw_latency_mode=1,hw_max_latency_us=50,hw_max_pending_comp=16
 
-MLX5_EMU="functions=2,report=exit" LD_PRELOAD="$san$emu" timeout 120 "$app" -l 0-1 --no-huge \
+MLX5_EMU="functions=2,report=exit" LD_PRELOAD="$san$emu" timeout "$(e2e_t 120)" "$app" -l 0-1 --no-huge \
 	-m 512 --no-pci --no-telemetry --file-prefix prealloc-$e2e_id -d "$pmd" \
 	--vdev vdpa_mlx5x0,ibdev=mlx5_0,$pre \
 	--vdev vdpa_mlx5x1,ibdev=mlx5_1,$pre,max_conf_threads=3,$irq \
@@ -34,7 +34,7 @@ MLX5_EMU="functions=2,report=exit" LD_PRELOAD="$san$emu" timeout 120 "$app" -l 0
 	-- --iface "$tmp/sock" --stats-interval 1 </dev/null >"$log" 2>&1 &
 apid=$!
 e2e_bg
-for _ in $(seq 100); do [ -S "$tmp/sock1" ] && break; sleep 0.1; done
+e2e_wait_sockets 10 "$tmp/sock1"
 n=$(grep -c "pre-created the resources of 2 virtqs of 256 entries" "$log")
 [ "$n" -eq 2 ]; check "both devices pre-created 2 virtqs' resources at probe ($n)" $?
 
@@ -43,13 +43,13 @@ for cycle in 1 2 3; do
 	ring=""
 	[ "$cycle" -eq 3 ] && ring=",queue_size=512"
 	# The receiver stays connected after the sender left, so the last stats lines are final.
-	sleep 7 | timeout 30 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
+	sleep "$(e2e_t 7)" | timeout "$(e2e_t 30)" "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
 		--file-prefix prerx$cycle-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock1$ring" \
 		-- --forward-mode=rxonly --total-num-mbufs=8192 >"$tmp/rx$cycle.log" 2>&1 &
 	rpid=$!
 	e2e_bg
-	sleep 1.5
-	sleep 3 | timeout 30 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
+	sleep "$(e2e_t 1.5)"
+	sleep "$(e2e_t 3)" | timeout "$(e2e_t 30)" "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
 		--file-prefix pretx$cycle-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock0$ring" \
 		-- --forward-mode=txonly --eth-peer=0,02:00:00:00:00:01 --total-num-mbufs=8192 \
 		>"$tmp/tx$cycle.log" 2>&1
@@ -79,7 +79,7 @@ for cycle in 1 2 3; do
 	# served) shows here.
 	[ "${events:-0}" -eq "${relayed:-0}" ]
 	check "connection $cycle: one call per CQ event (${events:-none} events, ${relayed:-none} calls)" $?
-	sleep 0.5	# the app tears the devices down after the front-ends left
+	sleep "$(e2e_t 0.5)"	# the app tears the devices down after the front-ends left
 done
 kill -TERM "$apid"
 wait "$apid"; check "app exit status 0" $?
@@ -104,7 +104,7 @@ done
 
 # A probe whose pre-creation fails (the third QP: the second queue's channel, built on a worker)
 # fails with the reason and leaves nothing behind.
-MLX5_EMU="functions=1,report=exit,fault=0x500:3:0x3:0xbad" LD_PRELOAD="$san$emu" timeout 60 \
+MLX5_EMU="functions=1,report=exit,fault=0x500:3:0x3:0xbad" LD_PRELOAD="$san$emu" timeout "$(e2e_t 60)" \
 	"$app" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry --file-prefix prealloc-$e2e_id \
 	-d "$pmd" --vdev vdpa_mlx5x0,ibdev=mlx5_0,$pre,max_conf_threads=3 \
 	--log-level=pmd.vdpa.mlx5x:info -- --iface "$tmp/fsock" </dev/null >"$tmp/fault.log" 2>&1

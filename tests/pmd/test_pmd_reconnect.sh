@@ -4,14 +4,16 @@
 # through function 0 to function 1 for the whole test, while the receiving front-end on function
 # 1 disconnects and reconnects CYCLES times (20 by default). Each time traffic must resume: the
 # receiver counts frames in every connection. Across the cycles the app must not grow: its open
-# fds and resident memory after the last cycle are compared with those after the first, and at
-# exit no firmware object is left.
-# Usage: test_pmd_reconnect.sh <vdpa-app> <our PMD .so> <libmlx5emu.so> [cycles]
+# fds, resident memory and (with EMU_PROBE, tests/robust/emu_probe.so preloaded into the app) live
+# firmware objects after the last cycle are compared with those after the first, and at exit no
+# firmware object is left.
+# Usage: test_pmd_reconnect.sh <vdpa-app> <our PMD .so> <libmlx5emu.so> [cycles [EMU_PROBE]]
 set -u
 app="$1"
 pmd="$2"
 emu="$3"
 cycles=${4:-20}
+probe=${5:-}
 testpmd=${TESTPMD:-dpdk-testpmd}
 . "$(dirname "$0")/../lib/e2e.sh"
 tmp=$e2e_tmp
@@ -19,37 +21,59 @@ tmp=$e2e_tmp
 # growth: with none, resident memory shows what is really kept.
 e2e_sanitizers "$emu" quarantine_size_mb=0
 
-MLX5_EMU="functions=2,report=exit" LD_PRELOAD="$san$emu" timeout $((60 + cycles * 6)) "$app" \
-	-l 0-1 --no-huge -m 512 --no-pci --no-telemetry --file-prefix recon-$e2e_id -d "$pmd" \
+# The probe goes to the app alone (under timeout, which must not take its socket).
+probe_env=()
+[ -z "$probe" ] || probe_env=(env MLX5_EMU_PROBE="$tmp/probe" LD_PRELOAD="$san$emu $probe")
+MLX5_EMU="functions=2,report=exit" LD_PRELOAD="$san$emu" \
+	timeout $(((60 + cycles * 6) * e2e_tf)) "${probe_env[@]}" "$app" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry --file-prefix recon-$e2e_id -d "$pmd" \
 	--vdev vdpa_mlx5x0,ibdev=mlx5_0 --vdev vdpa_mlx5x1,ibdev=mlx5_1 \
 	--log-level=pmd.vdpa.mlx5x:info --log-level=lib.vhost.config:warning \
-	-- --iface "$tmp/sock" </dev/null >"$tmp/app.log" 2>&1 &
+	-- --iface "$tmp/sock" --stats-interval 1 </dev/null >"$tmp/app.log" 2>&1 &
 apid=$!
 e2e_bg
-for _ in $(seq 100); do [ -S "$tmp/sock1" ] && break; sleep 0.1; done
+e2e_wait_sockets 10 "$tmp/sock1" && { [ -z "$probe" ] || e2e_wait_sockets 10 "$tmp/probe"; }
 
 # The sender stays connected for the whole test: testpmd runs until its standard input, a FIFO
 # held open here, is closed after the last cycle.
 mkfifo "$tmp/tx.in"
-timeout $((cycles * 6 + 30)) "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
+timeout $(((cycles * 6 + 30) * e2e_tf)) "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
 	--file-prefix recontx-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock0,queues=1" \
 	-- --forward-mode=txonly --eth-peer=0,02:00:00:00:00:01 --total-num-mbufs=4096 \
 	<"$tmp/tx.in" >"$tmp/tx.log" 2>&1 &
 tpid=$!
 e2e_bg
 exec 3>"$tmp/tx.in"
-sleep 1
+sleep "$(e2e_t 1)"
 
 # The app's open fds and resident memory (kB); the app runs under timeout, as its child.
 app_pid=$(pgrep -P "$apid" | head -1)
 app_fds() { ls "/proc/$app_pid/fd" 2>/dev/null | wc -l; }
 app_rss() { awk '/^VmRSS:/ {print $2}' "/proc/$app_pid/status" 2>/dev/null; }
+app_objects() { [ -z "$probe" ] || e2e_probe_objects "$tmp/probe"; }
+
+# received_since LINE: a stats line of device 1's RX queue after LINE of the app's log (the app
+# prints every queue's counters each second) shows more frames completed than the receiver's ring
+# holds (256 entries, at most 1024): so the receiver is taking them, its forwarding under way.
+received_since() {
+	tail -n +"$1" "$tmp/app.log" | grep "^vdpa_mlx5x1 q0: " | tr ' ' '\n' |
+		sed -n 's/^completed_desc=//p' | awk '$1 > 1024 { f = 1 } END { exit !f }'
+}
 
 resumed=0
 for i in $(seq "$cycles"); do
-	sleep 1 | timeout 30 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
+	# The receiver quits when its stdin, a FIFO, closes: once it is taking frames (30 s at
+	# most), however long the connection took on a loaded machine.
+	n=$(($(wc -l <"$tmp/app.log") + 1))
+	rm -f "$tmp/rx.in"
+	mkfifo "$tmp/rx.in"
+	timeout "$(e2e_t 30)" "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
 		--file-prefix reconrx-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock1,queues=1" \
-		-- --forward-mode=rxonly --total-num-mbufs=4096 >"$tmp/rx.log" 2>&1
+		-- --forward-mode=rxonly --total-num-mbufs=4096 <"$tmp/rx.in" >"$tmp/rx.log" 2>&1 &
+	rpid=$!
+	exec 4>"$tmp/rx.in"
+	e2e_wait_for 30 received_since "$n"
+	exec 4>&-
+	wait "$rpid"
 	rx=$(awk '/Forward statistics for port 0/ {p = 1} p && /RX-packets:/ {print $2; exit}' \
 		"$tmp/rx.log")
 	if [ "${rx:-0}" -gt 0 ]; then
@@ -58,20 +82,26 @@ for i in $(seq "$cycles"); do
 		echo "cycle $i: the receiver got no frame"
 		cat "$tmp/rx.log"
 	fi
-	sleep 0.3	# the app tears the device down after the front-end left
+	sleep "$(e2e_t 0.3)"	# the app tears the device down after the front-end left
 	if [ "$i" -eq 1 ]; then
 		fds1=$(app_fds)
 		rss1=$(app_rss)
+		objs1=$(app_objects)
 	fi
 done
 fds=$(app_fds)
 rss=$(app_rss)
+objs=$(app_objects)
 [ "$resumed" -eq "$cycles" ]
 check "traffic resumed after each of $cycles reconnections ($resumed did)" $?
 [ "$fds" -le "$fds1" ]; check "app's open fds not grown ($fds1 after the first cycle, $fds after the last)" $?
 # Allocators keep some memory; a leak per cycle would show as a steady climb.
 [ "$rss" -le $((rss1 + 4096)) ]
 check "app's resident memory not grown by more than 4 MiB (${rss1} kB, then ${rss} kB)" $?
+if [ -n "$probe" ]; then
+	[ "$objs" -le "$objs1" ]
+	check "live firmware objects not grown ($objs1 after the first cycle, $objs after the last)" $?
+fi
 
 exec 3>&-
 wait "$tpid"; check "sender exit status 0" $?
@@ -82,5 +112,5 @@ n=$(grep -c "vid [0-9]*: closed" "$tmp/app.log")
 grep -q "mlx5emu: mlx5_0: 0 live firmware objects" "$tmp/app.log" &&
 	grep -q "mlx5emu: mlx5_1: 0 live firmware objects" "$tmp/app.log"
 check "no firmware object left" $?
-echo "reconnections: $cycles, traffic resumed $resumed times; app fds $fds1 -> $fds, RSS ${rss1} -> ${rss} kB"
+echo "reconnections: $cycles, traffic resumed $resumed times; app fds $fds1 -> $fds, RSS ${rss1} -> ${rss} kB${probe:+, live firmware objects $objs1 -> $objs}"
 e2e_finish "$tmp/app.log" "$tmp/tx.log"

@@ -111,14 +111,14 @@ for run in "${runs[@]}"; do
 	label="$qp qp${2:+ with $2}"
 	run_no=$((run_no + 1))
 	rm -f "$tmp/sock0" "$tmp/sock1"
-	MLX5_EMU="functions=2,report=exit$fault" LD_PRELOAD="$san$emu" timeout 120 "$app" -l 0-1 --no-huge \
+	MLX5_EMU="functions=2,report=exit$fault" LD_PRELOAD="$san$emu" timeout "$(e2e_t 120)" "$app" -l 0-1 --no-huge \
 		-m 512 --no-pci --no-telemetry --file-prefix traffic$run_no-$e2e_id -d "$pmd" \
 		--vdev vdpa_mlx5x0,ibdev=mlx5_0 --vdev vdpa_mlx5x1,ibdev=mlx5_1,max_conf_threads=3 \
 		--log-level=pmd.vdpa.mlx5x:info --log-level=lib.vhost.config:warning \
 		-- --iface "$tmp/sock" --stats-interval 0.2 </dev/null >"$tmp/app$run_no.log" 2>&1 &
 	apid=$!
 	e2e_bg
-	for _ in $(seq 100); do [ -S "$tmp/sock1" ] && break; sleep 0.1; done
+	e2e_wait_sockets 10 "$tmp/sock1"
 
 	# Both front-ends are interactive testpmds fed through FIFOs: the receiver forwards from
 	# its connection on, the sender from its own until the receiving device's hardware counted
@@ -128,7 +128,7 @@ for run in "${runs[@]}"; do
 	rm -f "$tmp/rx.in" "$tmp/tx.in"
 	mkfifo "$tmp/rx.in" "$tmp/tx.in"
 	rxlog=$tmp/rx$run_no.log txlog=$tmp/tx$run_no.log applog=$tmp/app$run_no.log
-	timeout 60 stdbuf -oL "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
+	timeout "$(e2e_t 60)" stdbuf -oL "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
 		--file-prefix trx$run_no-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock1,queues=$qp$ring" \
 		-- -i --forward-mode=rxonly --rxq="$qp" --txq="$qp" --total-num-mbufs=8192 $rx_args \
 		<"$tmp/rx.in" >"$rxlog" 2>&1 &
@@ -137,7 +137,7 @@ for run in "${runs[@]}"; do
 	exec 3>"$tmp/rx.in"
 	e2e_wait_for 30 grep -q "new port $tmp/sock1" "$applog"
 	echo start >&3
-	timeout 60 stdbuf -oL "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
+	timeout "$(e2e_t 60)" stdbuf -oL "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
 		--file-prefix ttx$run_no-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock0,queues=$qp$ring" \
 		-- -i --forward-mode=txonly --eth-peer=0,02:00:00:00:00:01 --rxq="$qp" --txq="$qp" \
 		--txonly-multi-flow --total-num-mbufs=8192 $tx_args <"$tmp/tx.in" >"$txlog" 2>&1 &

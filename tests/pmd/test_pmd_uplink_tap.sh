@@ -24,19 +24,19 @@ fn_mac=02:00:00:00:00:00
 e2e_tap "$tap"; check "TAP interface $tap up without IPv6" $?
 [ "$e2e_fails" -eq 0 ] || { e2e_finish; exit; }
 
-MLX5_EMU="functions=1,report=exit,wire=tap:$tap" LD_PRELOAD="$san$emu" timeout 120 "$app" \
+MLX5_EMU="functions=1,report=exit,wire=tap:$tap" LD_PRELOAD="$san$emu" timeout "$(e2e_t 120)" "$app" \
 	-l 0-1 --no-huge -m 512 --no-pci --no-telemetry --file-prefix uplink-$e2e_id -d "$pmd" \
 	--vdev vdpa_mlx5x0,ibdev=mlx5_0 --log-level=lib.vhost.config:warning \
 	--log-level=pmd.vdpa.mlx5x:debug \
 	-- --iface "$tmp/sock" --stats-interval 1 </dev/null >"$tmp/app.log" 2>&1 &
 apid=$!
 e2e_bg
-for _ in $(seq 100); do [ -S "$tmp/sock0" ] && break; sleep 0.1; done
+e2e_wait_sockets 10 "$tmp/sock0"
 
 python3 "$here/tap_frames.py" count "$tap" "$tmp/stop" >"$tmp/host.txt" 2>&1 &
 cpid=$!
 e2e_bg
-for _ in $(seq 100); do grep -q ready "$tmp/host.txt" && break; sleep 0.1; done
+e2e_wait_for 10 grep -q ready "$tmp/host.txt"
 kernel_rx_is() { [ "$(cat "/sys/class/net/$tap/statistics/rx_packets")" -eq "$1" ]; }
 app_rx_is() { [ "$(e2e_stat "$tmp/app.log" vdpa_mlx5x0 0 completed_desc)" = "$1" ]; }
 # testpmd: rxonly forwarding that starts with 4 bursts of 32 generated frames (tx_first) to an
@@ -51,10 +51,10 @@ app_rx_is() { [ "$(e2e_stat "$tmp/app.log" vdpa_mlx5x0 0 completed_desc)" = "$1"
 	python3 "$here/tap_frames.py" inject "$tap" ff:ff:ff:ff:ff:ff 10 >>"$tmp/inject.txt" 2>&1
 	python3 "$here/tap_frames.py" inject "$tap" 02:00:00:00:77:77 20 >>"$tmp/inject.txt" 2>&1
 	e2e_wait_for 30 app_rx_is 110
-	sleep 1
+	sleep "$(e2e_t 1)"
 	echo stop
 	echo quit
-} | timeout 90 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
+} | timeout "$(e2e_t 90)" "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
 	--file-prefix uplink-tp-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock0,mac=$fn_mac" \
 	-- -i --forward-mode=rxonly --eth-peer=0,02:aa:bb:cc:dd:ee --total-num-mbufs=8192 \
 	>"$tmp/testpmd.log" 2>&1
@@ -62,7 +62,7 @@ check "testpmd exit status 0" $?
 touch "$tmp/stop"
 wait "$cpid"; check "host's TAP reader exit status 0" $?
 kernel_rx=$(cat "/sys/class/net/$tap/statistics/rx_packets")
-sleep 1.5	# one more stats line after the front-end left
+sleep "$(e2e_t 1.5)"	# one more stats line after the front-end left
 kill -TERM "$apid"
 wait "$apid"; check "app exit status 0" $?
 
@@ -103,7 +103,7 @@ for b in "${bad[@]}"; do
 	*) spec=ethernet ;;
 	esac
 	says=${b#"$spec:"}
-	MLX5_EMU="functions=1" LD_PRELOAD="$san$emu" timeout 30 "$app" -l 0-1 --no-huge -m 512 \
+	MLX5_EMU="functions=1" LD_PRELOAD="$san$emu" timeout "$(e2e_t 30)" "$app" -l 0-1 --no-huge -m 512 \
 		--no-pci --no-telemetry --file-prefix uplink-bad-$e2e_id -d "$pmd" \
 		--vdev vdpa_mlx5x0,ibdev=mlx5_0 -- --iface "$tmp/bad" --duration 1 --emu-wire "$spec" \
 		</dev/null >"$tmp/bad.log" 2>&1

@@ -23,7 +23,7 @@ declare -A bursts=([a]=4 [b]=2)
 declare -A apid tpid
 for s in b a; do
 	MLX5_EMU="functions=1,report=exit,mac0=${mac[$s]},wire=${wire[$s]}" LD_PRELOAD="$san$emu" \
-		timeout 120 "$app" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
+		timeout "$(e2e_t 120)" "$app" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
 		--file-prefix link$s-$e2e_id -d "$pmd" --vdev vdpa_mlx5x0,ibdev=mlx5_0 \
 		--log-level=lib.vhost.config:warning \
 		-- --iface "$tmp/sock$s" --stats-interval 1 </dev/null >"$tmp/app$s.log" 2>&1 &
@@ -40,7 +40,7 @@ forwarding() { grep -q "rxonly packet forwarding" "$tmp/testpmd$1.log"; }
 received() { [ "$(e2e_stat "$tmp/app$1.log" vdpa_mlx5x0 0 completed_desc)" = "$2" ]; }
 # testpmd: tx_first sends bursts of 32 generated frames to --eth-peer when forwarding starts.
 run_testpmd() {
-	timeout 90 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
+	timeout "$(e2e_t 90)" "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
 		--file-prefix linktp$1-$e2e_id \
 		--vdev "net_virtio_user0,path=$tmp/sock${1}0,mac=${mac[$1]}" \
 		-- -i --forward-mode=rxonly --eth-peer=0,${mac[${peer[$1]}]} --total-num-mbufs=8192 \
@@ -53,7 +53,7 @@ run_testpmd() {
 	echo stop
 	echo "start tx_first ${bursts[b]}"
 	e2e_wait_for 30 received a 64
-	sleep 1
+	sleep "$(e2e_t 1)"
 	echo stop
 	echo quit
 } | run_testpmd b &
@@ -63,7 +63,7 @@ e2e_bg
 	e2e_wait_for 60 forwarding b
 	echo "start tx_first ${bursts[a]}"
 	e2e_wait_for 60 received a 64
-	sleep 1
+	sleep "$(e2e_t 1)"
 	echo stop
 	echo quit
 } | run_testpmd a &
@@ -72,7 +72,7 @@ e2e_bg
 for s in a b; do
 	wait "${tpid[$s]}"; check "testpmd $s exit status 0" $?
 done
-sleep 1.5	# one more stats line after the front-ends left
+sleep "$(e2e_t 1.5)"	# one more stats line after the front-ends left
 for s in a b; do
 	kill -TERM "${apid[$s]}"
 	wait "${apid[$s]}"; check "app $s exit status 0" $?

@@ -14,13 +14,13 @@ testpmd=${TESTPMD:-dpdk-testpmd}
 tmp=$e2e_tmp
 e2e_sanitizers "$emu"
 
-MLX5_EMU="functions=1,report=exit" LD_PRELOAD="$san$emu" timeout 120 "$app" -l 0-1 --no-huge \
+MLX5_EMU="functions=1,report=exit" LD_PRELOAD="$san$emu" timeout "$(e2e_t 120)" "$app" -l 0-1 --no-huge \
 	-m 512 --no-pci --no-telemetry --file-prefix pmdvu-$e2e_id -d "$pmd" --vdev vdpa_mlx5x0,ibdev=mlx5_0 \
 	--log-level=pmd.vdpa.mlx5x:info -- --iface "$tmp/sock" --stats-interval 1 \
 	</dev/null >"$tmp/app.log" 2>&1 &
 apid=$!
 e2e_bg
-for _ in $(seq 100); do [ -S "$tmp/sock0" ] && break; sleep 0.1; done
+e2e_wait_sockets 10 "$tmp/sock0"
 
 # A front-end stays connected for the given seconds from its device's configuration on (its stdin
 # is a FIFO closed then), so a slow start on a loaded machine does not shorten its stay.
@@ -29,7 +29,7 @@ connect() {	# queue pairs, seconds connected, name
 
 	before=$(grep -c "configured .* queues" "$tmp/app.log")
 	mkfifo "$tmp/vu$3.in"
-	LD_PRELOAD= timeout 60 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci \
+	LD_PRELOAD= timeout "$(e2e_t 60)" "$testpmd" -l 0-1 --no-huge -m 512 --no-pci \
 		--no-telemetry --file-prefix "vu$3-$e2e_id" --vdev "net_virtio_user0,path=$tmp/sock0,queues=$1" \
 		-- -i --rxq="$1" --txq="$1" --total-num-mbufs=4096 <"$tmp/vu$3.in" >"$tmp/vu$3.log" 2>&1 &
 	pid=$!

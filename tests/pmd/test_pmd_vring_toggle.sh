@@ -22,16 +22,16 @@ for expect in "bf3 2 8 3" "cx6dx 5 5 0"; do
 	profile=$1
 	log=$tmp/$profile.log
 	rm -f "$tmp/sock0"
-	MLX5_EMU="functions=1,profile=$profile,report=exit" LD_PRELOAD="$san$emu" timeout 60 \
+	MLX5_EMU="functions=1,profile=$profile,report=exit" LD_PRELOAD="$san$emu" timeout "$(e2e_t 60)" \
 		"$app" -l 0-1 --no-huge -m 256 --no-pci --no-telemetry \
 		--file-prefix toggle-$e2e_id -d "$pmd" --vdev vdpa_mlx5x0,ibdev=mlx5_0 \
 		--log-level=pmd.vdpa.mlx5x:debug -- --iface "$tmp/sock" </dev/null >"$log" 2>&1 &
 	apid=$!
 	e2e_bg
-	for _ in $(seq 100); do [ -S "$tmp/sock0" ] && break; sleep 0.1; done
+	e2e_wait_sockets 10 "$tmp/sock0"
 	# vhost's event thread picks the listening socket up at its next poll, up to 1 s later.
-	sleep 1.2
-	timeout 30 python3 "$frontend" "$tmp/sock0" 1 1 1 1:3 >"$tmp/fe-$profile.log" 2>&1
+	sleep "$(e2e_t 1.2)"
+	timeout "$(e2e_t 30)" python3 "$frontend" "$tmp/sock0" 1 1 1 1:3 >"$tmp/fe-$profile.log" 2>&1
 	check "$profile: front-end exit status 0" $?
 	kill -TERM "$apid"
 	wait "$apid"; check "$profile: app exit status 0" $?

@@ -19,6 +19,9 @@ qemu_app_vhost_log=warning	# the vhost library's log level in the app (info: rin
 qemu_app_pmd_log=info		# our PMD's log level in the app (debug: queue start indices)
 qemu_extra=()			# more QEMU arguments for the next qemu_guest (monitor, -incoming)
 qemu_app_emu=""			# more MLX5_EMU items for the next app (e.g. wire=..., fault=...)
+qemu_app_seconds=300		# the app's run time at most (times the time factor)
+qemu_app_probe=""		# tests/robust/emu_probe.so to preload into the app: it answers on
+				# DIR/probe with the live firmware objects (e2e_probe_objects)
 
 # The app's DPDK file prefix (e2e.sh removes its runtime folder at exit).
 qemu_app_prefix="qemu-$e2e_id"
@@ -39,7 +42,7 @@ qemu_make_guest() {
 
 # qemu_guest NAME SOCKET MAC CMDLINE [QUEUE_PAIRS [CPUS]]: runs a guest in the foreground (start it
 # with & and remember $! with e2e_bg) with its serial console on stdout, ended after
-# QEMU_TIMEOUT seconds (180) at the latest; SIGTERM to the PID ends QEMU.
+# QEMU_TIMEOUT seconds (180 times the time factor) at the latest; SIGTERM to the PID ends QEMU.
 qemu_guest() {
 	local name=$1 sock=$2 mac=$3 cmdline=$4 qp=${5:-1} cpus=${6:-1}
 	local netdev="vhost-user,id=n0,chardev=c0" dev="virtio-net-pci,netdev=n0,vectors=0,romfile="
@@ -51,7 +54,7 @@ qemu_guest() {
 		netdev="$netdev,queues=$qp"
 		dev="$dev,mq=on"
 	fi
-	exec timeout "${QEMU_TIMEOUT:-180}" "$qemu_bin" -name "$name" -accel tcg -cpu max \
+	exec timeout "${QEMU_TIMEOUT:-$(e2e_t 180)}" "$qemu_bin" -name "$name" -accel tcg -cpu max \
 		-smp "$cpus" -m 256 -nodefaults -no-user-config -display none -serial stdio \
 		-no-reboot -object memory-backend-memfd,id=mem,size=256M,share=on \
 		-numa node,memdev=mem -chardev "socket,id=c0,path=$sock$reconnect" -netdev "$netdev" \
@@ -62,10 +65,10 @@ qemu_guest() {
 
 # qemu_wait_line FILE TEXT SECONDS [PID]: prints the time (seconds since the epoch) at which a
 # line containing TEXT was first seen in FILE; prints nothing if it did not appear within SECONDS
-# or PID exited first. Polls every 50 ms.
+# (times the time factor, see e2e_t) or PID exited first. Polls every 50 ms.
 qemu_wait_line() {
 	local file=$1 text=$2 secs=$3 pid=${4:-} i
-	for ((i = 0; i < secs * 20; i++)); do
+	for ((i = 0; i < secs * 20 * e2e_tf; i++)); do
 		if grep -qF -- "$text" "$file" 2>/dev/null; then
 			date +%s.%N
 			return 0
@@ -90,12 +93,17 @@ qemu_first_reply() {
 # qemu_app_start DIR [LOG]: the vDPA app with our PMD on two emulated functions, serving
 # DIR/vhost-user0 and DIR/vhost-user1, printing every queue's counters each 2 s into LOG
 # (DIR/app.log; report=exit: the emulator lists live firmware objects at exit). Needs app, pmd and
-# emu set. Sets qemu_app_pid; returns 1 if the sockets did not appear within 10 s.
+# emu set. Sets qemu_app_pid (timeout's); returns 1 if the sockets (and the probe's, with
+# qemu_app_probe) did not appear within 10 s.
 qemu_app_pid=""
 qemu_app_start() {
-	local dir=$1 log=${2:-$1/app.log} san
+	local dir=$1 log=${2:-$1/app.log} san probe_env=()
 	e2e_sanitizers "$emu"
-	MLX5_EMU="functions=2,report=exit${qemu_app_emu:+,$qemu_app_emu}" LD_PRELOAD="$san$emu" timeout 300 "$app" -l 0-1 \
+	# The probe goes to the app alone (under timeout, which must not take its socket).
+	[ -z "$qemu_app_probe" ] ||
+		probe_env=(env MLX5_EMU_PROBE="$dir/probe" LD_PRELOAD="$san$emu $qemu_app_probe")
+	MLX5_EMU="functions=2,report=exit${qemu_app_emu:+,$qemu_app_emu}" LD_PRELOAD="$san$emu" \
+		timeout "$(e2e_t "$qemu_app_seconds")" "${probe_env[@]}" "$app" -l 0-1 \
 		--no-huge -m 512 --no-pci --no-telemetry --file-prefix "$qemu_app_prefix" \
 		-d "$pmd" --vdev vdpa_mlx5x0,ibdev=mlx5_0 --vdev vdpa_mlx5x1,ibdev=mlx5_1 \
 		--log-level=lib.eal:error --log-level="pmd.vdpa.mlx5x:$qemu_app_pmd_log" \
@@ -103,15 +111,14 @@ qemu_app_start() {
 		-- --iface "$dir/vhost-user" --stats-interval 2 </dev/null >"$log" 2>&1 &
 	qemu_app_pid=$!
 	e2e_bg
-	for _ in $(seq 100); do [ -S "$dir/vhost-user1" ] && return 0; sleep 0.1; done
-	return 1
+	e2e_wait_sockets 10 "$dir/vhost-user1" && { [ -z "$qemu_app_probe" ] || e2e_wait_sockets 10 "$dir/probe"; }
 }
 
 # qemu_app_stop DIR [LOG]: after one more stats interval (the last lines hold the final counts),
 # SIGTERM; checks the exit status and that no firmware object is left.
 qemu_app_stop() {
 	local log=${2:-$1/app.log}
-	sleep 2.5
+	sleep "$(e2e_t 2.5)"
 	kill -TERM "$qemu_app_pid"
 	wait "$qemu_app_pid"; check "app exit status 0" $?
 	grep -q "mlx5emu: mlx5_0: 0 live firmware objects" "$log" &&

@@ -16,7 +16,7 @@ qemu_app_vhost_log=info		# vring bases set and handed back
 qemu_test_begin "$@" "$e2e_tmp/app1.log" "first app"
 
 qemu_guest b "$tmp/vhost-user1" 02:00:00:00:00:01 \
-	"guest_ip=192.0.2.2/24 guest_run=serve guest_secs=150" >"$tmp/b.log" 2>&1 &
+	"guest_ip=192.0.2.2/24 guest_run=serve guest_secs=$(e2e_t 150)" >"$tmp/b.log" 2>&1 &
 bpid=$!
 e2e_bg
 qemu_guest a "$tmp/vhost-user0" 02:00:00:00:00:00 \

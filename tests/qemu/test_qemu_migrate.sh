@@ -39,7 +39,7 @@ host_start() {
 	mkfifo "$dir/echo.in"
 	exec {fd}<>"$dir/echo.in"
 	eval "${1}_echo_fd=$fd"
-	LD_PRELOAD= nice -n 19 timeout 300 "$testpmd" -l 0-1 --no-huge -m 256 --no-pci \
+	LD_PRELOAD= nice -n 19 timeout "$(e2e_t 300)" "$testpmd" -l 0-1 --no-huge -m 256 --no-pci \
 		--no-telemetry --file-prefix "e$1-$e2e_id" \
 		--vdev "net_virtio_user0,path=$dir/vhost-user1,mac=02:00:00:00:00:01" -- \
 		--forward-mode=icmpecho --total-num-mbufs=2048 <"$dir/echo.in" >"$dir/echo.log" 2>&1 &

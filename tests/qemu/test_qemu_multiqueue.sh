@@ -15,7 +15,7 @@ set -u
 qemu_test_begin "$@"
 
 qemu_guest b "$tmp/vhost-user1" 02:00:00:00:00:01 \
-	"guest_ip=192.0.2.2/24 guest_run=serve guest_secs=150" 4 2 >"$tmp/b.log" 2>&1 &
+	"guest_ip=192.0.2.2/24 guest_run=serve guest_secs=$(e2e_t 150)" 4 2 >"$tmp/b.log" 2>&1 &
 bpid=$!
 e2e_bg
 qemu_guest a "$tmp/vhost-user0" 02:00:00:00:00:00 \
@@ -26,7 +26,7 @@ e2e_bg
 wait "$qpid"; rc=$?
 check "guest A powered off by itself (QEMU exit status $rc)" $rc
 # B stays connected for one more stats interval: the app's last lines of B hold the final counts.
-sleep 2.5
+sleep "$(e2e_t 2.5)"
 kill -TERM "$bpid" 2>/dev/null
 wait "$bpid"
 sed -i 's/\r$//' "$tmp/a.log" "$tmp/b.log"	# serial consoles end lines with CR LF

@@ -21,7 +21,7 @@ qemu_test_begin "$@"
 # range: the frames never leave the emulated NIC.
 QEMU_NET_OPTS="${QEMU_NET_OPTS:+$QEMU_NET_OPTS,}packed=on" \
 	qemu_guest b "$tmp/vhost-user1" 02:00:00:00:00:01 \
-	"guest_ip=192.0.2.2/24 guest_run=serve guest_secs=150" >"$tmp/b.log" 2>&1 &
+	"guest_ip=192.0.2.2/24 guest_run=serve guest_secs=$(e2e_t 150)" >"$tmp/b.log" 2>&1 &
 bpid=$!
 e2e_bg
 t0=$(date +%s.%N)

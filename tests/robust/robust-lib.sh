@@ -23,7 +23,7 @@ robust_app_start() {
 		-- --iface "$e2e_tmp/sock" "$@" </dev/null >"$e2e_tmp/app.log" 2>&1 &
 	apid=$!
 	e2e_bg
-	for _ in $(seq 300); do
+	for _ in $(seq $((300 * e2e_tf))); do
 		[ -S "$e2e_tmp/sock$((functions - 1))" ] && [ -S "$e2e_tmp/probe" ] && break
 		sleep 0.1
 	done

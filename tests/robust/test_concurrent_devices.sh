@@ -19,7 +19,7 @@ testpmd=${TESTPMD:-dpdk-testpmd}
 . "$(dirname "$0")/robust-lib.sh"
 tmp=$e2e_tmp
 e2e_sanitizers "$emu"
-limit=$((90 + cycles / 2))
+limit=$(((90 + cycles / 2) * e2e_tf))
 
 robust_app_start "$app" "$pmd" "$emu" "$probe" 4 "$limit" --stats-interval 1
 
@@ -31,7 +31,7 @@ timeout "$limit" "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
 rpid=$!
 e2e_bg
 exec 3>"$tmp/rx.in"
-sleep 1
+sleep "$(e2e_t 1)"
 timeout "$limit" "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
 	--file-prefix conctx-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock0,queues=1" \
 	-- --forward-mode=txonly --eth-peer=0,02:00:00:00:00:01 --total-num-mbufs=4096 \
@@ -39,7 +39,7 @@ timeout "$limit" "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
 tpid=$!
 e2e_bg
 exec 4>"$tmp/tx.in"
-sleep 3
+sleep "$(e2e_t 3)"
 
 # B: the churn, between two marks in the app's log.
 from=$(wc -l <"$tmp/app.log")

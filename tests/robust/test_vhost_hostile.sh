@@ -19,7 +19,7 @@ testpmd=${TESTPMD:-dpdk-testpmd}
 tmp=$e2e_tmp
 e2e_sanitizers "$emu"
 
-robust_app_start "$app" "$pmd" "$emu" "$probe" 2 $((120 + rounds * 120))
+robust_app_start "$app" "$pmd" "$emu" "$probe" 2 $(((120 + rounds * 120) * e2e_tf))
 
 python3 "$(dirname "$0")/vhost_hostile.py" --sock "$tmp/sock0" --peer-sock "$tmp/sock1" \
 	--app-pid "${app_pid:-0}" --probe "$tmp/probe" --rounds "$rounds" | tee "$tmp/hostile.log"
@@ -32,13 +32,13 @@ errs=$(grep -cE "virtq [0-9]+ (recovered from an error|failed [0-9]+ times)" "$t
 check "hostile rings put queues in error and the PMD handled it ($errs recoveries or give-ups)" $?
 
 # DPDK's own front-end on the same socket afterwards: frames from device 0 reach device 1.
-sleep 7 | timeout 30 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
+sleep "$(e2e_t 7)" | timeout "$(e2e_t 30)" "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
 	--file-prefix hrx-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock1,queues=1" \
 	-- --forward-mode=rxonly --total-num-mbufs=4096 >"$tmp/rx.log" 2>&1 &
 rpid=$!
 e2e_bg
-sleep 1.5
-sleep 3 | timeout 30 "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
+sleep "$(e2e_t 1.5)"
+sleep "$(e2e_t 3)" | timeout "$(e2e_t 30)" "$testpmd" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry \
 	--file-prefix htx-$e2e_id --vdev "net_virtio_user0,path=$tmp/sock0,queues=1" \
 	-- --forward-mode=txonly --eth-peer=0,02:00:00:00:00:01 --total-num-mbufs=4096 \
 	>"$tmp/tx.log" 2>&1

@@ -196,6 +196,90 @@ bad_create_inputs_get_their_status_and_syndrome(void **state)
 	fwt_destroy_checked(fw);
 }
 
+/* Ring addresses aligned as virtio requires, split and packed, at create and at modify. */
+static void
+misaligned_rings_are_refused(void **state)
+{
+	enum { SPLIT = PRM_VIRTQ_TYPE_SPLIT, PACKED = PRM_VIRTQ_TYPE_PACKED };
+	static const struct {
+		uint8_t type;
+		uint64_t desc, avail, used;
+		uint8_t status;
+	} table[] = {
+		/* the smallest alignments allowed */
+		{ SPLIT, 0x100010, 0x120002, 0x110004, PRM_STATUS_OK },
+		{ PACKED, 0x100010, 0x120004, 0x110004, PRM_STATUS_OK },
+		{ SPLIT, 0x100008, 0x120000, 0x110000, PRM_STATUS_BAD_PARAM },
+		{ SPLIT, 0x100001, 0x120000, 0x110000, PRM_STATUS_BAD_PARAM },
+		{ SPLIT, 0x100000, 0x120001, 0x110000, PRM_STATUS_BAD_PARAM },
+		{ SPLIT, 0x100000, 0x120000, 0x110002, PRM_STATUS_BAD_PARAM },
+		{ PACKED, 0x100004, 0x120000, 0x110000, PRM_STATUS_BAD_PARAM },
+		{ PACKED, 0x100000, 0x120002, 0x110000, PRM_STATUS_BAD_PARAM },
+		{ PACKED, 0x100000, 0x120000, 0x110001, PRM_STATUS_BAD_PARAM },
+	};
+	struct emu_fw *fw = fwt_create("bf3");
+	struct fwt_vq_res r;
+	uint32_t vq, synd;
+
+	(void)state;
+	fwt_vq_res_create(fw, &r, 256);
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		uint8_t in[PRM_SIZE(create_virtio_net_q_in)], out[16];
+		void *q = PRM_ADDR(virtio_net_q_object,
+				   PRM_ADDR(create_virtio_net_q_in, in, obj_context), virtio_q_context);
+
+		fwt_virtq_create_in(in, &r, 0, 256, PRM_VIRTQ_STATE_INIT);
+		PRM_SET(virtio_q, q, virtio_q_type, table[i].type);
+		PRM_SET(virtio_q, q, desc_addr, table[i].desc);
+		PRM_SET(virtio_q, q, available_addr, table[i].avail);
+		PRM_SET(virtio_q, q, used_addr, table[i].used);
+		synd = 0;
+		assert_int_equal(fwt_exec(fw, in, sizeof(in), out, sizeof(out), &synd), table[i].status);
+		if (table[i].status != PRM_STATUS_OK) {
+			assert_int_equal(synd, EMU_SYND_RING_ALIGN);
+			assert_int_equal(emu_fw_live_objects(fw, EMU_OBJ_VIRTQ), 0);
+			continue;
+		}
+		assert_int_equal(emu_fw_live_objects(fw, EMU_OBJ_VIRTQ), 1);
+		assert_int_equal(fwt_gen_destroy(fw, PRM_OBJ_TYPE_VIRTIO_NET_Q,
+						 (uint32_t)PRM_GET(general_obj_out_cmd_hdr, out, obj_id),
+						 NULL), 0);
+	}
+
+	/* Modify: new addresses, or a new type that the old addresses do not fit, are refused and
+	 * leave the queue as it was; aligned ones are taken. */
+	vq = create_vq(fw, &r, 0, PRM_VIRTQ_STATE_INIT);
+	{
+		uint8_t in[PRM_SIZE(modify_virtio_net_q_in)] = { 0 }, out[16];
+		void *ctx = PRM_ADDR(modify_virtio_net_q_in, in, obj_context);
+		void *q = PRM_ADDR(virtio_net_q_object, ctx, virtio_q_context);
+
+		PRM_SET(general_obj_in_cmd_hdr, in, opcode, PRM_CMD_MODIFY_GENERAL_OBJECT);
+		PRM_SET(general_obj_in_cmd_hdr, in, obj_type, PRM_OBJ_TYPE_VIRTIO_NET_Q);
+		PRM_SET(general_obj_in_cmd_hdr, in, obj_id, vq);
+		PRM_SET(virtio_net_q_object, ctx, modify_field_select, PRM_VIRTQ_MODIFY_ADDRS);
+		PRM_SET(virtio_q, q, desc_addr, 0x200000);
+		PRM_SET(virtio_q, q, available_addr, 0x210002);	/* fits split (2), not packed (4) */
+		PRM_SET(virtio_q, q, used_addr, 0x220006);
+		assert_int_equal(fwt_exec(fw, in, sizeof(in), out, sizeof(out), &synd),
+				 PRM_STATUS_BAD_PARAM);
+		assert_int_equal(synd, EMU_SYND_RING_ALIGN);
+		PRM_SET(virtio_q, q, used_addr, 0x220004);
+		assert_int_equal(fwt_exec(fw, in, sizeof(in), out, sizeof(out), NULL), PRM_STATUS_OK);
+		PRM_SET(virtio_net_q_object, ctx, modify_field_select, PRM_VIRTQ_MODIFY_Q_TYPE);
+		PRM_SET(virtio_q, q, virtio_q_type, PRM_VIRTQ_TYPE_PACKED);
+		assert_int_equal(fwt_exec(fw, in, sizeof(in), out, sizeof(out), &synd),
+				 PRM_STATUS_BAD_PARAM);
+		assert_int_equal(synd, EMU_SYND_RING_ALIGN);
+	}
+	/* The queue kept what it had: a modify of the state alone starts it. */
+	assert_int_equal(fwt_virtq_modify(fw, vq, PRM_VIRTQ_MODIFY_STATE, PRM_VIRTQ_STATE_RDY, NULL),
+			 PRM_STATUS_OK);
+	assert_int_equal(fwt_gen_destroy(fw, PRM_OBJ_TYPE_VIRTIO_NET_Q, vq, NULL), 0);
+	fwt_vq_res_destroy(fw, &r);
+	fwt_destroy_checked(fw);
+}
+
 static void
 referenced_objects_cannot_be_destroyed(void **state)
 {
@@ -371,6 +455,7 @@ main(void)
 		cmocka_unit_test(fields_are_modifiable_only_in_init_or_suspend),
 		cmocka_unit_test(extended_modify_bits_need_the_cap),
 		cmocka_unit_test(bad_create_inputs_get_their_status_and_syndrome),
+		cmocka_unit_test(misaligned_rings_are_refused),
 		cmocka_unit_test(referenced_objects_cannot_be_destroyed),
 		cmocka_unit_test(forced_error_raises_the_event_and_err_is_terminal),
 		cmocka_unit_test(rqt_and_tir_reference_receive_queues),
