@@ -28,7 +28,7 @@ MLX5_EMU="functions=2,report=exit" LD_PRELOAD="$san$emu" \
 	timeout $(((60 + cycles * 6) * e2e_tf)) "${probe_env[@]}" "$app" -l 0-1 --no-huge -m 512 --no-pci --no-telemetry --file-prefix recon-$e2e_id -d "$pmd" \
 	--vdev vdpa_mlx5x0,ibdev=mlx5_0 --vdev vdpa_mlx5x1,ibdev=mlx5_1 \
 	--log-level=pmd.vdpa.mlx5x:info --log-level=lib.vhost.config:warning \
-	-- --iface "$tmp/sock" --stats-interval 1 </dev/null >"$tmp/app.log" 2>&1 &
+	-- --iface "$tmp/sock" --stats-interval 0.2 </dev/null >"$tmp/app.log" 2>&1 &
 apid=$!
 e2e_bg
 e2e_wait_sockets 10 "$tmp/sock1" && { [ -z "$probe" ] || e2e_wait_sockets 10 "$tmp/probe"; }
@@ -52,7 +52,7 @@ app_rss() { awk '/^VmRSS:/ {print $2}' "/proc/$app_pid/status" 2>/dev/null; }
 app_objects() { [ -z "$probe" ] || e2e_probe_objects "$tmp/probe"; }
 
 # rx_completed [LINES]: device 1's RX queue's completed_desc in the last stats line (the app
-# prints every queue's counters each second) within the app log's first LINES lines (all: none
+# prints every queue's counters every 0.2 s) within the app log's first LINES lines (all: none
 # given); 0 before any. The counters run on across connections.
 rx_completed() {
 	head -n "${1:--0}" "$tmp/app.log" | grep "^vdpa_mlx5x1 q0: " | tail -1 | tr ' ' '\n' |
