@@ -51,19 +51,16 @@ app_fds() { ls "/proc/$app_pid/fd" 2>/dev/null | wc -l; }
 app_rss() { awk '/^VmRSS:/ {print $2}' "/proc/$app_pid/status" 2>/dev/null; }
 app_objects() { [ -z "$probe" ] || e2e_probe_objects "$tmp/probe"; }
 
-# rx_completed [LINES]: device 1's RX queue's completed_desc in the last stats line (the app
-# prints every queue's counters every 0.2 s) within the app log's first LINES lines (all: none
-# given); 0 before any. The counters run on across connections.
-rx_completed() {
-	head -n "${1:--0}" "$tmp/app.log" | grep "^vdpa_mlx5x1 q0: " | tail -1 | tr ' ' '\n' |
-		sed -n 's/^completed_desc=//p' | awk '{ v = $1 } END { print v + 0 }'
-}
-
-# received_since LINE: since LINE of the app's log the RX queue completed more frames than the
-# receiver's ring holds (256 entries, at most 1024): so this receiver is taking them, its
-# forwarding under way.
+# received_since LINE: two stats lines of device 1's RX queue after LINE of the app's log (the
+# app prints every queue's counters every 0.2 s while a front-end is connected) differ by more
+# frames completed than the receiver's ring holds (256 entries, at most 1024): so this receiver
+# is taking them, its forwarding under way. The counters run on across connections, and the
+# first line may still hold what the previous receiver took after its last line: only the
+# growth within this connection counts.
 received_since() {
-	[ "$(rx_completed)" -gt $(($(rx_completed $(($1 - 1))) + 1024)) ]
+	tail -n +"$1" "$tmp/app.log" | grep "^vdpa_mlx5x1 q0: " | tr ' ' '\n' |
+		sed -n 's/^completed_desc=//p' |
+		awk 'NR == 1 { first = $1 } { last = $1 } END { exit !(NR > 1 && last > first + 1024) }'
 }
 
 resumed=0
