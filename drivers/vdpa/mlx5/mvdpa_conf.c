@@ -1130,9 +1130,11 @@ mvdpa_conf_close(struct mvdpa_dev *dev)
 	mvdpa_conf_kept_destroy(dev);	/* one kept configuration at most */
 	mvdpa_event_stop(c);
 	relay_stop(c);
-	if (c->steer_built)
-		mvdpa_steer_destroy(&c->steer);
-	c->steer_built = false;
+	/*
+	 * The RX steering stays too, over queues that now drop what it sends them, and goes
+	 * with the rest (conf_free) or when the configuration is taken up (conf_take_kept):
+	 * not in the reply's time.
+	 */
 	mvdpa_parallel_for(c->nvqs, dev->args.max_conf_threads, queue_stop_keep, c);
 	mvdpa_event_drain(c);
 	/* What has no object keeps nothing: its resources go back as at a full close. */
@@ -1189,6 +1191,10 @@ conf_take_kept(struct mvdpa_dev *dev, int vid, struct mvdpa_conf *old_mem)
 		return NULL;
 	}
 	dev->kept = NULL;
+	/* The steering over the kept queues: rebuilt once they run again (steer_sync_locked). */
+	if (c->steer_built)
+		mvdpa_steer_destroy(&c->steer);
+	c->steer_built = false;
 	mem_move(old_mem, c);
 	memset(&c->ev.stats, 0, sizeof(c->ev.stats));
 	memset(&c->log, 0, sizeof(c->log));
