@@ -123,7 +123,7 @@ queues_are_kept_over_a_stop_only_with_resume_and_every_modify_it_needs(void **st
 			.modify_addr = table[i][2], .modify_index = table[i][3],
 		} };
 
-		assert_int_equal(mvdpa_conf_can_keep(&caps), table[i][4]);
+		assert_int_equal(mvdpa_conf_can_resume_kept(&caps), table[i][4]);
 	}
 }
 

@@ -1088,7 +1088,7 @@ mvdpa_conf_destroy(struct mvdpa_dev *dev)
 }
 
 bool
-mvdpa_conf_can_keep(const struct devx_hca_caps *caps)
+mvdpa_conf_can_resume_kept(const struct devx_hca_caps *caps)
 {
 	const struct devx_virtio_caps *v = &caps->virtio;
 
@@ -1186,7 +1186,7 @@ conf_take_kept(struct mvdpa_dev *dev, int vid, struct mvdpa_conf *old_mem)
 	if (c == NULL)
 		return NULL;
 	if (c->vid != vid || rte_vhost_get_vring_num(vid) != c->nvqs ||
-	    !mvdpa_conf_can_keep(&dev->caps)) {
+	    !mvdpa_conf_can_resume_kept(&dev->caps)) {
 		mvdpa_conf_kept_destroy(dev);
 		return NULL;
 	}

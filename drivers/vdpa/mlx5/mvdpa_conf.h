@@ -187,14 +187,14 @@ void mvdpa_conf_destroy(struct mvdpa_dev *dev);
  * suspended with their resources, the guest-memory keys and the device-wide resources
  * (dev->kept), so that the reply (a migration's switch-over) waits for nothing more. The next
  * dev_conf takes them up where the function can modify a suspended queue's memory key,
- * addresses and indices and resume it (mvdpa_conf_can_keep), and destroys them otherwise.
+ * addresses and indices and resume it (mvdpa_conf_can_resume_kept), and destroys them otherwise.
  * Queues not running go as in mvdpa_conf_destroy.
  */
 void mvdpa_conf_close(struct mvdpa_dev *dev);
 /* Destroys a kept configuration (dev_cleanup, a front-end that does not come back, removal). */
 void mvdpa_conf_kept_destroy(struct mvdpa_dev *dev);
 /* Whether caps let a suspended queue take a new memory table and resume in place. Pure. */
-bool mvdpa_conf_can_keep(const struct devx_hca_caps *caps);
+bool mvdpa_conf_can_resume_kept(const struct devx_hca_caps *caps);
 
 /*
  * Points RX steering at the created RX queues that are enabled now (dev->vring_ready): builds
