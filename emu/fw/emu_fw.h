@@ -84,6 +84,12 @@ int emu_fw_var_free(struct emu_fw *fw, uint32_t page_id);
  * stops it too. 0 or -errno.
  */
 int emu_fw_trace_start(struct emu_fw *fw, const char *path, uint16_t function);
+/*
+ * The command trace (MLX5_EMU cmdtrace=<path>, fw_trace.h): from now on every firmware command
+ * is recorded with the time it was issued and completed. 0 or -errno. emu_fw_trace_stop stops
+ * (flushes) both traces.
+ */
+int emu_fw_cmd_trace_start(struct emu_fw *fw, const char *path, uint16_t function);
 void emu_fw_trace_stop(struct emu_fw *fw);
 
 /* Completion EQ number for an interrupt vector (mlx5dv_devx_query_eqn). */

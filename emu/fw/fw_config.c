@@ -145,9 +145,14 @@ apply(struct emu_config *cfg, const char *key, const char *val, char *err, size_
 			return fail(err, errlen, "trace: a path of 1 to %zu characters",
 				    sizeof(cfg->trace) - 1);
 		strcpy(cfg->trace, val);
+	} else if (strcmp(key, "cmdtrace") == 0) {
+		if (val[0] == '\0' || strlen(val) >= sizeof(cfg->cmdtrace))
+			return fail(err, errlen, "cmdtrace: a path of 1 to %zu characters",
+				    sizeof(cfg->cmdtrace) - 1);
+		strcpy(cfg->cmdtrace, val);
 	} else {
 		return fail(err, errlen, "unknown key '%s' (functions, profile, mac<i>, mtu, cost, "
-			    "slots, fault, virtq_error, wire, report, trace)", key);
+			    "slots, fault, virtq_error, wire, report, trace, cmdtrace)", key);
 	}
 	return 0;
 }

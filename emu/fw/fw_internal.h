@@ -100,6 +100,7 @@ struct emu_fw {
 	uint8_t bar_used[FW_BAR_PAGES];	/* 0 free, else EMU_OBJ_UAR / EMU_OBJ_VAR */
 	int bar_fd;
 	struct fw_trace trace;		/* MLX5_EMU trace: off unless started */
+	struct fw_trace cmd_trace;	/* MLX5_EMU cmdtrace: off unless started */
 
 	/* The data plane this function's RDY virtqs run on (NULL: commands only). */
 	struct hw_nic *nic;
@@ -156,9 +157,15 @@ static inline void fw_obj_get(struct fw_obj *o) { o->refs++; }
 static inline void fw_obj_put(struct fw_obj *o) { if (o) o->refs--; }
 
 /* Handlers, grouped by file. */
-/* The cost model (fw_core.c): firmware time spent in a command slot, and a memory key's. */
-void fw_spend_slot(struct emu_fw *fw, uint64_t ns);
+/*
+ * The cost model (fw_core.c): firmware time spent in a command slot (returns the ns waited for
+ * a free slot), and a memory key's.
+ */
+uint64_t fw_spend_slot(struct emu_fw *fw, uint64_t ns);
 uint64_t fw_mkey_cost_ns(uint64_t entries);
+/* A command completed now (MLX5_EMU cmdtrace): recorded if the command trace is on. */
+void fw_trace_cmd_done(struct emu_fw *fw, uint64_t issued_ns, uint64_t slot_wait_ns, uint16_t opcode,
+		       uint16_t obj_type, uint8_t status);
 
 uint8_t fw_query_hca_cap(struct fw_cmd *c);			/* fw_caps.c */
 uint8_t fw_alloc_pd(struct fw_cmd *c);				/* fw_res.c */

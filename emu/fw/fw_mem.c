@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "fw_internal.h"
+#include "hw_virtq.h"
 #include "prm_mem.h"
 
 /* IBV_ACCESS_LOCAL_WRITE, without pulling rdma-core's headers into the firmware. */
@@ -208,8 +209,8 @@ int
 emu_fw_mr_reg(struct emu_fw *fw, uint32_t pdn, void *addr, size_t len, uint64_t iova,
 	      uint32_t access, uint32_t *lkey)
 {
+	uint64_t cost_ns, issued_ns, slot_wait_ns;
 	struct fw_mkey *m;
-	uint64_t cost_ns;
 	int ret = 0;
 
 	if (addr == NULL || len == 0 || lkey == NULL)
@@ -229,7 +230,8 @@ emu_fw_mr_reg(struct emu_fw *fw, uint32_t pdn, void *addr, size_t len, uint64_t 
 	 * firmware time as a driver's own key over the same memory.
 	 */
 	cost_ns = fw_mkey_cost_ns((len + MR_PAGE - 1) / MR_PAGE);
-	fw_spend_slot(fw, cost_ns);
+	issued_ns = hw_clock_ns();
+	slot_wait_ns = fw_spend_slot(fw, cost_ns);
 	pthread_mutex_lock(&fw->lock);
 	fw->modelled_ns += cost_ns;
 	m->pd = fw_obj_find(fw, EMU_OBJ_PD, pdn);
@@ -247,6 +249,9 @@ emu_fw_mr_reg(struct emu_fw *fw, uint32_t pdn, void *addr, size_t len, uint64_t 
 	*lkey = m->obj.id << 8 | m->key8;
 unlock:
 	pthread_mutex_unlock(&fw->lock);
+	fw_trace_cmd_done(fw, issued_ns, slot_wait_ns, PRM_CMD_CREATE_MKEY, 0,
+			  ret == 0 ? PRM_STATUS_OK : ret == -ENOSPC ? PRM_STATUS_BAD_RESOURCE :
+			  PRM_STATUS_BAD_PARAM);
 	if (ret < 0)
 		free(m);
 	return ret;

@@ -28,6 +28,23 @@ fw_trace_record(struct fw_trace *t, enum fw_trace_kind kind, uint32_t arg)
 	fwrite(&r, sizeof(r), 1, t->out);
 }
 
+void
+fw_trace_command(struct fw_trace *t, uint64_t issued_ns, uint64_t done_ns, uint16_t opcode,
+		 uint16_t obj_type, uint8_t status, uint64_t slot_wait_ns)
+{
+	uint64_t wait_us = slot_wait_ns / 1000;
+	struct fw_trace_record r[2] = {
+		{ .t_ns = done_ns, .arg = opcode | (uint32_t)obj_type << 16, .kind = FW_TRACE_CMD,
+		  .function = t->function },
+		{ .t_ns = issued_ns,
+		  .arg = (uint32_t)status << 24 | (uint32_t)(wait_us > 0xffffff ? 0xffffff : wait_us),
+		  .kind = FW_TRACE_CMD_ISSUED, .function = t->function },
+	};
+
+	if (t->out != NULL)
+		fwrite(r, sizeof(r[0]), 2, t->out);	/* one call: the pair stays adjacent */
+}
+
 static uint32_t *
 doorbell_word(struct fw_trace *t, unsigned int page)
 {
@@ -79,22 +96,28 @@ watch_main(void *arg)
 }
 
 int
+fw_trace_open(struct fw_trace *t, const char *path, uint16_t function)
+{
+	*t = (struct fw_trace){ .function = function };
+	t->out = fopen(path, "we");
+	return t->out == NULL ? -errno : 0;
+}
+
+int
 fw_trace_start(struct fw_trace *t, const char *path, uint16_t function, int bar_fd,
 	       size_t bar_size)
 {
+	void *bar;
 	int ret;
 
-	*t = (struct fw_trace){ .function = function, .bar_size = bar_size };
-	t->bar = mmap(NULL, bar_size, PROT_READ | PROT_WRITE, MAP_SHARED, bar_fd, 0);
-	if (t->bar == MAP_FAILED) {
-		t->bar = NULL;
+	bar = mmap(NULL, bar_size, PROT_READ | PROT_WRITE, MAP_SHARED, bar_fd, 0);
+	if (bar == MAP_FAILED)
 		return -errno;
-	}
-	t->out = fopen(path, "we");
-	if (t->out == NULL) {
-		ret = -errno;
+	ret = fw_trace_open(t, path, function);
+	t->bar = bar;
+	t->bar_size = bar_size;
+	if (ret != 0)
 		goto unmap;
-	}
 	ret = -pthread_create(&t->watcher, NULL, watch_main, t);
 	if (ret != 0)
 		goto close_out;

@@ -5,6 +5,10 @@
  * CLOCK_MONOTONIC, so that a front-end in another process can time the driver's relays
  * against the device.
  *
+ * The command trace (MLX5_EMU cmdtrace=<path>) uses the same records for the firmware commands:
+ * where a driver's time goes between its commands, and which of the firmware's slots stay idle
+ * (bench/fw_timeline.py). It has no watcher.
+ *
  * Doorbells do not trap in this model (the VAR page is memory), so a watcher thread polls the
  * first doorbell word of every VAR page of the function (where both PMDs write a queue index to
  * kick it), records a value written there and puts back a sentinel (FW_TRACE_DB_IDLE). While a
@@ -33,6 +37,13 @@ enum fw_trace_kind {
 	FW_TRACE_CQE = 2,		/* arg: the CQ's number */
 	FW_TRACE_EVENT = 3,		/* arg: the CQ's number (a completion event) */
 	FW_TRACE_WATCH_PERIOD = 4,	/* at stop; arg: the watcher's mean scan period, ns */
+	/*
+	 * A firmware command, as two adjacent records: FW_TRACE_CMD stamped when it completed,
+	 * arg = opcode | general object type << 16; then FW_TRACE_CMD_ISSUED stamped when the
+	 * driver issued it, arg = status << 24 | µs it waited for a free slot (at most 0xffffff).
+	 */
+	FW_TRACE_CMD = 5,
+	FW_TRACE_CMD_ISSUED = 6,
 };
 
 struct fw_trace_record {
@@ -59,9 +70,14 @@ struct fw_trace {
  */
 int fw_trace_start(struct fw_trace *t, const char *path, uint16_t function, int bar_fd,
 		   size_t bar_size);
+/* Starts a command trace into `path` (created or truncated): a file, no watcher. 0 or -errno. */
+int fw_trace_open(struct fw_trace *t, const char *path, uint16_t function);
 /* Stops the watcher and flushes and closes the file; tolerates a trace never started. */
 void fw_trace_stop(struct fw_trace *t);
 void fw_trace_record(struct fw_trace *t, enum fw_trace_kind kind, uint32_t arg);
+/* One command (see FW_TRACE_CMD), both records written at once. */
+void fw_trace_command(struct fw_trace *t, uint64_t issued_ns, uint64_t done_ns, uint16_t opcode,
+		      uint16_t obj_type, uint8_t status, uint64_t slot_wait_ns);
 /* BAR page `page` became a VAR page (on) or stopped being one. Under the BAR's allocation lock. */
 void fw_trace_watch_var(struct fw_trace *t, uint32_t page, bool on);
 

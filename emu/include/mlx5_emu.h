@@ -86,6 +86,7 @@ struct emu_config {
 	char wire[256];			/* the uplink's backend (docs/emulator.md) */
 	int report_at_exit;		/* print each function's live objects when the process exits */
 	char trace[256];		/* notification trace: function i writes <trace>.<i> */
+	char cmdtrace[256];		/* command trace: function i writes <cmdtrace>.<i> */
 };
 
 /*
@@ -96,7 +97,8 @@ struct emu_config {
  * virtq_error (<queue index>:<after ms>[:<times>], see emu_virtq_error_spec), wire,
  * report (exit: print every function's live firmware objects at process exit, for leak checks),
  * trace (<path>: function i records doorbells, CQEs and completion events with their time into
- * <path>.<i>, for benchmarks; emu/fw/fw_trace.h).
+ * <path>.<i>, for benchmarks; emu/fw/fw_trace.h), cmdtrace (<path>: function i records every
+ * firmware command with the time it was issued and completed into <path>.<i>).
  * Returns 0, or -EINVAL with a message naming the key in err.
  */
 MLX5_EMU_API int emu_config_parse(const char *text, struct emu_config *cfg, char *err, size_t errlen);

@@ -98,6 +98,17 @@ emu_verbs_config_apply(const struct emu_verbs_config *cfg, unsigned int i, struc
 			return ret;
 		}
 	}
+	if (ec->cmdtrace[0] != '\0') {
+		char path[sizeof(ec->cmdtrace) + 16];
+
+		snprintf(path, sizeof(path), "%s.%u", ec->cmdtrace, i);
+		ret = emu_fw_cmd_trace_start(fw, path, (uint16_t)i);
+		if (ret != 0) {
+			MLX5_LOG(ERR, LOG_ORIGIN, "MLX5_EMU cmdtrace: cannot write %s: %s", path,
+				 strerror(-ret));
+			return ret;
+		}
+	}
 	for (k = 0; k < ec->nfaults; k++) {
 		ret = emu_fw_fault_add(fw, &ec->faults[k]);
 		if (ret != 0)

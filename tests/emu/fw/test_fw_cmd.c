@@ -2,8 +2,12 @@
 /* The command interface: dispatch, lengths, caps pages, ownership, faults, statistics, config. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "fw_test.h"
+#include "fw_trace.h"
+#include "hw_virtq.h"
 #include "prm_caps.h"
 #include "prm_eq.h"
 #include "prm_mem.h"
@@ -267,6 +271,8 @@ config_strings_parse_or_name_the_bad_key(void **state)
 		{ "virtq_error=1:2:3x", 0, "virtq_error" },
 		{ "trace=/tmp/relay/trace", 1, NULL },
 		{ "trace=", 0, "trace" },
+		{ "cmdtrace=/tmp/cmds", 1, NULL },
+		{ "cmdtrace=", 0, "cmdtrace" },
 	};
 
 	(void)state;
@@ -293,9 +299,10 @@ config_values_land_in_the_struct(void **state)
 	(void)state;
 	assert_int_equal(emu_config_parse("functions=3,profile=bf2,mac2=02:11:22:33:44:55,"
 					  "fault=0xa01/0xd:4:0x9:0x77,cost=calibrated,slots=4,"
-					  "virtq_error=2:750:3,trace=/run/t",
+					  "virtq_error=2:750:3,trace=/run/t,cmdtrace=/run/c",
 					  &cfg, err, sizeof(err)), 0);
 	assert_string_equal(cfg.trace, "/run/t");
+	assert_string_equal(cfg.cmdtrace, "/run/c");
 	assert_int_equal(cfg.functions, 3);
 	assert_string_equal(emu_fw_profile_name(cfg.profile), "bf2");
 	assert_int_equal(cfg.macs[2][1], 0x11);
@@ -312,6 +319,53 @@ config_values_land_in_the_struct(void **state)
 	assert_int_equal(cfg.virtq_error.queue_index, 2);
 	assert_int_equal(cfg.virtq_error.after_ms, 750);
 	assert_int_equal(cfg.virtq_error.times, 3);
+}
+
+/*
+ * The command trace: each command as a completion record followed by its issue record, with
+ * the opcode, the status and, under the calibrated model, at least its modelled time between.
+ */
+static void
+the_command_trace_records_each_command_with_its_time_and_status(void **state)
+{
+	char path[] = "/tmp/fw-cmdtrace-XXXXXX";
+	int fd = mkstemp(path);
+	struct emu_fw *fw = fwt_create("cx6dx");
+	uint8_t in[PRM_SIZE(alloc_pd_in)] = { 0 }, out[PRM_SIZE(alloc_pd_out)];
+	struct fw_trace_record r[8];
+	uint64_t t0 = hw_clock_ns();
+	FILE *f;
+	size_t n;
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(emu_fw_set_cost(fw, EMU_COST_CALIBRATED, 1), 0);
+	assert_int_equal(emu_fw_cmd_trace_start(fw, path, 3), 0);
+	fwt_pd(fw);					/* ALLOC_PD: OK */
+	PRM_SET(alloc_pd_in, in, opcode, 0x7ff);	/* no such command: BAD_OP */
+	assert_int_equal(fwt_exec(fw, in, sizeof(in), out, sizeof(out), NULL), PRM_STATUS_BAD_OP);
+	emu_fw_trace_stop(fw);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = fread(r, sizeof(r[0]), 8, f);
+	fclose(f);
+	unlink(path);
+	assert_int_equal(n, 4);
+	assert_int_equal(r[0].kind, FW_TRACE_CMD);
+	assert_int_equal(r[0].arg, PRM_CMD_ALLOC_PD);
+	assert_int_equal(r[1].kind, FW_TRACE_CMD_ISSUED);
+	assert_int_equal(r[1].arg >> 24, PRM_STATUS_OK);
+	assert_true(r[1].t_ns >= t0);
+	/* ALLOC_PD's calibrated cost is 0.3 ms (emu/fw/fw_core.c's command table). */
+	assert_true(r[0].t_ns - r[1].t_ns >= 300000);
+	assert_int_equal(r[2].kind, FW_TRACE_CMD);
+	assert_int_equal(r[2].arg, 0x7ff);
+	assert_int_equal(r[3].arg >> 24, PRM_STATUS_BAD_OP);
+	assert_true(r[3].t_ns >= r[0].t_ns && r[2].t_ns >= r[3].t_ns);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(r[i].function, 3);
+	emu_fw_destroy(fw);	/* with its PD */
 }
 
 static void
@@ -361,6 +415,7 @@ main(void)
 		cmocka_unit_test(bar_pages_are_handed_out_once),
 		cmocka_unit_test(config_strings_parse_or_name_the_bad_key),
 		cmocka_unit_test(config_values_land_in_the_struct),
+		cmocka_unit_test(the_command_trace_records_each_command_with_its_time_and_status),
 		cmocka_unit_test(nic_vport_context_reports_and_changes_mac_and_mtu),
 	};
 
