@@ -15,7 +15,10 @@ timing line:
   query every virtq (MODIFY then QUERY of each, the pair in sequence), so no driver stops sooner
   than max(virtqs x (MODIFY + QUERY) / slots, MODIFY + QUERY); the destination's limit is, as in
   the bring-up benchmark, the PMD's own firmware time in the window / slots, but no less than
-  the chain guest-memory key -> indirect key over it -> virtq created RDY.
+  the chain guest-memory key -> indirect key over it -> virtq created RDY;
+- where each window's time goes, from the emulator's command trace (cmds.0, bench/fw_timeline.py):
+  the time with no firmware command in flight (software: the PMD, vhost, the front-end) and the
+  mean number of the firmware's slots busy.
 """
 import json
 import os
@@ -23,6 +26,7 @@ import re
 import sys
 
 from bringup import arg_parser, command_costs, fmt, median, provenance, ratio
+from fw_timeline import opcode_names, read_commands, window_profile
 
 GET_VRING_BASE, SET_VRING_BASE, SET_STATUS = 11, 10, 39
 SOURCE_CHAIN = ("MODIFY_GENERAL_OBJECT", "QUERY_GENERAL_OBJECT")
@@ -66,6 +70,8 @@ def measure(msgs, timing, qp):
     drv_ok = [m[2] for m in msgs if m[0] == "recv" and m[1] == SET_STATUS and
               dest[2] <= m[2] <= t_rdy]
     return {
+        "source_window_ns": (first_get[2], last_reply[2]),
+        "dest_window_ns": (dest[2], t_rdy),
         "source_ms": (last_reply[2] - first_get[2]) / 1e6,
         "source_first_reply_ms": (replies[0][2] - first_get[2]) / 1e6,
         "source_fw_commands": last_reply[3] - first_get[3],
@@ -84,6 +90,13 @@ def parse_run(path, qp):
     r["frontend_rc"] = int(open(rc_file).read()) if os.path.exists(rc_file) else None
     msgs, timing = parse_log(open(os.path.join(path, "app.log"), errors="replace").read())
     r.update(measure(msgs, timing, qp))
+    trace = os.path.join(path, "cmds.0")
+    if "error" not in r and os.path.exists(trace):
+        cmds, names = read_commands(trace), opcode_names()
+        for side in ("source", "dest"):
+            p = window_profile(cmds, *r[side + "_window_ns"], names=names)
+            r[side + "_idle_ms"] = p["idle_ms"]
+            r[side + "_mean_slots_busy"] = p["mean_slots_busy"]
     if "error" not in r:
         r["ok"] = r["frontend_rc"] == 0
         if not r["ok"]:
@@ -105,8 +118,10 @@ def summarize(points, costs, slots):
         good = [r for r in runs if r["ok"]]
         med = {k: median([r[k] for r in good]) for k in
                ("source_ms", "source_first_reply_ms", "source_fw_commands",
-                "source_fw_modelled_ms", "dest_ms", "dest_from_driver_ok_ms",
-                "dest_fw_commands", "dest_fw_modelled_ms")} if good else {}
+                "source_fw_modelled_ms", "source_idle_ms", "source_mean_slots_busy", "dest_ms",
+                "dest_from_driver_ok_ms", "dest_fw_commands", "dest_fw_modelled_ms",
+                "dest_idle_ms", "dest_mean_slots_busy")
+               if all(r.get(k) is not None for r in good)} if good else {}
         src_limit, dest_chain = limits(costs, slots, qp)
         med["source_limit_ms"] = src_limit
         if med.get("dest_fw_modelled_ms") is not None:
@@ -130,6 +145,9 @@ def summarize(points, costs, slots):
             lim = med.get("ours-best", {}).get(side + "_limit_ms")
             row[side + "_ours-best_limit_ms"] = lim
             row[side + "_ours-best_over_limit"] = ratio(best, lim)
+            for v in VARIANTS:
+                for k in ("idle_ms", "mean_slots_busy"):
+                    row["%s_%s_%s" % (side, v, k)] = med.get(v, {}).get("%s_%s" % (side, k))
         rows.append(row)
     return results, rows
 
@@ -152,6 +170,24 @@ def print_table(side, title, rows):
             g("ours-best_limit_ms", "5.1f"), g("ours-best_over_limit", "10.2f"),
             g("ours-default_fw_commands", "13.0f"), g("ours-best_fw_commands", "4.0f"),
             g("dpdk-default_fw_commands", "8.0f"), g("dpdk-threads_fw_commands", "3.0f")))
+
+
+def print_breakdown(rows):
+    print()
+    print("Where the time goes (median ms of the window / of it with no firmware command in "
+          "flight; mean firmware slots busy), from the emulator's command trace")
+    hdr = "side   GiB   qp | " + " | ".join("%-22s" % v for v in VARIANTS)
+    print(hdr)
+    print("-" * len(hdr))
+    for side in ("source", "dest"):
+        for r in rows:
+            cells = []
+            for v in VARIANTS:
+                w, idle, busy = (r.get("%s_%s_%s" % (side, v, k))
+                                 for k in ("ms", "idle_ms", "mean_slots_busy"))
+                cells.append("%-22s" % ("-" if None in (w, idle, busy) else
+                                        "%.1f / %.1f; %.1f" % (w, idle, busy)))
+            print("%-6s %3d %4d | %s" % (side, r["mem_gib"], r["queue_pairs"], " | ".join(cells)))
 
 
 def main():
@@ -182,6 +218,7 @@ def main():
     print_table("dest", "Destination: first SET_VRING_BASE read -> last virtq RDY (median ms); "
                 "limit: own firmware time / %d slots, at least key -> key -> virtq" % a.slots,
                 rows)
+    print_breakdown(rows)
     for p in results:
         for r in p["runs"]:
             if not r["ok"]:

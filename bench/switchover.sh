@@ -47,7 +47,8 @@ run_one() {	# variant mem qp rep
 	dpdk-threads) devargs=$dpdk_threads ;;
 	esac
 	mkdir -p "$dir"
-	bench_start_backend "$side" "functions=1,report=exit,cost=calibrated,slots=$slots" "$dir" \
+	bench_start_backend "$side" \
+		"functions=1,report=exit,cost=calibrated,slots=$slots,cmdtrace=$dir/cmds" "$dir" \
 		"$devargs"
 	for _ in $(seq 100); do [ -S "$dir/sock0" ] && break; sleep 0.1; done
 	# Long enough for every virtq to come up (DPDK's default, 16 GiB: about 0.5 s).

@@ -2,12 +2,17 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """The switch-over benchmark's parser (bench/switchover.py) on a made-up back-end log: the source
 and destination windows, their firmware work, invalid runs, and the limits from the emulator's
-real command table.
+real command table; the command trace's reader and window profile (bench/fw_timeline.py) on a
+made-up trace.
 Usage: test_bench_switchover.py <bench dir> <emu/fw/fw_core.c> <common/mlx5/prm_cmd.h>"""
+import os
+import struct
 import sys
+import tempfile
 import unittest
 
 sys.path.insert(0, sys.argv[1])
+import fw_timeline  # noqa: E402
 import switchover  # noqa: E402
 
 COSTS = switchover.command_costs(sys.argv[2], sys.argv[3])
@@ -66,6 +71,45 @@ class Limits(unittest.TestCase):
         self.assertAlmostEqual(src, 4.4)                   # 64 commands over 16 slots
         src, _ = switchover.limits(COSTS, 1, 4)
         self.assertAlmostEqual(src, 17.6)                  # one slot: all in series
+
+
+def trace(cmds):
+    """A command trace file (emu/fw/fw_trace.h records) of (issued, wait, done, opcode, status)
+    in ns; its path."""
+    rec = struct.Struct("<QIHH")
+    f = tempfile.NamedTemporaryFile(delete=False)
+    f.write(rec.pack(1, 7, 1, 0))              # a doorbell record: not a command
+    for issued, wait, done, opcode, status in cmds:
+        f.write(rec.pack(done, opcode | 0xd << 16, fw_timeline.CMD, 0))
+        f.write(rec.pack(issued, status << 24 | wait // 1000, fw_timeline.CMD_ISSUED, 0))
+    f.close()
+    return f.name
+
+
+class Timeline(unittest.TestCase):
+    def test_window_profile(self):
+        # Two MODIFYs in parallel (the second waited 0.5 ms for a slot), a gap, a failed QUERY.
+        path = trace([(1_000_000, 0, 2_000_000, 0xa01, 0),
+                      (1_000_000, 500_000, 2_500_000, 0xa01, 0),
+                      (4_000_000, 0, 5_000_000, 0xa02, 3)])
+        cmds = fw_timeline.read_commands(path)
+        os.unlink(path)
+        self.assertEqual(len(cmds), 3)
+        self.assertEqual(cmds[1]["wait_ns"], 500_000)
+        self.assertEqual(cmds[2]["obj_type"], 0xd)
+        p = fw_timeline.window_profile(cmds, 0, 6_000_000)
+        self.assertEqual(p["per_opcode"], {"MODIFY_GENERAL_OBJECT": 2,
+                                           "QUERY_GENERAL_OBJECT": 1})
+        self.assertAlmostEqual(p["idle_ms"], 3.5)          # 0-1, 2.5-4, 5-6 ms
+        self.assertAlmostEqual(p["slot_busy_ms"], 3.0)     # 1 + 1 + 1 ms in a slot
+        self.assertAlmostEqual(p["mean_slots_busy"], 0.5)
+        self.assertAlmostEqual(p["slot_wait_ms"], 0.5)
+        self.assertEqual(p["failed"], 1)
+        # A window cutting commands counts only what lies inside; issued before: not counted.
+        p = fw_timeline.window_profile(cmds, 1_500_000, 4_500_000)
+        self.assertEqual(p["commands"], 1)
+        self.assertAlmostEqual(p["idle_ms"], 1.5)          # 2.5-4 ms
+        self.assertAlmostEqual(p["slot_busy_ms"], 2.0)     # 0.5 + 1.0 + 0.5 ms
 
 
 if __name__ == "__main__":
