@@ -57,6 +57,9 @@ kill -TERM "$apid"
 wait "$apid"; rc=$?
 check "app exit status 0 after SIGTERM (got $rc)" $rc
 grep -q "mlx5emu: mlx5_0: 0 live firmware objects" "$tmp/app.log"; check "no firmware object left" $?
+# The memory table comes before the vrings: its keys are built meanwhile, for every connection.
+n=$(grep -c "guest-memory keys built ahead, while vhost took the vrings" "$tmp/app.log")
+[ "$n" -eq 7 ]; check "the guest-memory keys of all 7 connections built ahead (saw $n)" $?
 ! grep -q "configuration failed" "$tmp/app.log"; check "no configuration failure logged" $?
 
 e2e_finish "$tmp/app.log"

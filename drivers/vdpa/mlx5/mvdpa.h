@@ -69,6 +69,11 @@ struct mvdpa_dev {
 	uint64_t kept_resumed;
 	uint64_t kept_recreated;
 	bool removing;			/* removal began: no configuration is built again */
+	/*
+	 * Guest-memory keys being built for a memory table that came before dev_conf
+	 * (mvdpa_conf_mem_early_start); NULL: none. Under conf_lock.
+	 */
+	struct mvdpa_mem_early *mem_early;
 	/* Pre-created virtq resources (devargs queues, queue_size) not lent now; NULL: none. */
 	struct mvdpa_conf *prealloc;
 	/*

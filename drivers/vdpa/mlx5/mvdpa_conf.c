@@ -238,6 +238,24 @@ mem_unregister(struct mvdpa_conf *c)
 	c->nregions = 0;
 }
 
+/* Moves the guest-memory registration and keys of `from` to `to` (zeroed in `from`). */
+static void
+mem_move(struct mvdpa_conf *to, struct mvdpa_conf *from)
+{
+	to->nregions = from->nregions;
+	to->regions = from->regions;
+	to->nchunks = from->nchunks;
+	to->chunks = from->chunks;
+	to->null_mr = from->null_mr;
+	to->mkey = from->mkey;
+	from->nregions = 0;
+	from->regions = NULL;
+	from->nchunks = 0;
+	from->chunks = NULL;
+	from->null_mr = NULL;
+	memset(&from->mkey, 0, sizeof(from->mkey));
+}
+
 /* ---- Virtqs ---- */
 
 void
@@ -734,6 +752,7 @@ struct conf_args {
 	uint64_t features;
 	const struct mvdpa_gpa_map *map;
 	uint32_t nmap;
+	uint32_t nkeys;		/* chunk keys to build: 0 when they were built ahead */
 };
 
 /* The work that needs no guest-memory key: every chunk's key, then every queue's resources. */
@@ -743,9 +762,153 @@ keys_and_queue_resources(void *ctx, uint32_t i)
 	const struct conf_args *a = ctx;
 	struct mvdpa_conf *c = a->c;
 
-	if (i < c->nchunks)
+	if (i < a->nkeys)
 		return mem_chunk_key(c->dev, c, i);
-	return vq_prepare(c->dev, c, (uint16_t)(i - c->nchunks), a->features, a->map, a->nmap);
+	return vq_prepare(c->dev, c, (uint16_t)(i - a->nkeys), a->features, a->map, a->nmap);
+}
+
+static int
+chunk_key(void *ctx, uint32_t i)
+{
+	struct mvdpa_conf *c = ctx;
+
+	return mem_chunk_key(c->dev, c, i);
+}
+
+/* Every guest-memory key of mem into c: the chunks' keys in parallel, then the indirect key. */
+static int
+mem_keys_build(struct mvdpa_dev *dev, struct mvdpa_conf *c, const struct rte_vhost_memory *mem)
+{
+	int ret = mem_prepare(dev, c, mem);
+
+	if (ret == 0)
+		ret = mvdpa_parallel_for(c->nchunks, dev->args.max_conf_threads, chunk_key, c);
+	if (ret == 0)
+		ret = mem_key(dev, c);
+	return ret;
+}
+
+/* ---- Guest-memory keys ahead of dev_conf ---- */
+
+struct mvdpa_mem_early {
+	int vid;
+	struct rte_vhost_memory *mem;	/* the table they are for (vhost's copy) */
+	struct mvdpa_conf keys;		/* only its guest-memory part is used */
+	pthread_t thread;
+	int ret;			/* the build's */
+};
+
+static void *
+mem_early_main(void *arg)
+{
+	struct mvdpa_mem_early *e = arg;
+
+	e->ret = mem_keys_build(e->keys.dev, &e->keys, e->mem);
+	if (e->ret < 0)
+		MVDPA_LOG(ERR, "vid %d: guest-memory keys failed: %s\n", e->vid, strerror(-e->ret));
+	return NULL;
+}
+
+/* The build dev has, finished and taken from dev; NULL when there is none. */
+static struct mvdpa_mem_early *
+mem_early_join(struct mvdpa_dev *dev)
+{
+	struct mvdpa_mem_early *e = dev->mem_early;
+
+	if (e != NULL) {
+		pthread_join(e->thread, NULL);
+		dev->mem_early = NULL;
+	}
+	return e;
+}
+
+static void
+mem_early_free(struct mvdpa_mem_early *e)
+{
+	mem_unregister(&e->keys);
+	free(e->mem);
+	free(e);
+}
+
+void
+mvdpa_conf_mem_early_discard(struct mvdpa_dev *dev)
+{
+	struct mvdpa_mem_early *e = mem_early_join(dev);
+
+	if (e != NULL)
+		mem_early_free(e);
+}
+
+int
+mvdpa_conf_mem_early_start(struct mvdpa_dev *dev, int vid)
+{
+	struct mvdpa_mem_early *e;
+	char name[16];
+	int ret;
+
+	mvdpa_conf_mem_early_discard(dev);
+	e = calloc(1, sizeof(*e));
+	if (e == NULL)
+		return -ENOMEM;
+	e->vid = vid;
+	e->keys.vid = vid;
+	e->keys.dev = dev;
+	if (rte_vhost_get_mem_table(vid, &e->mem) < 0 || e->mem->nregions == 0) {
+		ret = -EIO;
+		goto err;
+	}
+	ret = -pthread_create(&e->thread, NULL, mem_early_main, e);
+	if (ret != 0)
+		goto err;
+	snprintf(name, sizeof(name), "mvdpa-mem-%d", vid);
+	pthread_setname_np(e->thread, name);
+	dev->mem_early = e;
+	return 0;
+err:
+	free(e->mem);
+	free(e);
+	return ret;
+}
+
+static bool
+mem_table_same(const struct rte_vhost_memory *a, const struct rte_vhost_memory *b)
+{
+	if (a->nregions != b->nregions)
+		return false;
+	for (uint32_t i = 0; i < a->nregions; i++)
+		if (a->regions[i].guest_phys_addr != b->regions[i].guest_phys_addr ||
+		    a->regions[i].host_user_addr != b->regions[i].host_user_addr ||
+		    a->regions[i].size != b->regions[i].size)
+			return false;
+	return true;
+}
+
+/*
+ * The keys built ahead for c's front-end: waits for them and moves them into c when they are
+ * for the table dev_conf sees. 0 (c has them, or they were for another table and c has none)
+ * or the build's error, which is the configuration's.
+ */
+static int
+mem_early_take(struct mvdpa_conf *c, const struct rte_vhost_memory *mem)
+{
+	struct mvdpa_mem_early *e = mem_early_join(c->dev);
+	int ret = 0;
+
+	if (e == NULL)
+		return 0;
+	if (e->vid == c->vid && mem_table_same(e->mem, mem)) {
+		ret = e->ret;
+		if (ret == 0) {
+			mem_move(c, &e->keys);
+			MVDPA_LOG(INFO, "vid %d: guest-memory keys built ahead, while vhost took "
+				  "the vrings\n", c->vid);
+		}
+	} else {
+		MVDPA_LOG(INFO, "vid %d: guest-memory keys built ahead were for another memory "
+			  "table: built again\n", c->vid);
+	}
+	mem_early_free(e);
+	return ret;
 }
 
 /* A queue runs while the front-end has its vring ready (every one, until it says). */
@@ -791,16 +954,24 @@ queue_stop_keep(void *ctx, uint32_t i)
  */
 static int
 queues_configure(struct mvdpa_conf *c, const struct rte_vhost_memory *mem,
-		 const struct conf_args *args)
+		 struct conf_args *args)
 {
 	uint32_t workers = c->dev->args.max_conf_threads;
-	int ret = mem_prepare(c->dev, c, mem);
+	/* Keys built ahead are waited for once the queues' resources are ready. */
+	bool early = c->dev->mem_early != NULL && c->dev->mem_early->vid == c->vid;
+	int ret = early ? 0 : mem_prepare(c->dev, c, mem);
 
+	args->nkeys = early ? 0 : c->nchunks;
 	if (ret == 0)
-		ret = mvdpa_parallel_for(c->nchunks + c->nvqs, workers, keys_and_queue_resources,
-					 (void *)args);
-	if (ret == 0)
+		ret = mvdpa_parallel_for(args->nkeys + c->nvqs, workers, keys_and_queue_resources,
+					 args);
+	if (ret == 0 && early) {
+		ret = mem_early_take(c, mem);
+		if (ret == 0 && c->mkey.obj == NULL)	/* they were for another table */
+			ret = mem_keys_build(c->dev, c, mem);
+	} else if (ret == 0) {
 		ret = mem_key(c->dev, c);
+	}
 	if (ret == 0)
 		ret = mvdpa_parallel_for(c->nvqs, workers, queue_start, c);
 	return ret;
@@ -1155,24 +1326,6 @@ mvdpa_conf_close(struct mvdpa_dev *dev)
 	vrings_forget(dev);
 }
 
-/* Moves the guest-memory registration and keys of `from` to `to` (zeroed in `from`). */
-static void
-mem_move(struct mvdpa_conf *to, struct mvdpa_conf *from)
-{
-	to->nregions = from->nregions;
-	to->regions = from->regions;
-	to->nchunks = from->nchunks;
-	to->chunks = from->chunks;
-	to->null_mr = from->null_mr;
-	to->mkey = from->mkey;
-	from->nregions = 0;
-	from->regions = NULL;
-	from->nchunks = 0;
-	from->chunks = NULL;
-	from->null_mr = NULL;
-	memset(&from->mkey, 0, sizeof(from->mkey));
-}
-
 /*
  * The configuration dev_close kept, for vid, ready to be configured again (its per-front-end
  * state cleared, its guest-memory keys moved to old_mem); NULL when there is none that fits
@@ -1385,7 +1538,8 @@ mvdpa_conf_create(struct mvdpa_dev *dev, int vid)
 		c->vqs[i].callfd = -1;
 	}
 	{
-		struct conf_args args = { c, features, map, mem->nregions };
+		struct conf_args args = { .c = c, .features = features, .map = map,
+					  .nmap = mem->nregions };
 
 		ret = queues_configure(c, mem, &args);
 		if (ret < 0)
@@ -1428,6 +1582,7 @@ mvdpa_conf_create(struct mvdpa_dev *dev, int vid)
 	return 0;
 err:
 	MVDPA_LOG(ERR, "vid %d: configuration failed: %s\n", vid, strerror(-ret));
+	mvdpa_conf_mem_early_discard(dev);	/* keys built ahead and not taken yet */
 	mvdpa_conf_destroy(dev);
 	mem_unregister(&old_mem);	/* after the queues that may still use it */
 	free(map);

@@ -197,6 +197,18 @@ void mvdpa_conf_kept_destroy(struct mvdpa_dev *dev);
 bool mvdpa_conf_can_resume_kept(const struct devx_hca_caps *caps);
 
 /*
+ * Guest-memory keys built ahead of dev_conf: vhost hands the memory table over (SET_MEM_TABLE)
+ * before the vrings and DRIVER_OK, and the keys need nothing else, so a thread builds them while
+ * vhost takes the rest of the messages; dev_conf then waits for them instead of building them.
+ * Start replaces an earlier build (for a table that changed again); it is called from vhost's
+ * message hook after the table was mapped, conf_lock held; 0 or a negative errno (dev_conf then
+ * builds the keys itself). Discard waits for the build and destroys what it made (dev_cleanup,
+ * removal, a table dev_conf did not use); conf_lock held.
+ */
+int mvdpa_conf_mem_early_start(struct mvdpa_dev *dev, int vid);
+void mvdpa_conf_mem_early_discard(struct mvdpa_dev *dev);
+
+/*
  * Points RX steering at the created RX queues that are enabled now (dev->vring_ready): builds
  * it for the first, updates the RQT after a change, removes it when none is left. 0 or a
  * negative errno. Takes the configuration's lock.

@@ -181,14 +181,6 @@ mvdpa_migrate_log_sync(struct mvdpa_dev *dev)
 
 /* ---- A new log while logging (VHOST_USER_SET_LOG_BASE) ---- */
 
-/* The vhost-user request that hands over a new log, and the header every message starts with. */
-#define VU_SET_LOG_BASE 6u
-struct vu_msg_hdr {
-	uint32_t request;
-	uint32_t flags;
-	uint32_t size;
-};
-
 /* dev's configuration for vid, its lock taken; NULL (nothing locked) when it has none. */
 static struct mvdpa_conf *
 conf_lock_of(int vid, struct mvdpa_dev **devp)
@@ -249,22 +241,19 @@ log_move(struct mvdpa_dev *dev, struct mvdpa_conf *c)
 }
 
 /*
- * vhost's hooks around each message it handles; only SET_LOG_BASE while logging matters.
- * Before vhost unmaps the old log, the queues pause (what they logged is in it, as the
- * front-end reads it once vhost replies), so none writes into memory that is going away; after
- * vhost mapped the new log, they move to it (log_move).
+ * Only a new log while logging matters. Before vhost unmaps the old log, the queues pause (what
+ * they logged is in it, as the front-end reads it once vhost replies), so none writes into
+ * memory that is going away; after vhost mapped the new log, they move to it (log_move).
  */
-static enum rte_vhost_msg_result
-log_base_hook(int vid, const void *msg, bool before)
+void
+mvdpa_migrate_log_base_hook(int vid, bool before)
 {
 	struct mvdpa_dev *dev;
 	struct mvdpa_conf *c;
 
-	if (((const struct vu_msg_hdr *)msg)->request != VU_SET_LOG_BASE)
-		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
 	c = conf_lock_of(vid, &dev);
 	if (c == NULL)
-		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+		return;
 	if (before && c->log.on) {
 		c->log.paused = mvdpa_conf_queues_pause(c);
 		c->log.moving = true;
@@ -272,30 +261,6 @@ log_base_hook(int vid, const void *msg, bool before)
 		log_move(dev, c);
 	}
 	conf_unlock(dev, c);
-	return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
-}
-
-static enum rte_vhost_msg_result
-log_base_pre(int vid, void *msg)
-{
-	return log_base_hook(vid, msg, true);
-}
-
-static enum rte_vhost_msg_result
-log_base_post(int vid, void *msg)
-{
-	return log_base_hook(vid, msg, false);
-}
-
-static const struct rte_vhost_user_extern_ops log_base_hooks = {
-	.pre_msg_handle = log_base_pre,
-	.post_msg_handle = log_base_post,
-};
-
-int
-mvdpa_migrate_hooks_register(int vid)
-{
-	return rte_vhost_extern_callback_register(vid, &log_base_hooks, NULL) == 0 ? 0 : -EIO;
 }
 
 static uint64_t

@@ -36,14 +36,12 @@ struct mvdpa_dirty_log {
 int mvdpa_migrate_log_sync(struct mvdpa_dev *dev);
 
 /*
- * Installs vid's vhost message hooks (rte_vhost_extern_callback_register) through which the
- * queues follow a new log sent while logging (VHOST_USER_SET_LOG_BASE): before vhost unmaps the
- * old log the running queues are suspended (their dirty bits are in it); after it mapped the
- * new one, it is registered, every queue logs into it, the old one is released and the queues
- * run again. vhost has one set of hooks per device: an application's own are replaced. 0 or a
- * negative errno. dev_conf.
+ * vhost's message hooks (mvdpa_ops.c) around VHOST_USER_SET_LOG_BASE: the queues follow a new
+ * log sent while logging. Before vhost unmaps the old log the running queues are suspended
+ * (their dirty bits are in it); after it mapped the new one, it is registered, every queue logs
+ * into it, the old one is released and the queues run again.
  */
-int mvdpa_migrate_hooks_register(int vid);
+void mvdpa_migrate_log_base_hook(int vid, bool before);
 
 /*
  * The device stopped (its queues suspended, indices handed to vhost): logs the used rings,

@@ -17,6 +17,7 @@
  * from the memory table); MTU and STATUS (not reported by the device yet).
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <linux/vhost.h>
@@ -159,6 +160,86 @@ dev_of_vid(int vid)
 	return vdev != NULL ? mvdpa_from_vdpa(vdev) : NULL;
 }
 
+/* ---- vhost's message hooks ---- */
+
+/* The vhost-user requests the hooks act on, and the header every message starts with. */
+#define VU_SET_MEM_TABLE 5u
+#define VU_SET_LOG_BASE 6u
+struct vu_msg_hdr {
+	uint32_t request;
+	uint32_t flags;
+	uint32_t size;
+};
+
+/* A memory table before dev_conf: its keys are built while vhost takes the rest. */
+static void
+mem_table_set(int vid)
+{
+	struct mvdpa_dev *dev = dev_of_vid(vid);
+	int ret;
+
+	if (dev == NULL)
+		return;
+	pthread_mutex_lock(&dev->conf_lock);
+	if (!dev->removing && dev->conf == NULL) {
+		ret = mvdpa_conf_mem_early_start(dev, vid);
+		if (ret < 0)
+			MVDPA_LOG(WARNING, "vid %d: guest-memory keys not built ahead (%s): "
+				  "dev_conf builds them\n", vid, strerror(-ret));
+	}
+	pthread_mutex_unlock(&dev->conf_lock);
+	/*
+	 * The build's threads share vhost's CPUs (they inherit its affinity); a front-end that
+	 * sends the next messages at once keeps vhost's thread busy for milliseconds, and the
+	 * build would start only then. Let it issue its commands first: they take no CPU while
+	 * the firmware works.
+	 */
+	sched_yield();
+}
+
+static enum rte_vhost_msg_result
+msg_before(int vid, void *msg)
+{
+	if (((const struct vu_msg_hdr *)msg)->request == VU_SET_LOG_BASE)
+		mvdpa_migrate_log_base_hook(vid, true);
+	return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+}
+
+/* After vhost handled the message (it failed: not called). */
+static enum rte_vhost_msg_result
+msg_after(int vid, void *msg)
+{
+	switch (((const struct vu_msg_hdr *)msg)->request) {
+	case VU_SET_LOG_BASE:
+		mvdpa_migrate_log_base_hook(vid, false);
+		break;
+	case VU_SET_MEM_TABLE:
+		mem_table_set(vid);
+		break;
+	default:
+		break;
+	}
+	return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+}
+
+static const struct rte_vhost_user_extern_ops msg_hooks = {
+	.pre_msg_handle = msg_before,
+	.post_msg_handle = msg_after,
+};
+
+/*
+ * From the first op that names the vid (set_features: vhost calls it for every SET_FEATURES,
+ * which comes before the memory table) on. vhost keeps one set of hooks per device: an
+ * application's own are replaced.
+ */
+static void
+msg_hooks_register(int vid)
+{
+	if (rte_vhost_extern_callback_register(vid, &msg_hooks, NULL) != 0)
+		MVDPA_LOG(WARNING, "vid %d: no vhost message hooks: guest-memory keys are built at "
+			  "dev_conf, a new dirty log sent while logging is not followed\n", vid);
+}
+
 static int
 mvdpa_dev_conf(int vid)
 {
@@ -170,9 +251,8 @@ mvdpa_dev_conf(int vid)
 	pthread_mutex_lock(&dev->conf_lock);
 	ret = dev->removing ? -ENODEV : mvdpa_conf_create(dev, vid);
 	pthread_mutex_unlock(&dev->conf_lock);
-	if (ret == 0 && mvdpa_migrate_hooks_register(vid) < 0)
-		MVDPA_LOG(WARNING, "vid %d: no vhost message hooks: a new dirty log sent while "
-			  "logging is not followed\n", vid);
+	if (ret == 0)
+		msg_hooks_register(vid);	/* a front-end that sent no SET_FEATURES */
 	return ret;
 }
 
@@ -200,6 +280,7 @@ mvdpa_dev_cleanup(int vid)
 	pthread_mutex_lock(&dev->conf_lock);
 	if (dev->kept != NULL && dev->kept->vid == vid)
 		mvdpa_conf_kept_destroy(dev);
+	mvdpa_conf_mem_early_discard(dev);	/* a table that never reached dev_conf */
 	pthread_mutex_unlock(&dev->conf_lock);
 	return 0;
 }
@@ -243,6 +324,7 @@ mvdpa_set_features(int vid)
 
 	if (dev == NULL)
 		return -ENODEV;
+	msg_hooks_register(vid);
 	pthread_mutex_lock(&dev->conf_lock);
 	/* Without a configuration dev_conf will look at the features. */
 	if (dev->conf != NULL && dev->conf->vid == vid)
