@@ -4,14 +4,14 @@
 # connection until every virtq of the device is RDY, for our PMD and for DPDK's own mlx5 vDPA PMD
 # (Debian's binary) on the same emulated NIC, both served by examples/vdpa, with the emulator's
 # calibrated firmware cost model and with zero cost. Front-ends: a scripted one
-# (bench/vu_frontend.py) and Debian's dpdk-testpmd with a virtio-user port. Each point runs
+# (bench/vu_frontend.c) and Debian's dpdk-testpmd with a virtio-user port. Each point runs
 # BENCH_REPS times (median). Prints a table (ours, DPDK's, the firmware limit, ratios) and writes
 # bench/out/results.json (and bench/out/bringup.svg when gnuplot is installed).
 # Method and results: docs/performance.md.
 #
 # Environment (defaults): BENCH_QPS="1 4 16 64" BENCH_MEM_GIB="1 16"
 #   BENCH_COSTS="calibrated zero" BENCH_REPS=3 BENCH_PMDS="ours dpdk" BENCH_SLOTS=16
-#   BENCH_FRONTENDS="script virtio-user" (bench/vu_frontend.py: any size, no delay between
+#   BENCH_FRONTENDS="script virtio-user" (bench/vu_frontend.c: any size, no delay between
 #   messages; testpmd's virtio-user: up to 8 queue pairs)
 #   BENCH_OURS_DEVARGS="" BENCH_DPDK_DEVARGS="" (devargs of each PMD, e.g. max_conf_threads=15)
 # DPDK's PMD needs root (a private mount namespace replaces /sys/bus/pci/devices, as
@@ -52,8 +52,8 @@ run_one() {	# frontend pmd cost mem qp rep
 	sleep 1.2
 	stay=$(awk -v q="$5" 'BEGIN { print 2 + q * 0.05 }')
 	if [ "$1" = script ]; then
-		LD_PRELOAD="$clock" timeout 60 python3 bench/vu_frontend.py "$dir/sock0" "$5" "$4" \
-			"$stay" >"$dir/fe.log" 2>&1 && fe_rc=0 || fe_rc=$?
+		LD_PRELOAD="$clock" timeout 60 "$frontend" "$dir/sock0" "$5" "$4" "$stay" \
+			>"$dir/fe.log" 2>&1 && fe_rc=0 || fe_rc=$?
 	else
 		LD_PRELOAD= sleep "$stay" | LD_PRELOAD="$clock" timeout 60 "$testpmd" -l 0-1 \
 			--no-huge -m $(($4 * 1024)) --no-pci --no-telemetry --file-prefix bench-fe \

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Sourced by the benchmarks, from the checkout's root: builds build-bench/ (no tests) and sets
-# build, out, testpmd and the paths of the app, our PMD, the emulator and conn_clock; a
+# build, out, testpmd and the paths of the app, our PMD, the emulator, conn_clock and the
+# scripted front-end (frontend, bench/vu_frontend.c); a
 # temporary folder `tmp` and the `pids` of background processes, killed and removed at exit;
 # bench_root_pmds drops DPDK's PMD from `pmds` when not root; bench_pci_tree and
 # bench_start_backend start the vDPA app with one PMD on one emulated function; bench_app_pid
@@ -19,6 +20,7 @@ app=$build/examples/vdpa/vdpa-app
 pmd=$build/drivers/vdpa/mlx5/librte_vdpa_mlx5x.so
 emu=$build/emu/verbs/libmlx5emu.so
 clock=$build/bench/libconn_clock.so
+frontend=$build/bench/vu-frontend
 
 tmp=$(mktemp -d)
 pids=()

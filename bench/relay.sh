@@ -10,9 +10,10 @@
 # - the CPU time of the back-end's threads but the emulator's (per thread, from
 #   /proc/<pid>/task/*/schedstat and stat) while idle and at each offered rate;
 # and one eventfd round trip between two processes as the reference. The guest's side is
-# bench/relay_load.c behind bench/vu_frontend.py --run; the device's stamps come from the
-# emulator's notification trace (MLX5_EMU trace=, emu/fw/fw_trace.h). Prints a table and
-# writes bench/out/relay.json and bench/out/relay-cpu.svg (with gnuplot).
+# bench/relay_load.c behind the scripted front-end (bench/vu_frontend.c, vu-frontend --run); the
+# device's stamps come from the emulator's notification trace (MLX5_EMU trace=,
+# emu/fw/fw_trace.h). Prints a table and writes bench/out/relay.json and
+# bench/out/relay-cpu.svg (with gnuplot).
 # Method and results: docs/performance.md.
 #
 # Environment (defaults): BENCH_PMDS="ours dpdk" BENCH_RELAY_MODES="0 1 2"
@@ -41,7 +42,7 @@ mkdir -p "$dir"
 measure() {	# run_dir app_pid what(idle|kick|complete) rate seconds
 	local mode=$3
 	[ "$3" = idle ] && mode=kick
-	RELAY_CPU_PID=$2 RELAY_CPU_OUT="$1/$3-$4.cpu" timeout 120 python3 bench/vu_frontend.py \
+	RELAY_CPU_PID=$2 RELAY_CPU_OUT="$1/$3-$4.cpu" timeout 120 "$frontend" \
 		"$1/sock0" 1 1 0 --run "$load" "$mode" "$4" "$5" "$1/$3-$4.bin" >>"$1/fe.log" 2>&1 || {
 		echo "relay: $3 at $4/s failed (see $1/fe.log and $1/app.log)" >&2
 		return 1

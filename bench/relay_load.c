@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The guest side of the notification relay benchmark (bench/relay.sh). Run by
- * bench/vu_frontend.py once the device is up, with the guest memory and the vrings' eventfds
- * inherited (VU_* variables), or alone for the eventfd reference:
+ * The guest side of the notification relay benchmark (bench/relay.sh). Run by the scripted
+ * front-end (bench/vu_frontend.c, vu-frontend --run) once the device is up, with the guest
+ * memory and the vrings' eventfds inherited (VU_* variables), or alone for the eventfd reference:
  *
  *   relay-load kick RATE SECONDS OUT       writes vring 0's kickfd RATE times a second
  *   relay-load complete RATE SECONDS OUT   posts RATE one-frame chains a second on vring 1 (TX)
@@ -51,7 +51,7 @@ struct load_record {
 	uint16_t function;
 };
 
-/* The split ring of a vring as vu_frontend.py lays it out (desc, avail +4 KiB, used +8 KiB). */
+/* The split ring of a vring as vu_frontend.c lays it out (desc, avail +4 KiB, used +8 KiB). */
 struct ring {
 	volatile uint8_t *desc;
 	volatile uint16_t *avail;	/* flags, idx, ring[] */
@@ -177,7 +177,7 @@ env_long(const char *name)
 	const char *v = getenv(name);
 
 	if (v == NULL) {
-		fprintf(stderr, "relay-load: %s not set (run through bench/vu_frontend.py --run)\n",
+		fprintf(stderr, "relay-load: %s not set (run through vu-frontend --run)\n",
 			name);
 		exit(2);
 	}

@@ -7,7 +7,10 @@ with the emulated firmware's totals then: commands executed, modelled ns) and th
 timing line:
 
 - source: from reading the first GET_VRING_BASE to sending the reply to the last one (there must
-  be one per vring); its firmware work is the difference of the totals at those two moments;
+  be one per vring); its firmware work is the difference of the totals at those two moments.
+  After the first reply (the PMD's dev_close) the rest is one round trip per remaining vring;
+  the front-end's part of each, from the reply's sending to the next request's sending (the
+  front-end's own conn_clock lines in fe.log, same clock), is summed apart;
 - destination: from reading the first SET_VRING_BASE after that (the destination's connection)
   to the completion of the last command that set a virtq RDY; its firmware work is the totals
   at that completion minus those at the first SET_VRING_BASE;
@@ -34,6 +37,7 @@ DEST_CHAIN = ("CREATE_MKEY", "CREATE_MKEY", "CREATE_GENERAL_OBJECT")
 VARIANTS = ("ours-default", "ours-best", "dpdk-default", "dpdk-threads")
 MSG = re.compile(r"conn_clock: (recv|send) fd=\d+ req=(\d+) t_ns=(\d+)"
                  r"(?: fw_executed=(\d+) fw_modelled_ns=(\d+))?")
+FRONTEND_GET = re.compile(r"conn_clock: send fd=\d+ req=%d t_ns=(\d+)" % GET_VRING_BASE)
 
 
 def parse_log(text):
@@ -48,8 +52,25 @@ def parse_log(text):
     return msgs, (timings[-1] if timings else None)
 
 
-def measure(msgs, timing, qp):
-    """The switch-over figures of one run, or {"error": ...}."""
+def frontend_gets(text):
+    """The times the front-end sent its GET_VRING_BASEs, from its own log."""
+    return [int(t) for t in FRONTEND_GET.findall(text)]
+
+
+def frontend_part_ms(replies, fe_gets):
+    """Of the round trips after the first reply, the front-end's part: each reply's sending to
+    the next request's sending. None unless the front-end logged one request per reply and each
+    lies between the two replies around it."""
+    if len(fe_gets) != len(replies):
+        return None
+    parts = [fe_gets[i] - replies[i - 1][2] for i in range(1, len(replies))]
+    if any(p < 0 or fe_gets[i] > replies[i][2] for i, p in enumerate(parts, 1)):
+        return None
+    return sum(parts) / 1e6
+
+
+def measure(msgs, timing, qp, fe_gets=()):
+    """The switch-over figures of one run, or {"error": ...}; fe_gets: frontend_gets()."""
     nvq = 2 * qp
     gets = [m for m in msgs if m[1] == GET_VRING_BASE]
     first_get = next((m for m in gets if m[0] == "recv"), None)
@@ -74,6 +95,8 @@ def measure(msgs, timing, qp):
         "dest_window_ns": (dest[2], t_rdy),
         "source_ms": (last_reply[2] - first_get[2]) / 1e6,
         "source_first_reply_ms": (replies[0][2] - first_get[2]) / 1e6,
+        "source_rest_ms": (last_reply[2] - replies[0][2]) / 1e6,
+        "source_rest_frontend_ms": frontend_part_ms(replies, list(fe_gets)),
         "source_fw_commands": last_reply[3] - first_get[3],
         "source_fw_modelled_ms": (last_reply[4] - first_get[4]) / 1e6,
         "dest_ms": (t_rdy - dest[2]) / 1e6,
@@ -89,7 +112,10 @@ def parse_run(path, qp):
     rc_file = os.path.join(path, "fe.rc")
     r["frontend_rc"] = int(open(rc_file).read()) if os.path.exists(rc_file) else None
     msgs, timing = parse_log(open(os.path.join(path, "app.log"), errors="replace").read())
-    r.update(measure(msgs, timing, qp))
+    fe_log = os.path.join(path, "fe.log")
+    fe_gets = frontend_gets(open(fe_log, errors="replace").read()) \
+        if os.path.exists(fe_log) else []
+    r.update(measure(msgs, timing, qp, fe_gets))
     trace = os.path.join(path, "cmds.0")
     if "error" not in r and os.path.exists(trace):
         cmds, names = read_commands(trace), opcode_names()
@@ -117,10 +143,10 @@ def summarize(points, costs, slots):
     for (variant, mem, qp), runs in sorted(points.items()):
         good = [r for r in runs if r["ok"]]
         med = {k: median([r[k] for r in good]) for k in
-               ("source_ms", "source_first_reply_ms", "source_fw_commands",
-                "source_fw_modelled_ms", "source_idle_ms", "source_mean_slots_busy", "dest_ms",
-                "dest_from_driver_ok_ms", "dest_fw_commands", "dest_fw_modelled_ms",
-                "dest_idle_ms", "dest_mean_slots_busy")
+               ("source_ms", "source_first_reply_ms", "source_rest_ms",
+                "source_rest_frontend_ms", "source_fw_commands", "source_fw_modelled_ms",
+                "source_idle_ms", "source_mean_slots_busy", "dest_ms", "dest_from_driver_ok_ms",
+                "dest_fw_commands", "dest_fw_modelled_ms", "dest_idle_ms", "dest_mean_slots_busy")
                if all(r.get(k) is not None for r in good)} if good else {}
         src_limit, dest_chain = limits(costs, slots, qp)
         med["source_limit_ms"] = src_limit
@@ -190,6 +216,23 @@ def print_breakdown(rows):
             print("%-6s %3d %4d | %s" % (side, r["mem_gib"], r["queue_pairs"], " | ".join(cells)))
 
 
+def print_source_split(results):
+    """Per point and variant: the first reply, the rest, and the front-end's part of the rest."""
+    print()
+    print("Source split (median ms): first reply (dev_close) / the remaining round trips / "
+          "the front-end's part of them")
+    cells = {}
+    for p in results:
+        m = p["median"]
+        cells[(p["mem_gib"], p["queue_pairs"], p["variant"])] = " / ".join(
+            fmt(m.get(k), ".2f") for k in
+            ("source_first_reply_ms", "source_rest_ms", "source_rest_frontend_ms"))
+    print("GiB   qp | " + " | ".join("%-22s" % v for v in VARIANTS))
+    for mem, qp in sorted({(p["mem_gib"], p["queue_pairs"]) for p in results}):
+        print("%3d %4d | %s" % (mem, qp, " | ".join(
+            "%-22s" % cells.get((mem, qp, v), "-") for v in VARIANTS)))
+
+
 def main():
     ap = arg_parser()
     ap.add_argument("--devargs", action="append", default=[])
@@ -218,6 +261,7 @@ def main():
     print_table("dest", "Destination: first SET_VRING_BASE read -> last virtq RDY (median ms); "
                 "limit: own firmware time / %d slots, at least key -> key -> virtq" % a.slots,
                 rows)
+    print_source_split(results)
     print_breakdown(rows)
     for p in results:
         for r in p["runs"]:

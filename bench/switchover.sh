@@ -4,14 +4,14 @@
 # device takes to stop on a migration's source and to come up again on its destination, for our
 # PMD and for DPDK's own mlx5 vDPA PMD (Debian's binary) on the same emulated NIC, both served by
 # examples/vdpa, with the emulator's calibrated firmware cost model. The scripted front-end
-# (bench/vu_frontend.py ... migrate) brings the device up, stops it as QEMU's source does
-# (GET_VRING_BASE on every vring in turn) and, on a new connection, configures it as QEMU's
-# destination does. Timed in the back-end (bench/conn_clock.c):
+# (bench/vu_frontend.c: vu-frontend ... migrate) brings the device up, stops it as QEMU's source
+# does (GET_VRING_BASE on every vring in turn, each a blocking send and receive) and, on a new
+# connection, configures it as QEMU's destination does. Timed in the back-end (bench/conn_clock.c):
 #   source: first GET_VRING_BASE read -> reply to the last one sent;
 #   destination: first SET_VRING_BASE read -> last virtq set RDY in the emulated firmware.
-# Each PMD runs at its default devargs and with its best ones. Prints a table (times, ratios,
-# the firmware limit) and writes bench/out/switchover.json; every run's logs go to
-# bench/out/switchover-runs/. Method and results: docs/performance.md.
+# Each PMD runs at its default devargs and with its best ones. Prints tables (times, ratios,
+# the firmware limit; the source's first reply, the rest and the front-end's part of the rest)
+# and writes bench/out/switchover.json; every run's logs go to bench/out/switchover-runs/. Method and results: docs/performance.md.
 #
 # Environment (defaults): BENCH_QPS="1 4 16" BENCH_MEM_GIB="1 16" BENCH_REPS=1 BENCH_SLOTS=16
 #   BENCH_VARIANTS="ours-default ours-best dpdk-default dpdk-threads"
@@ -53,8 +53,8 @@ run_one() {	# variant mem qp rep
 	for _ in $(seq 100); do [ -S "$dir/sock0" ] && break; sleep 0.1; done
 	# Long enough for every virtq to come up (DPDK's default, 16 GiB: about 0.5 s).
 	hold=$(awk -v q="$3" 'BEGIN { print 1 + q * 0.03 }')
-	LD_PRELOAD="$clock" timeout 60 python3 bench/vu_frontend.py "$dir/sock0" "$3" "$2" \
-		"$hold" migrate >"$dir/fe.log" 2>&1 && fe_rc=0 || fe_rc=$?
+	LD_PRELOAD="$clock" timeout 60 "$frontend" "$dir/sock0" "$3" "$2" "$hold" migrate \
+		>"$dir/fe.log" 2>&1 && fe_rc=0 || fe_rc=$?
 	kill -TERM "$be" 2>/dev/null || true
 	wait "$be" 2>/dev/null || true
 	echo "$fe_rc" >"$dir/fe.rc"

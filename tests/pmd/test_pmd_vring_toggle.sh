@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 # A vring disabled and enabled again while the device runs (a VMM does it when the guest changes
-# its queue count): the scripted front-end (bench/vu_frontend.py) toggles TX vring 1 three
+# its queue count): the scripted front-end (bench/vu_frontend.c) toggles TX vring 1 three
 # times. On a function that can resume suspended queues (profile bf3, freeze_to_rdy) the queue
 # is suspended and resumed in place, one MODIFY each, and never re-created; on one that cannot
 # (cx6dx) it is destroyed and re-created each time. Either way nothing is left at exit.
-# Usage: test_pmd_vring_toggle.sh <vdpa-app> <our PMD .so> <libmlx5emu.so> <vu_frontend.py>
+# Usage: test_pmd_vring_toggle.sh <vdpa-app> <our PMD .so> <libmlx5emu.so> <vu-frontend>
 set -u
 app="$1"
 pmd="$2"
@@ -31,7 +31,7 @@ for expect in "bf3 2 8 3" "cx6dx 5 5 0"; do
 	e2e_wait_sockets 10 "$tmp/sock0"
 	# vhost's event thread picks the listening socket up at its next poll, up to 1 s later.
 	sleep "$(e2e_t 1.2)"
-	timeout "$(e2e_t 30)" python3 "$frontend" "$tmp/sock0" 1 1 1 1:3 >"$tmp/fe-$profile.log" 2>&1
+	timeout "$(e2e_t 30)" "$frontend" "$tmp/sock0" 1 1 1 1:3 >"$tmp/fe-$profile.log" 2>&1
 	check "$profile: front-end exit status 0" $?
 	kill -TERM "$apid"
 	wait "$apid"; check "$profile: app exit status 0" $?

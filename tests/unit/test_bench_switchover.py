@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
 """The switch-over benchmark's parser (bench/switchover.py) on a made-up back-end log: the source
-and destination windows, their firmware work, invalid runs, and the limits from the emulator's
-real command table; the command trace's reader and window profile (bench/fw_timeline.py) on a
-made-up trace.
+and destination windows, their firmware work, the front-end's part of the source's round trips
+(from a made-up front-end log), invalid runs, and the limits from the emulator's real command
+table; the command trace's reader and window profile (bench/fw_timeline.py) on a made-up trace.
 Usage: test_bench_switchover.py <bench dir> <emu/fw/fw_core.c> <common/mlx5/prm_cmd.h>"""
 import os
 import struct
@@ -40,6 +40,19 @@ def log(qp, replies=None, rdy_sets=None, t_rdy=9_000_000):
     return switchover.parse_log(text)
 
 
+def frontend_log(qp, sends=None, late=False):
+    """The front-end's GET_VRING_BASEs: the first at 0.9 ms, then each 200 ns after the reply
+    before it (the back-end reads it 300 ns later); late: the last one after its own reply."""
+    n = 2 * qp if sends is None else sends
+    text = "conn_clock: connect fd=3 t_ns=1\n"
+    for i in range(n):
+        t = 900_000 if i == 0 else 3_000_000 + (i - 1) * 1000 + 200
+        if late and i == n - 1:
+            t += 1000
+        text += "conn_clock: send fd=3 req=11 t_ns=%d\n" % t
+    return switchover.frontend_gets(text)
+
+
 class Measure(unittest.TestCase):
     def test_windows(self):
         msgs, timing = log(4)
@@ -47,12 +60,24 @@ class Measure(unittest.TestCase):
         self.assertNotIn("error", r)
         self.assertAlmostEqual(r["source_ms"], 2.007)     # 1 ms -> last of 8 replies
         self.assertAlmostEqual(r["source_first_reply_ms"], 2.0)
+        self.assertAlmostEqual(r["source_rest_ms"], 0.007)  # 7 more round trips of 1 us
+        self.assertIsNone(r["source_rest_frontend_ms"])      # no front-end log given
         self.assertEqual(r["source_fw_commands"], 20)
         self.assertAlmostEqual(r["source_fw_modelled_ms"], 10.0)
         self.assertAlmostEqual(r["dest_ms"], 4.0)          # 5 ms -> RDY at 9 ms
         self.assertAlmostEqual(r["dest_from_driver_ok_ms"], 2.0)
         self.assertEqual(r["dest_fw_commands"], 20)
         self.assertAlmostEqual(r["dest_fw_modelled_ms"], 9.0)
+
+    def test_frontend_part(self):
+        msgs, timing = log(4)
+        r = switchover.measure(msgs, timing, 4, frontend_log(4))
+        self.assertAlmostEqual(r["source_rest_frontend_ms"], 0.0014)  # 7 x 200 ns
+        # Not one request per reply, or one sent after its own reply: not the front-end's part.
+        self.assertIsNone(switchover.measure(msgs, timing, 4, frontend_log(4, sends=7))
+                          ["source_rest_frontend_ms"])
+        self.assertIsNone(switchover.measure(msgs, timing, 4, frontend_log(4, late=True))
+                          ["source_rest_frontend_ms"])
 
     def test_invalid(self):
         self.assertIn("error", switchover.measure(*log(4, replies=7), 4))
