@@ -16,9 +16,13 @@ timing line:
   at that completion minus those at the first SET_VRING_BASE;
 - limits, under the cost model with `slots` commands in flight: the source must suspend and
   query every virtq (MODIFY then QUERY of each, the pair in sequence), so no driver stops sooner
-  than max(virtqs x (MODIFY + QUERY) / slots, MODIFY + QUERY); the destination's limit is, as in
-  the bring-up benchmark, the PMD's own firmware time in the window / slots, but no less than
-  the chain guest-memory key -> indirect key over it -> virtq created RDY;
+  than max(virtqs x (MODIFY + QUERY) / slots, MODIFY + QUERY); the destination's limit is the
+  PMD's own firmware time inside the window (from the command trace: each command's time in a
+  slot, cut to the window) / slots, but no less than one virtq CREATE (the rings come in the
+  window) nor than the chain key -> key -> virtq started at the memory table; without a trace, its firmware time of the commands that completed in the window /
+  slots, but no less than the chain guest-memory key -> indirect key -> virtq created RDY;
+- the destination from its memory table (SET_MEM_TABLE read -> last RDY), which holds work a PMD
+  may do before the window;
 - where each window's time goes, from the emulator's command trace (cmds.0, bench/fw_timeline.py):
   the time with no firmware command in flight (software: the PMD, vhost, the front-end) and the
   mean number of the firmware's slots busy.
@@ -31,7 +35,7 @@ import sys
 from bringup import arg_parser, command_costs, fmt, median, provenance, ratio
 from fw_timeline import opcode_names, read_commands, window_profile
 
-GET_VRING_BASE, SET_VRING_BASE, SET_STATUS = 11, 10, 39
+SET_MEM_TABLE, GET_VRING_BASE, SET_VRING_BASE, SET_STATUS = 5, 11, 10, 39
 SOURCE_CHAIN = ("MODIFY_GENERAL_OBJECT", "QUERY_GENERAL_OBJECT")
 DEST_CHAIN = ("CREATE_MKEY", "CREATE_MKEY", "CREATE_GENERAL_OBJECT")
 VARIANTS = ("ours-default", "ours-best", "dpdk-default", "dpdk-threads")
@@ -90,6 +94,8 @@ def measure(msgs, timing, qp, fe_gets=()):
     t_rdy = timing["last_rdy_monotonic_ns"]
     drv_ok = [m[2] for m in msgs if m[0] == "recv" and m[1] == SET_STATUS and
               dest[2] <= m[2] <= t_rdy]
+    mem_table = [m[2] for m in msgs if m[0] == "recv" and m[1] == SET_MEM_TABLE and
+                 last_reply[2] < m[2] <= dest[2]]
     return {
         "source_window_ns": (first_get[2], last_reply[2]),
         "dest_window_ns": (dest[2], t_rdy),
@@ -101,6 +107,8 @@ def measure(msgs, timing, qp, fe_gets=()):
         "source_fw_modelled_ms": (last_reply[4] - first_get[4]) / 1e6,
         "dest_ms": (t_rdy - dest[2]) / 1e6,
         "dest_from_driver_ok_ms": (t_rdy - drv_ok[-1]) / 1e6 if drv_ok else None,
+        "dest_from_mem_table_ms": (t_rdy - mem_table[-1]) / 1e6 if mem_table else None,
+        "dest_mem_table_lead_ms": (dest[2] - mem_table[-1]) / 1e6 if mem_table else None,
         "dest_fw_commands": timing["executed_at_last_rdy"] - dest[3],
         "dest_fw_modelled_ms": (timing["modelled_ns_at_last_rdy"] - dest[4]) / 1e6,
         "virtq_rdy_commands": timing["rdy_sets"],
@@ -123,6 +131,7 @@ def parse_run(path, qp):
             p = window_profile(cmds, *r[side + "_window_ns"], names=names)
             r[side + "_idle_ms"] = p["idle_ms"]
             r[side + "_mean_slots_busy"] = p["mean_slots_busy"]
+            r[side + "_fw_in_window_ms"] = p["slot_busy_ms"]
     if "error" not in r:
         r["ok"] = r["frontend_rc"] == 0
         if not r["ok"]:
@@ -146,11 +155,20 @@ def summarize(points, costs, slots):
                ("source_ms", "source_first_reply_ms", "source_rest_ms",
                 "source_rest_frontend_ms", "source_fw_commands", "source_fw_modelled_ms",
                 "source_idle_ms", "source_mean_slots_busy", "dest_ms", "dest_from_driver_ok_ms",
-                "dest_fw_commands", "dest_fw_modelled_ms", "dest_idle_ms", "dest_mean_slots_busy")
+                "dest_fw_commands", "dest_fw_modelled_ms", "dest_idle_ms", "dest_mean_slots_busy",
+                "dest_fw_in_window_ms", "dest_from_mem_table_ms", "dest_mem_table_lead_ms")
                if all(r.get(k) is not None for r in good)} if good else {}
         src_limit, dest_chain = limits(costs, slots, qp)
+        virtq_create = {name: ns for name, ns in costs.values()}[DEST_CHAIN[-1]] / 1e6
         med["source_limit_ms"] = src_limit
-        if med.get("dest_fw_modelled_ms") is not None:
+        if med.get("dest_fw_in_window_ms") is not None and \
+                med.get("dest_mem_table_lead_ms") is not None:
+            # Work a PMD did before the window (keys built from the memory table on) is not in
+            # it; no PMD creates a virtq before the window (its ring comes in it), nor ends the
+            # chain key -> key -> virtq sooner than that long after the memory table.
+            med["dest_limit_ms"] = max(med["dest_fw_in_window_ms"] / slots, virtq_create,
+                                       dest_chain - med["dest_mem_table_lead_ms"])
+        elif med.get("dest_fw_modelled_ms") is not None:
             med["dest_limit_ms"] = max(med["dest_fw_modelled_ms"] / slots, dest_chain)
         results.append({"variant": variant, "mem_gib": mem, "queue_pairs": qp, "runs": runs,
                         "valid_runs": len(good), "median": med})
@@ -172,7 +190,7 @@ def summarize(points, costs, slots):
             row[side + "_ours-best_limit_ms"] = lim
             row[side + "_ours-best_over_limit"] = ratio(best, lim)
             for v in VARIANTS:
-                for k in ("idle_ms", "mean_slots_busy"):
+                for k in ("idle_ms", "mean_slots_busy", "from_mem_table_ms"):
                     row["%s_%s_%s" % (side, v, k)] = med.get(v, {}).get("%s_%s" % (side, k))
         rows.append(row)
     return results, rows
@@ -201,7 +219,8 @@ def print_table(side, title, rows):
 def print_breakdown(rows):
     print()
     print("Where the time goes (median ms of the window / of it with no firmware command in "
-          "flight; mean firmware slots busy), from the emulator's command trace")
+          "flight; mean firmware slots busy), from the emulator's command trace; destination "
+          "(from its SET_MEM_TABLE read)")
     hdr = "side   GiB   qp | " + " | ".join("%-22s" % v for v in VARIANTS)
     print(hdr)
     print("-" * len(hdr))
@@ -213,6 +232,11 @@ def print_breakdown(rows):
                                  for k in ("ms", "idle_ms", "mean_slots_busy"))
                 cells.append("%-22s" % ("-" if None in (w, idle, busy) else
                                         "%.1f / %.1f; %.1f" % (w, idle, busy)))
+            if side == "dest":
+                cells = [c.rstrip() + (" (%.1f)" % m if m is not None else "")
+                         for c, m in zip(cells, (r.get("dest_%s_from_mem_table_ms" % v)
+                                                 for v in VARIANTS))]
+                cells = ["%-22s" % c for c in cells]
             print("%-6s %3d %4d | %s" % (side, r["mem_gib"], r["queue_pairs"], " | ".join(cells)))
 
 
@@ -259,7 +283,8 @@ def main():
     print_table("source", "Source: first GET_VRING_BASE read -> reply to the last one sent "
                 "(median ms); limit: suspend + query of every virtq at %d slots" % a.slots, rows)
     print_table("dest", "Destination: first SET_VRING_BASE read -> last virtq RDY (median ms); "
-                "limit: own firmware time / %d slots, at least key -> key -> virtq" % a.slots,
+                "limit: own firmware time in it / %d slots, at least a virtq CREATE and key -> key -> "
+                "virtq from the memory table" % a.slots,
                 rows)
     print_source_split(results)
     print_breakdown(rows)

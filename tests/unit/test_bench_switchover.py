@@ -32,6 +32,7 @@ def log(qp, replies=None, rdy_sets=None, t_rdy=9_000_000):
         text += line("send", 11, 3_000_000 + i * 1000, 120, 60_000_000)
         if i + 1 < n:
             text += line("recv", 11, 3_000_500 + i * 1000, 120, 60_000_000)
+    text += line("recv", 5, 4_500_000, 125, 60_500_000)
     text += line("recv", 10, 5_000_000, 130, 61_000_000)
     text += line("recv", 39, 7_000_000, 131, 61_500_000)
     text += ("mlx5emu: mlx5_0: timing: executed=200 modelled_ns=99000000 rdy_sets=%d "
@@ -66,6 +67,8 @@ class Measure(unittest.TestCase):
         self.assertAlmostEqual(r["source_fw_modelled_ms"], 10.0)
         self.assertAlmostEqual(r["dest_ms"], 4.0)          # 5 ms -> RDY at 9 ms
         self.assertAlmostEqual(r["dest_from_driver_ok_ms"], 2.0)
+        self.assertAlmostEqual(r["dest_from_mem_table_ms"], 4.5)  # its SET_MEM_TABLE at 4.5 ms
+        self.assertAlmostEqual(r["dest_mem_table_lead_ms"], 0.5)
         self.assertEqual(r["dest_fw_commands"], 20)
         self.assertAlmostEqual(r["dest_fw_modelled_ms"], 9.0)
 
