@@ -18,7 +18,9 @@
  * VU_CALL_FDS (one per vring, comma-separated), VU_RINGS_GPA, VU_RING_STRIDE and VU_QUEUE_SIZE;
  * the front-end stays connected until it exits (then HOLD_SECONDS more) and exits with its status.
  * With migrate (bench/switchover.sh), once the device is up it plays both ends of a live
- * migration's switch-over: the source stops the device as QEMU does, with GET_VRING_BASE on every
+ * migration's switch-over: the source starts dirty logging as QEMU does when a migration begins
+ * (SET_LOG_BASE with a log memfd, SET_FEATURES with LOG_ALL, every vring's addresses again with
+ * its used ring logged), 0.2 s later stops the device as QEMU does, with GET_VRING_BASE on every
  * vring in turn (each reply awaited), and leaves; then, on a new connection, the destination
  * configures the device again as QEMU does there (memory table, then per vring size, the source's
  * base, addresses, kick and call fds, then every vring enabled and DRIVER_OK), and holds it.
@@ -50,6 +52,7 @@ enum vu_request {
 	VU_SET_FEATURES = 2,
 	VU_SET_OWNER = 3,
 	VU_SET_MEM_TABLE = 5,
+	VU_SET_LOG_BASE = 6,
 	VU_SET_VRING_NUM = 8,
 	VU_SET_VRING_ADDR = 9,
 	VU_SET_VRING_BASE = 10,
@@ -65,7 +68,9 @@ enum vu_request {
 #define VU_VERSION 0x1u
 #define F_PROTOCOL_FEATURES (1ull << 30)
 #define WANTED_FEATURES ((1ull << 32) | (1ull << 22) | F_PROTOCOL_FEATURES) /* VERSION_1, MQ */
+#define F_LOG_ALL (1ull << 26)	/* offered by the back-end, acked only while migrating */
 #define PROTOCOL_MQ (1ull << 0)
+#define PROTOCOL_LOG_SHMFD (1ull << 1)
 #define PROTOCOL_STATUS (1ull << 16)
 #define STATUS_DRIVER_OK 0x0fu	/* ACKNOWLEDGE | DRIVER | DRIVER_OK | FEATURES_OK */
 
@@ -77,6 +82,8 @@ enum vu_request {
 #define RINGS_GPA 0x100000ull
 /* The front-end's address of guest memory, as a VMM would send it. */
 #define GUEST_VA 0x7e0000000000ull
+#define VRING_F_LOG 0x1u	/* SET_VRING_ADDR: log the used ring's writes */
+#define LOG_PAGE 4096ull	/* a dirty-log bit stands for one guest page */
 
 /* A message here carries at most one fd and 40 bytes of payload (memory table, ring addresses). */
 #define MAX_MSG_FDS 1
@@ -102,6 +109,11 @@ struct vu_vring_addr {
 	uint64_t log;
 };
 
+struct vu_log {
+	uint64_t mmap_size;
+	uint64_t mmap_offset;
+};
+
 struct vu_mem_region {
 	uint64_t guest_phys_addr;
 	uint64_t memory_size;
@@ -122,6 +134,8 @@ _Static_assert(sizeof(struct vu_vring_addr) <= MAX_PAYLOAD, "ring address payloa
 struct frontend {
 	const char *path;
 	int sock;
+	uint64_t features;		/* acked, without LOG_ALL */
+	bool can_log;			/* the back-end offers LOG_ALL and LOG_SHMFD */
 	uint64_t protocol_features;
 	int mem;		/* the guest memory's memfd */
 	uint64_t mem_size;
@@ -203,7 +217,7 @@ vu_recv_reply(struct frontend *fe, uint32_t request, void *payload, uint32_t siz
 			hdr.request, hdr.size, request);
 		return -EPROTO;
 	}
-	if (ret == 0)
+	if (ret == 0 && size != 0)
 		ret = recv_all(fe->sock, payload, size);
 	if (ret < 0 && ret != -EPROTO)
 		fprintf(stderr, "vu-frontend: reply to request %u: %s\n", request, strerror(-ret));
@@ -262,14 +276,17 @@ frontend_connect(struct frontend *fe)
 		ret = vu_get_u64(fe, VU_GET_FEATURES, &features);
 	if (ret < 0)
 		return ret;
+	fe->can_log = (features & F_LOG_ALL) != 0;
 	features &= WANTED_FEATURES;
 	if (features & F_PROTOCOL_FEATURES) {
 		ret = vu_get_u64(fe, VU_GET_PROTOCOL_FEATURES, &proto);
-		proto &= PROTOCOL_MQ | PROTOCOL_STATUS;
+		fe->can_log = fe->can_log && (proto & PROTOCOL_LOG_SHMFD);
+		proto &= PROTOCOL_MQ | PROTOCOL_STATUS | PROTOCOL_LOG_SHMFD;
 		if (ret == 0)
 			ret = vu_send_u64(fe, VU_SET_PROTOCOL_FEATURES, proto, -1);
 	}
 	fe->protocol_features = proto;
+	fe->features = features;
 	if (ret == 0)
 		ret = vu_send_u64(fe, VU_SET_FEATURES, features, -1);
 	if (ret == 0)
@@ -345,6 +362,48 @@ frontend_configure(struct frontend *fe, const uint32_t *bases, bool call_first)
 		ret = vu_send_vring_state(fe, VU_SET_VRING_ENABLE, i, 1);
 	if (ret == 0 && (fe->protocol_features & PROTOCOL_STATUS))
 		ret = vu_send_u64(fe, VU_SET_STATUS, STATUS_DRIVER_OK, -1);
+	return ret;
+}
+
+/*
+ * A migration's start as QEMU makes it (vhost_dev_set_log): the dirty log (a memfd of a bit per
+ * guest page) handed over, LOG_ALL acked, and every vring's used ring logged.
+ */
+static int
+frontend_start_logging(struct frontend *fe)
+{
+	struct vu_log log = { .mmap_size = (fe->mem_size / LOG_PAGE / 8 + 4095) & ~4095ull };
+	int fd, ret;
+
+	if (!fe->can_log) {
+		fprintf(stderr, "vu-frontend: the back-end offers no dirty logging (LOG_ALL, "
+			"LOG_SHMFD)\n");
+		return -ENOTSUP;
+	}
+	fd = memfd_create("vu-frontend-log", MFD_CLOEXEC);
+	if (fd < 0 || ftruncate(fd, (off_t)log.mmap_size) < 0) {
+		ret = -errno;
+		fprintf(stderr, "vu-frontend: dirty log: %s\n", strerror(-ret));
+		if (fd >= 0)
+			close(fd);
+		return ret;
+	}
+	ret = vu_send(fe, VU_SET_LOG_BASE, &log, sizeof(log), fd);
+	if (ret == 0)	/* the reply has no payload */
+		ret = vu_recv_reply(fe, VU_SET_LOG_BASE, NULL, 0);
+	close(fd);	/* the back-end mapped its own */
+	if (ret == 0)
+		ret = vu_send_u64(fe, VU_SET_FEATURES, fe->features | F_LOG_ALL, -1);
+	for (unsigned int i = 0; i < fe->nvrings && ret == 0; i++) {
+		uint64_t ring = GUEST_VA + RINGS_GPA + i * RING_STRIDE;
+		struct vu_vring_addr addr = {
+			.index = i, .flags = VRING_F_LOG, .desc = ring,
+			.used = ring + RING_USED_OFFSET, .avail = ring + RING_AVAIL_OFFSET,
+			.log = RINGS_GPA + i * RING_STRIDE + RING_USED_OFFSET,
+		};
+
+		ret = vu_send(fe, VU_SET_VRING_ADDR, &addr, sizeof(addr), -1);
+	}
 	return ret;
 }
 
@@ -477,6 +536,11 @@ migrate(struct frontend *fe, double hold, uint32_t *bases)
 	int ret;
 
 	sleep_seconds(hold);
+	/* The pre-copy phase: the device logs what it writes while guest memory is sent. */
+	ret = frontend_start_logging(fe);
+	if (ret < 0)
+		return ret;
+	sleep_seconds(0.2);
 	ret = frontend_stop(fe, bases);
 	if (ret < 0)
 		return ret;
