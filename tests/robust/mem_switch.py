@@ -10,7 +10,8 @@ device 1 being the peer of its frames:
   log     switches dirty logging on for device 0 (SET_LOG_BASE, then LOG_ALL) while device 1
           sends it frames, then hands it a new log (SET_LOG_BASE while logging): the pages the
           device writes from then on (RX buffers, used ring) must be marked in the new log and
-          nothing more in the old one.
+          nothing more in the old one; then stops the device while logging and starts it again
+          without LOG_ALL (a migration cancelled): frames pass and nothing more is marked.
   log-refused  the same with the new log's key refused by the firmware (the test injects it):
           logging goes off, frames still pass, and at the stop the whole guest memory is marked
           in the new log.
@@ -168,6 +169,22 @@ def case_log(fe, peer, refused=False):
                                                                       len(want)), want <= new)
         stale = new & (rx_pages(fe, range(8)) - rx_pages(fe, range(8, 16)))
         check("the new log has no page written before it came (%d)" % len(stale), not stale)
+        # A stop while logging, and a restart without LOG_ALL (a migration cancelled): the
+        # queues kept over the stop stop logging when they are taken up again.
+        bases = [get_vring_base(fe, q) for q in (0, 1)]
+        check("the stop while logging returned the indices reached (RX 16, TX 0): %s" % bases,
+              bases == [16, 0])
+        fe.u64(vh.SET_FEATURES, fe.features & vh.F_VERSION_1)
+        vrings_setup(fe, bases)
+        fe.post_rx(64)
+        peer.post_rx(64)
+        logged = bytes(logs[1][1])
+        # From the device first: its frames wait in the ring until the queue runs, where
+        # frames sent to it before its RX steering exists would be dropped.
+        check("frames pass from the device restarted without logging",
+              frames_pass(fe, peer, 0, 8, vh.emu_mac(1)))
+        check("frames reach it", frames_pass(peer, fe, 16, 8, vh.emu_mac(0)))
+        check("nothing marked in the log after the restart", bytes(logs[1][1]) == logged)
     finally:
         for fd, m in logs:
             m.close()

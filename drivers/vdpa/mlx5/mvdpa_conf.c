@@ -642,7 +642,9 @@ vq_renew(struct mvdpa_conf *c, uint16_t index, bool run)
 	a.mkey = c->mkey.id;
 	a.state = DEVX_VIRTQ_STATE_RDY;
 	a.modify = DEVX_VIRTQ_MODIFY_MKEY | DEVX_VIRTQ_MODIFY_ADDRS | DEVX_VIRTQ_MODIFY_AVAIL_IDX |
-		   DEVX_VIRTQ_MODIFY_USED_IDX | (run ? DEVX_VIRTQ_MODIFY_STATE : 0);
+		   DEVX_VIRTQ_MODIFY_USED_IDX | (run ? DEVX_VIRTQ_MODIFY_STATE : 0) |
+		   (c->kept_logging ? DEVX_VIRTQ_MODIFY_DIRTY_BITMAP_PARAMS |
+		    DEVX_VIRTQ_MODIFY_DIRTY_BITMAP_DUMP_ENABLE : 0);
 	ret = devx_virtq_modify(&q->obj, &a);
 	if (ret == 0) {
 		q->suspended = !run;
@@ -1219,7 +1221,7 @@ conf_free(struct mvdpa_dev *dev, struct mvdpa_conf *c)
 	mvdpa_event_drain(c);
 	/* Resources destroyed, or reset for the pool, a queue per worker: the reply waits. */
 	mvdpa_parallel_for(c->nvqs, dev->args.max_conf_threads, queue_release, c);
-	mvdpa_migrate_stop(c);
+	mvdpa_migrate_stop(c, false);
 	free(c->vqs);
 	mvdpa_event_teardown(c);
 	if (c->nvqs)
@@ -1317,7 +1319,7 @@ mvdpa_conf_close(struct mvdpa_dev *dev)
 			c->vqs[i].prepared = false;
 		}
 	}
-	mvdpa_migrate_stop(c);
+	mvdpa_migrate_stop(c, true);
 	MVDPA_LOG(INFO, "vid %d: stopped; %u queue(s) kept suspended for the next configuration "
 		  "(%" PRIu64 " kicks relayed, %u queue recoveries)\n", c->vid, running, c->kicks,
 		  c->recoveries);
@@ -1332,7 +1334,8 @@ mvdpa_conf_close(struct mvdpa_dev *dev)
  * (one that does not is destroyed).
  */
 static struct mvdpa_conf *
-conf_take_kept(struct mvdpa_dev *dev, int vid, struct mvdpa_conf *old_mem)
+conf_take_kept(struct mvdpa_dev *dev, int vid, struct mvdpa_conf *old_mem,
+	       struct mvdpa_dirty_log *old_log)
 {
 	struct mvdpa_conf *c = dev->kept;
 
@@ -1350,7 +1353,7 @@ conf_take_kept(struct mvdpa_dev *dev, int vid, struct mvdpa_conf *old_mem)
 	c->steer_built = false;
 	mem_move(old_mem, c);
 	memset(&c->ev.stats, 0, sizeof(c->ev.stats));
-	memset(&c->log, 0, sizeof(c->log));
+	c->kept_logging = mvdpa_migrate_kept_take(c, old_log);
 	c->kicks = 0;
 	c->recoveries = 0;
 	c->host_notifier = false;
@@ -1481,6 +1484,7 @@ mvdpa_conf_create(struct mvdpa_dev *dev, int vid)
 	struct rte_vhost_memory *mem = NULL;
 	struct mvdpa_gpa_map *map = NULL;
 	struct mvdpa_conf *c, old_mem = { 0 };
+	struct mvdpa_dirty_log old_log = { 0 };
 	uint64_t features;
 	uint64_t resumed0 = mvdpa_counter(&dev->kept_resumed);
 	uint64_t recreated0 = mvdpa_counter(&dev->kept_recreated);
@@ -1490,7 +1494,7 @@ mvdpa_conf_create(struct mvdpa_dev *dev, int vid)
 
 	if (dev->conf != NULL)
 		return -EBUSY;
-	c = conf_take_kept(dev, vid, &old_mem);
+	c = conf_take_kept(dev, vid, &old_mem, &old_log);
 	kept = c != NULL;
 	if (c == NULL) {
 		c = calloc(1, sizeof(*c));
@@ -1548,6 +1552,8 @@ mvdpa_conf_create(struct mvdpa_dev *dev, int vid)
 	if (kept) {
 		/* No queue uses the old keys now: each took the new one or was re-created. */
 		mem_unregister(&old_mem);
+		mvdpa_migrate_log_release(&old_log);
+		c->kept_logging = false;
 		MVDPA_LOG(INFO, "vid %d: configured again after a stop: %" PRIu64 " queue(s) "
 			  "resumed in place, %" PRIu64 " re-created\n", vid,
 			  mvdpa_counter(&dev->kept_resumed) - resumed0,
@@ -1585,6 +1591,7 @@ err:
 	mvdpa_conf_mem_early_discard(dev);	/* keys built ahead and not taken yet */
 	mvdpa_conf_destroy(dev);
 	mem_unregister(&old_mem);	/* after the queues that may still use it */
+	mvdpa_migrate_log_release(&old_log);
 	free(map);
 	free(mem);
 	return ret;

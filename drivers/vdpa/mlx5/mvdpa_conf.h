@@ -140,6 +140,8 @@ struct mvdpa_conf {
 	bool host_notifier;		/* the front-end maps the doorbell page into the guest */
 	uint32_t recoveries;		/* queues re-created after an error */
 	struct mvdpa_dirty_log log;	/* live migration: where the queues log written pages */
+	/* Taken up after a stop while logging: the queue objects still log into the old log. */
+	bool kept_logging;
 	/* Relay: a thread moving guest kicks (kickfds) to the doorbell, and recovering queues. */
 	pthread_t relay;
 	bool relay_running;

@@ -296,11 +296,13 @@ log_all_memory(struct mvdpa_conf *c)
 }
 
 void
-mvdpa_migrate_stop(struct mvdpa_conf *c)
+mvdpa_migrate_stop(struct mvdpa_conf *c, bool queues_kept)
 {
 	uint64_t features = 0, marked = 0;
 	uint32_t rings = 0;
-	bool need_log = rte_vhost_get_negotiated_features(c->vid, &features) == 0 &&
+	/* A kept configuration destroyed later: its stop did all this for vhost's device. */
+	bool need_log = !c->vhost_gone &&
+			rte_vhost_get_negotiated_features(c->vid, &features) == 0 &&
 			RTE_VHOST_NEED_LOG(features);
 	bool packed = features & (1ull << VIRTIO_F_RING_PACKED);
 
@@ -322,9 +324,29 @@ mvdpa_migrate_stop(struct mvdpa_conf *c)
 		MVDPA_LOG(INFO, "vid %d: stopped while logging: %" PRIu64 " pages dirty in the "
 			  "log, %u used rings logged, logging started %u time(s)\n", c->vid,
 			  marked, rings, c->log.starts);
-		/* Queues kept suspended over the stop (mvdpa_conf_close) let go of the log key. */
 		c->log.on = false;
-		queues_follow_log(c);
 	}
-	log_release(&c->log);
+	/*
+	 * Queues kept suspended still point at the log's key: it stays with them, off, and
+	 * goes when they are taken up or destroyed, so that the stop sends no command for it.
+	 */
+	if (!queues_kept)
+		log_release(&c->log);
+}
+
+bool
+mvdpa_migrate_kept_take(struct mvdpa_conf *c, struct mvdpa_dirty_log *held)
+{
+	*held = c->log;
+	memset(&c->log, 0, sizeof(c->log));
+	for (uint32_t i = 0; i < c->nvqs; i++)
+		if (c->vqs[i].prepared)
+			attr_set_log(&c->vqs[i].attr, &c->log);
+	return held->mkey.obj != NULL;
+}
+
+void
+mvdpa_migrate_log_release(struct mvdpa_dirty_log *log)
+{
+	log_release(log);
 }

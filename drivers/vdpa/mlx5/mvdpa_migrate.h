@@ -45,9 +45,21 @@ void mvdpa_migrate_log_base_hook(int vid, bool before);
 
 /*
  * The device stopped (its queues suspended, indices handed to vhost): logs the used rings,
- * counts the pages marked since the front-end last read the log, makes queues kept suspended
- * stop logging, and releases the log. Configuration teardown.
+ * counts the pages marked since the front-end last read the log, and switches logging off. The
+ * log's key and umem are released, unless the queues are kept suspended (`queues_kept`,
+ * mvdpa_conf_close): their objects still point at the key, which stays in c->log until they are
+ * taken up (mvdpa_migrate_kept_take) or destroyed, so that the stop sends no command for it.
+ * Configuration teardown.
  */
-void mvdpa_migrate_stop(struct mvdpa_conf *c);
+void mvdpa_migrate_stop(struct mvdpa_conf *c, bool queues_kept);
+
+/*
+ * A kept configuration taken up again: every queue's attributes stop logging and the log its
+ * queue objects may still point at moves to `held`, released (mvdpa_migrate_log_release) once no
+ * queue uses it. Returns whether they do (a queue resumed in place must then change its
+ * dirty-log fields).
+ */
+bool mvdpa_migrate_kept_take(struct mvdpa_conf *c, struct mvdpa_dirty_log *held);
+void mvdpa_migrate_log_release(struct mvdpa_dirty_log *log);
 
 #endif /* MVDPA_MIGRATE_H */
