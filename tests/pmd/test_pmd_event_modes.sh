@@ -5,9 +5,9 @@
 # functions. Each device must relay completions to its callfds; the CQEs the PMD consumed must
 # be exactly the CQEs the emulated hardware wrote, and the completion events it read at most
 # those raised. Then both front-ends stop forwarding but stay connected: over 5 s of idle the
-# app's threads (the PMD's event and relay threads, vhost's, EAL's) must use under 1% of a CPU,
-# with no_traffic_time small, so the timers wait for events instead of polling. The emulated
-# NIC's engine thread, which stands for the hardware, is shown but not counted.
+# app's threads (the PMD's event thread, which also relays kicks, vhost's, EAL's) must use under
+# 1% of a CPU, with no_traffic_time small, so the timers wait for events instead of polling. The
+# emulated NIC's engine thread, which stands for the hardware, is shown but not counted.
 # The interrupt run also programs the hardware's completion moderation (hw_* devargs), which
 # must report fewer CQEs than completions.
 # Usage: test_pmd_event_modes.sh <vdpa-app> <our PMD .so> <libmlx5emu.so>

@@ -8,10 +8,8 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -416,7 +414,7 @@ mvdpa_vq_res_reset(struct mvdpa_dev *dev, struct mvdpa_vq *q)
 	return vq_channel_connect(q);
 }
 
-/* The queue's object-change events (it went to ERR) reach the relay thread. */
+/* The queue's object-change events (it went to ERR) reach the event thread. */
 static int
 vq_watch_errors(struct mvdpa_conf *c, struct mvdpa_vq *q, uint16_t index)
 {
@@ -1005,7 +1003,7 @@ mvdpa_error_may_recover(const uint64_t *past, uint32_t n, uint64_t now)
  * it is re-created from its attributes at the indices the hardware reached, keeping its memory,
  * counters and notification channel. An RX queue leaves the RQT while it has no object. After
  * MVDPA_ERRORS_LIMIT errors within MVDPA_ERRORS_WINDOW_MS it is left in error (a guest that
- * keeps breaking its ring must not keep the firmware busy). Relay thread.
+ * keeps breaking its ring must not keep the firmware busy). Event thread.
  */
 static void
 vq_recover(struct mvdpa_conf *c, uint16_t index)
@@ -1068,92 +1066,16 @@ vq_recover(struct mvdpa_conf *c, uint16_t index)
 		  c->vid, index, a.hw_available_index, a.hw_used_index);
 }
 
-/* ---- Kick relay ---- */
-
-/*
- * Guest kicks arrive on the vrings' kickfds (unless the front-end maps the doorbell page
- * itself); each is forwarded as the queue index written to the doorbell. Error events of the
- * queues arrive on the event channel; each recovers its queue. poll() blocks, so an idle device
- * costs no CPU. Completions are the event thread's (mvdpa_event.c).
- */
-static void *
-relay_main(void *arg)
+void
+mvdpa_conf_error_event(struct mvdpa_conf *c)
 {
-	struct mvdpa_conf *c = arg;
-	struct pollfd *pfd = calloc(c->nvqs + 2, sizeof(*pfd));	/* stop, events, kicks */
-	uint16_t *qidx = calloc(c->nvqs + 2, sizeof(*qidx));
-	nfds_t n = 0;
+	struct mlx5dv_devx_async_event_hdr ev;
 
-	if (pfd == NULL || qidx == NULL)
-		goto out;
-	pfd[n++] = (struct pollfd){ .fd = c->stop_fd, .events = POLLIN };
-	pfd[n++] = (struct pollfd){ .fd = c->events->fd, .events = POLLIN };
-	for (uint32_t i = 0; i < c->nvqs; i++) {
-		if (!c->vqs[i].prepared || c->vqs[i].kickfd < 0)
-			continue;
-		qidx[n] = (uint16_t)i;
-		pfd[n++] = (struct pollfd){ .fd = c->vqs[i].kickfd, .events = POLLIN };
-	}
-	for (;;) {
-		if (poll(pfd, n, -1) < 0 && errno != EINTR)
-			break;
-		if (pfd[0].revents)
-			break;
-		if (pfd[1].revents & POLLIN) {
-			struct mlx5dv_devx_async_event_hdr ev;
-
-			/* One event per wake-up: the channel stays readable while more are queued. */
-			if (mlx5dv_devx_get_event(c->events, &ev, sizeof(ev)) <
-			    (ssize_t)sizeof(ev.cookie) || COOKIE_QUEUE(ev.cookie) >= c->nvqs)
-				continue;
-			if (ev.cookie & COOKIE_ERROR)
-				vq_recover(c, (uint16_t)COOKIE_QUEUE(ev.cookie));
-		}
-		for (nfds_t k = 2; k < n; k++) {
-			eventfd_t v;
-
-			if (!(pfd[k].revents & POLLIN) || eventfd_read(pfd[k].fd, &v) < 0)
-				continue;
-			/* The doorbell is device memory: a plain store of the queue index. */
-			*c->doorbell = qidx[k];
-			mvdpa_count(&c->kicks, 1);
-		}
-	}
-out:
-	free(pfd);
-	free(qidx);
-	return NULL;
-}
-
-static int
-relay_start(struct mvdpa_conf *c)
-{
-	char name[16];
-	int ret;
-
-	c->stop_fd = eventfd(0, EFD_CLOEXEC);
-	if (c->stop_fd < 0)
-		return -errno;
-	ret = pthread_create(&c->relay, NULL, relay_main, c);
-	if (ret != 0)
-		return -ret;
-	c->relay_running = true;
-	snprintf(name, sizeof(name), "mvdpa-kick-%d", c->vid);
-	pthread_setname_np(c->relay, name);
-	return 0;
-}
-
-static void
-relay_stop(struct mvdpa_conf *c)
-{
-	if (c->relay_running) {
-		eventfd_write(c->stop_fd, 1);
-		pthread_join(c->relay, NULL);
-		c->relay_running = false;
-	}
-	if (c->stop_fd >= 0)
-		close(c->stop_fd);
-	c->stop_fd = -1;
+	/* One event per wake-up: the channel stays readable while more are queued. */
+	if (mlx5dv_devx_get_event(c->events, &ev, sizeof(ev)) < (ssize_t)sizeof(ev.cookie) ||
+	    !(ev.cookie & COOKIE_ERROR) || COOKIE_QUEUE(ev.cookie) >= c->nvqs)
+		return;
+	vq_recover(c, (uint16_t)COOKIE_QUEUE(ev.cookie));
 }
 
 /* ---- dev_conf / dev_close ---- */
@@ -1213,7 +1135,6 @@ static void
 conf_free(struct mvdpa_dev *dev, struct mvdpa_conf *c)
 {
 	mvdpa_event_stop(c);
-	relay_stop(c);
 	if (c->steer_built)
 		mvdpa_steer_destroy(&c->steer);
 	mvdpa_parallel_for(c->nvqs, dev->args.max_conf_threads, queue_stop, c);
@@ -1302,7 +1223,6 @@ mvdpa_conf_close(struct mvdpa_dev *dev)
 	}
 	mvdpa_conf_kept_destroy(dev);	/* one kept configuration at most */
 	mvdpa_event_stop(c);
-	relay_stop(c);
 	/*
 	 * The RX steering stays too, over queues that now drop what it sends them, and goes
 	 * with the rest (conf_free) or when the configuration is taken up (conf_take_kept):
@@ -1357,7 +1277,6 @@ conf_take_kept(struct mvdpa_dev *dev, int vid, struct mvdpa_conf *old_mem,
 	c->kicks = 0;
 	c->recoveries = 0;
 	c->host_notifier = false;
-	c->stop_fd = -1;
 	return c;
 }
 
@@ -1503,7 +1422,6 @@ mvdpa_conf_create(struct mvdpa_dev *dev, int vid)
 		c->vid = vid;
 		c->dev = dev;
 		pthread_mutex_init(&c->lock, NULL);
-		c->stop_fd = -1;
 	}
 	dev->conf = c;
 	if (rte_vhost_get_negotiated_features(vid, &features) < 0 ||
@@ -1566,15 +1484,14 @@ mvdpa_conf_create(struct mvdpa_dev *dev, int vid)
 		ret = mvdpa_migrate_log_sync(dev);	/* reconfigured while migrating */
 	if (ret < 0)
 		goto err;
-	ret = relay_start(c);
-	if (ret == 0)
-		ret = mvdpa_event_start(dev, c);
+	ret = mvdpa_event_start(dev, c);
 	if (ret < 0)
 		goto err;
 	/*
 	 * Ask the front-end to map the doorbell page (get_notify_area) into the guest, so kicks
-	 * reach the hardware without the relay. Front-ends without backend requests (virtio-user)
-	 * refuse; the relay then carries every kick.
+	 * reach the hardware without the event thread. Front-ends without backend requests
+	 * (virtio-user) refuse; the event thread then relays every kick from the kickfds, which it
+	 * waits on either way: a front-end may kick there before it maps the page.
 	 */
 	c->host_notifier = rte_vhost_host_notifier_ctrl(vid, RTE_VHOST_QUEUE_ALL, true) == 0;
 	MVDPA_LOG(DEBUG, "vid %d: host notifier %s\n", vid,

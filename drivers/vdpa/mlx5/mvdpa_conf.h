@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * A configured device: what the firmware holds for one connected vhost-user front-end (guest
- * memory keys, virtqs with their notification channels) and the kick relay. Built by dev_conf;
+ * memory keys, virtqs with their notification channels) and its event thread, which relays
+ * completions and kicks and recovers failed queues (mvdpa_event.h). Built by dev_conf;
  * dev_close keeps it with its queues suspended (mvdpa_conf_close): the next dev_conf takes it
  * up where the function can modify them, and destroys it otherwise, as dev_cleanup does. The
  * vhost message thread calls them all.
@@ -112,7 +113,7 @@ struct mvdpa_conf {
 	/* A kept configuration destroyed after vhost's device for vid went: nothing handed back. */
 	bool vhost_gone;
 	struct mvdpa_dev *dev;
-	/* Serializes changes of the queue objects and steering: vhost's thread and the relay's. */
+	/* Serializes changes of the queue objects and steering: vhost's thread, the event thread's. */
 	pthread_mutex_t lock;
 	uint32_t nregions;
 	struct mvdpa_region *regions;
@@ -142,10 +143,6 @@ struct mvdpa_conf {
 	struct mvdpa_dirty_log log;	/* live migration: where the queues log written pages */
 	/* Taken up after a stop while logging: the queue objects still log into the old log. */
 	bool kept_logging;
-	/* Relay: a thread moving guest kicks (kickfds) to the doorbell, and recovering queues. */
-	pthread_t relay;
-	bool relay_running;
-	int stop_fd;			/* eventfd that ends the relay */
 };
 
 /*
@@ -233,6 +230,13 @@ int mvdpa_conf_vring_state(struct mvdpa_dev *dev, uint16_t vring);
  */
 uint32_t mvdpa_conf_queues_pause(struct mvdpa_conf *c);
 int mvdpa_conf_queues_unpause(struct mvdpa_conf *c);
+
+/*
+ * Reads one event from the queues' error channel (c->events, readable) and recovers the queue
+ * it names: re-created from its attributes at the indices it reached, unless it failed too often
+ * (mvdpa_error_may_recover). Takes c->lock and runs firmware commands. Event thread.
+ */
+void mvdpa_conf_error_event(struct mvdpa_conf *c);
 
 /*
  * Whether a queue that failed now, after failing at the times in `past` (n of them, the newest

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The event thread (see mvdpa_event.h). A queue's CQ is collapsed: the hardware writes every
- * CQE to entry 0, whose wqe_counter names the last receive WQE consumed, so one read tells how
- * many completions arrived since the last poll. Each poll returns as many receive WQEs as it
- * saw consumed, so the hardware never runs out, and writes the consumer index.
+ * The event thread (see mvdpa_event.h). It also relays the guest's kicks and takes the queues'
+ * error events: wherever it blocks or sleeps it waits on the kickfds and the error channel too,
+ * so one thread per configured device serves the three.
+ *
+ * A queue's CQ is collapsed: the hardware writes every CQE to entry 0, whose wqe_counter names
+ * the last receive WQE consumed, so one read tells how many completions arrived since the last
+ * poll. Each poll returns as many receive WQEs as it saw consumed, so the hardware never runs
+ * out, and writes the consumer index.
  *
  * Arming: an arm asks for one completion event; its sequence number must count the events
  * the CQ raised. A CQ is re-armed only after the event of its previous arm was read from the
@@ -13,9 +17,11 @@
 #include <poll.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <infiniband/mlx5dv.h>
 #include <rte_lcore.h>
@@ -152,35 +158,90 @@ poll_all(struct mvdpa_conf *c)
 	return max;
 }
 
-static bool
-stopping(struct mvdpa_conf *c)
+/* What the thread waits on, in c->ev.fds: the kickfds from FD_KICKS on. */
+enum {
+	FD_STOP,
+	FD_ERRORS,		/* the queues' error events (c->events) */
+	FD_COMPLETIONS,		/* the CQs' completion events; -1 while the timer polls */
+	FD_KICKS,
+};
+
+/* What ended a wait. */
+enum wake {
+	WAKE_STOP,		/* asked to stop (or the wait broke) */
+	WAKE_COMPLETION,	/* the completion channel is readable */
+	WAKE_OTHER,		/* kicks relayed, an error handled, the time out, a signal */
+};
+
+/*
+ * Guest kicks arrive on the vrings' kickfds (unless the front-end maps the doorbell page
+ * itself); each is forwarded as the queue index written to the doorbell.
+ */
+static void
+kicks_relay(struct mvdpa_conf *c)
 {
-	return __atomic_load_n(&c->ev.stopping, __ATOMIC_ACQUIRE);
+	for (nfds_t k = FD_KICKS; k < c->ev.nfds; k++) {
+		struct pollfd *p = &c->ev.fds[k];
+		eventfd_t v;
+
+		/*
+		 * vhost closes a kickfd the front-end replaces without a dev_close: polling it
+		 * would return at once forever. Its kicks are lost until the next dev_conf.
+		 */
+		if (p->revents & POLLNVAL)
+			p->fd = -1;
+		if (!(p->revents & POLLIN) || eventfd_read(p->fd, &v) < 0)
+			continue;
+		/* The doorbell is device memory: a plain store of the queue index. */
+		*c->doorbell = c->ev.kick_queue[k - FD_KICKS];
+		mvdpa_count(&c->kicks, 1);
+	}
 }
 
 /*
- * Waits for one completion event (or the stop): the queue it names, after polling it and
- * re-arming its CQ. -1 on stop or a broken channel.
+ * One wait on the stop fd, the kickfds, the error channel and, with `completions`, the
+ * completion channel, for at most `timeout` (NULL: no limit). Kicks that came are relayed, and an
+ * error event handled (its queue recovered), before it returns.
+ */
+static enum wake
+wait_once(struct mvdpa_conf *c, bool completions, const struct timespec *timeout)
+{
+	struct pollfd *fds = c->ev.fds;
+	int n;
+
+	fds[FD_COMPLETIONS].fd = completions ? c->ev.channel->fd : -1;
+	n = ppoll(fds, c->ev.nfds, timeout, NULL);
+	if (n < 0 && errno != EINTR) {
+		MVDPA_LOG(ERR, "vid %d: the event thread cannot wait: %s\n", c->vid,
+			  strerror(errno));
+		return WAKE_STOP;
+	}
+	if (n <= 0)
+		return WAKE_OTHER;
+	if (fds[FD_STOP].revents)
+		return WAKE_STOP;
+	kicks_relay(c);
+	if (fds[FD_ERRORS].revents & POLLIN)
+		mvdpa_conf_error_event(c);
+	return fds[FD_COMPLETIONS].revents & POLLIN ? WAKE_COMPLETION : WAKE_OTHER;
+}
+
+/*
+ * Waits for one completion event (or the stop), relaying kicks and handling error events
+ * meanwhile: the queue it names, after polling it and re-arming its CQ. -1 on stop.
  */
 static int
 wait_event(struct mvdpa_conf *c, uint32_t *completions)
 {
-	struct pollfd pfd[2] = {
-		{ .fd = c->stop_fd, .events = POLLIN },
-		{ .fd = c->ev.channel->fd, .events = POLLIN },
-	};
 	struct mlx5dv_devx_async_event_hdr ev;
 	struct mvdpa_vq *q;
 
 	for (;;) {
-		if (poll(pfd, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
+		enum wake w = wait_once(c, true, NULL);
+
+		if (w == WAKE_STOP)
 			return -1;
-		}
-		if (pfd[0].revents || stopping(c))
-			return -1;
-		if (!(pfd[1].revents & POLLIN))
+		if (w != WAKE_COMPLETION)
 			continue;
 		if (mlx5dv_devx_get_event(c->ev.channel, &ev, sizeof(ev)) <
 		    (ssize_t)sizeof(ev.cookie))
@@ -204,19 +265,40 @@ arm_idle_cqs(struct mvdpa_conf *c)
 			arm(c, &c->vqs[i].ecq);
 }
 
-/* Sleeps delay_us (or yields for 0); false when asked to stop meanwhile. */
+static uint64_t
+monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Sleeps delay_us between two polls (or yields for 0), relaying kicks and handling error events
+ * as they come: the sleep goes on for the time left, so polls keep their period. False when
+ * asked to stop meanwhile.
+ */
 static bool
 timer_sleep(struct mvdpa_conf *c, uint32_t delay_us)
 {
-	struct pollfd pfd = { .fd = c->stop_fd, .events = POLLIN };
-	struct timespec ts = { .tv_sec = delay_us / 1000000u,
-			       .tv_nsec = (long)(delay_us % 1000000u) * 1000 };
+	static const struct timespec no_wait;
+	uint64_t deadline = monotonic_ns() + (uint64_t)delay_us * 1000u, now;
 
 	if (delay_us == 0) {
+		if (wait_once(c, false, &no_wait) == WAKE_STOP)
+			return false;
 		sched_yield();
-		return !stopping(c);
+		return true;
 	}
-	return ppoll(&pfd, 1, &ts, NULL) == 0 || (pfd.revents == 0 && !stopping(c));
+	while ((now = monotonic_ns()) < deadline) {
+		struct timespec left = { .tv_sec = (time_t)((deadline - now) / 1000000000u),
+					 .tv_nsec = (long)((deadline - now) % 1000000000u) };
+
+		if (wait_once(c, false, &left) == WAKE_STOP)
+			return false;
+	}
+	return true;
 }
 
 /*
@@ -229,7 +311,7 @@ timer_loop(struct mvdpa_conf *c)
 	const struct mvdpa_devargs *a = &c->dev->args;
 	uint32_t delay = a->event_us, idle = 0, n;
 
-	while (!stopping(c)) {
+	for (;;) {
 		uint32_t max = poll_all(c);
 
 		if (max == 0 && idle++ >= a->no_traffic_time) {
@@ -268,6 +350,50 @@ event_main(void *arg)
 	return NULL;
 }
 
+static void
+wait_set_free(struct mvdpa_conf *c)
+{
+	if (c->ev.stop_fd >= 0)
+		close(c->ev.stop_fd);
+	c->ev.stop_fd = -1;
+	free(c->ev.fds);
+	free(c->ev.kick_queue);
+	c->ev.fds = NULL;
+	c->ev.kick_queue = NULL;
+	c->ev.nfds = 0;
+}
+
+/*
+ * What the thread will wait on: a new stop fd, the error channel, the completion channel, the
+ * kickfds of the queues the front-end set up (as they are now: the thread runs until dev_close).
+ */
+static int
+wait_set_build(struct mvdpa_conf *c)
+{
+	nfds_t n = FD_KICKS;
+
+	c->ev.fds = calloc(FD_KICKS + c->nvqs, sizeof(*c->ev.fds));
+	c->ev.kick_queue = calloc(c->nvqs ? c->nvqs : 1, sizeof(*c->ev.kick_queue));
+	c->ev.stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (c->ev.fds == NULL || c->ev.kick_queue == NULL || c->ev.stop_fd < 0) {
+		int ret = c->ev.stop_fd < 0 ? -errno : -ENOMEM;
+
+		wait_set_free(c);
+		return ret;
+	}
+	c->ev.fds[FD_STOP] = (struct pollfd){ .fd = c->ev.stop_fd, .events = POLLIN };
+	c->ev.fds[FD_ERRORS] = (struct pollfd){ .fd = c->events->fd, .events = POLLIN };
+	c->ev.fds[FD_COMPLETIONS] = (struct pollfd){ .fd = -1, .events = POLLIN };
+	for (uint32_t i = 0; i < c->nvqs; i++) {
+		if (!c->vqs[i].prepared || c->vqs[i].kickfd < 0)
+			continue;
+		c->ev.kick_queue[n - FD_KICKS] = (uint16_t)i;
+		c->ev.fds[n++] = (struct pollfd){ .fd = c->vqs[i].kickfd, .events = POLLIN };
+	}
+	c->ev.nfds = n;
+	return 0;
+}
+
 int
 mvdpa_event_start(struct mvdpa_dev *dev, struct mvdpa_conf *c)
 {
@@ -275,10 +401,14 @@ mvdpa_event_start(struct mvdpa_dev *dev, struct mvdpa_conf *c)
 	char name[16];
 	int ret;
 
-	__atomic_store_n(&c->ev.stopping, false, __ATOMIC_RELEASE);
+	ret = wait_set_build(c);
+	if (ret < 0)
+		return ret;
 	ret = pthread_create(&c->ev.thread, NULL, event_main, c);
-	if (ret != 0)
+	if (ret != 0) {
+		wait_set_free(c);
 		return -ret;
+	}
 	c->ev.running = true;
 	CPU_ZERO(&cpus);
 	if (dev->args.event_core >= 0)
@@ -301,10 +431,10 @@ mvdpa_event_stop(struct mvdpa_conf *c)
 {
 	if (!c->ev.running)
 		return;
-	__atomic_store_n(&c->ev.stopping, true, __ATOMIC_RELEASE);
-	eventfd_write(c->stop_fd, 1);
+	eventfd_write(c->ev.stop_fd, 1);
 	pthread_join(c->ev.thread, NULL);
 	c->ev.running = false;
+	wait_set_free(c);
 }
 
 void

@@ -1,14 +1,23 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
+ * A configured device's one thread, the event thread (mvdpa-ev-<vid>), pinned to event_core or
+ * the main lcore's CPUs.
+ *
  * Completion notifications: the hardware reports a queue's completions as CQEs on the queue's
  * notification CQ; the event thread relays them to the queue's callfd (the guest's interrupt).
  * How it learns of them is devarg event_mode: a polling timer, fixed (event_us) or adapting to
  * the completion rate, that falls back to CQ events after no_traffic_time empty polls; or CQ
  * events only (each CQ armed, the thread blocked on the event channel).
+ *
+ * Kicks and errors: wherever the thread blocks or sleeps between polls it also waits on the
+ * vrings' kickfds, relaying each kick to the doorbell at once, and on the queues' error channel,
+ * recovering a failed queue there (mvdpa_conf_error_event: firmware commands under the
+ * configuration's lock, during which nothing else is relayed).
  */
 #ifndef MVDPA_EVENT_H
 #define MVDPA_EVENT_H
 
+#include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -45,7 +54,11 @@ struct mvdpa_events {
 	struct mlx5dv_devx_event_channel *channel;	/* the CQs' completion events */
 	pthread_t thread;
 	bool running;
-	bool stopping;		/* atomic: the thread returns */
+	int stop_fd;		/* eventfd written to end the thread (while it runs) */
+	/* What the thread waits on (mvdpa_event.c's FD_*), built at its start. */
+	struct pollfd *fds;
+	nfds_t nfds;
+	uint16_t *kick_queue;	/* the queue of each kickfd in fds, in their order */
 	struct mvdpa_event_stats stats;	/* event thread; read after it stopped */
 };
 
@@ -62,9 +75,15 @@ void mvdpa_event_teardown(struct mvdpa_conf *c);
 int mvdpa_event_queue_init(struct mvdpa_conf *c, struct mvdpa_vq *q, uint16_t index,
 			   unsigned int log_size);
 
-/* Starts the event thread (after the relay, whose stop_fd it shares). 0 or a negative errno. */
+/*
+ * Starts the event thread once the queues are configured: the kickfds it relays are those of
+ * the prepared queues now. 0 or a negative errno.
+ */
 int mvdpa_event_start(struct mvdpa_dev *dev, struct mvdpa_conf *c);
-/* Stops and joins it; idempotent. */
+/*
+ * Stops and joins it; idempotent. The caller must not hold c->lock (a recovery under way takes
+ * it before the thread can see the stop).
+ */
 void mvdpa_event_stop(struct mvdpa_conf *c);
 /*
  * Relays what the queues completed since the last poll and reads the completion events raised
