@@ -74,6 +74,11 @@ struct mvdpa_dev {
 	 * (mvdpa_conf_mem_early_start); NULL: none. Under conf_lock.
 	 */
 	struct mvdpa_mem_early *mem_early;
+	/*
+	 * The vring of the GET_VRING_BASE vhost is handling (its dev_close may return once that
+	 * queue stopped, mvdpa_conf_close); -1: none. Under conf_lock.
+	 */
+	int close_vring;
 	/* Pre-created virtq resources (devargs queues, queue_size) not lent now; NULL: none. */
 	struct mvdpa_conf *prealloc;
 	/*

@@ -932,7 +932,9 @@ queue_start(void *ctx, uint32_t i)
 static int
 queue_stop(void *ctx, uint32_t i)
 {
-	return vq_stop(ctx, (uint16_t)i);
+	vq_stop(ctx, (uint16_t)i);
+	mvdpa_migrate_stop_queue(ctx, i);
+	return 0;
 }
 
 static int
@@ -942,10 +944,25 @@ queue_release(void *ctx, uint32_t i)
 	return 0;
 }
 
+/*
+ * A queue of a stop (mvdpa_conf_close): suspended, its indices handed to vhost, its last
+ * completions relayed and its used ring logged, all that vhost's answer for its vring needs;
+ * then whoever waits for it (mvdpa_conf_stop_wait) is told.
+ */
 static int
 queue_stop_keep(void *ctx, uint32_t i)
 {
-	return vq_stop_keep(ctx, (uint16_t)i);
+	struct mvdpa_conf *c = ctx;
+
+	vq_stop_keep(c, (uint16_t)i);
+	mvdpa_event_drain_queue(c, i);
+	mvdpa_migrate_stop_queue(c, i);
+	pthread_mutex_lock(&c->stop.lock);
+	if (c->stop.queue_done != NULL)
+		c->stop.queue_done[i] = true;
+	pthread_cond_broadcast(&c->stop.cond);
+	pthread_mutex_unlock(&c->stop.lock);
+	return 0;
 }
 
 /*
@@ -1159,6 +1176,9 @@ conf_free(struct mvdpa_dev *dev, struct mvdpa_conf *c)
 	else
 		mvdpa_conf_base_destroy(c);
 	mem_unregister(c);
+	free(c->stop.queue_done);
+	pthread_cond_destroy(&c->stop.cond);
+	pthread_mutex_destroy(&c->stop.lock);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
@@ -1196,14 +1216,55 @@ mvdpa_conf_kept_destroy(struct mvdpa_dev *dev)
 
 	if (c == NULL)
 		return;
+	mvdpa_conf_stop_wait(c, -1);
 	dev->kept = NULL;
 	MVDPA_LOG(INFO, "vid %d: the queues kept since the stop are destroyed\n", c->vid);
 	c->vhost_gone = true;	/* vhost's device is gone or another's now */
 	conf_free(dev, c);
 }
 
+/*
+ * The stop of mvdpa_conf_close: every queue in parallel (queue_stop_keep), then what no vring's
+ * answer waits for: the completion events, the queues without an object, the dirty log. On a
+ * thread of its own when vhost answers for each vring as soon as its queue stopped.
+ */
+static void *
+stop_main(void *arg)
+{
+	struct mvdpa_conf *c = arg;
+	uint32_t running = 0;
+
+	for (uint32_t i = 0; i < c->nvqs; i++)
+		running += c->vqs[i].created;
+	/*
+	 * The RX steering stays too, over queues that now drop what it sends them, and goes
+	 * with the rest (conf_free) or when the configuration is taken up (conf_take_kept):
+	 * not in the reply's time.
+	 */
+	mvdpa_parallel_for(c->nvqs, c->dev->args.max_conf_threads, queue_stop_keep, c);
+	mvdpa_event_drain_events(c);
+	/* What has no object keeps nothing: its resources go back as at a full close. */
+	for (uint32_t i = 0; i < c->nvqs; i++) {
+		if (c->vqs[i].created) {
+			c->vqs[i].kept = true;
+		} else {
+			vq_destroy(c, (uint16_t)i);
+			c->vqs[i].prepared = false;
+		}
+	}
+	mvdpa_migrate_stop(c, true);
+	MVDPA_LOG(INFO, "vid %d: stopped; %u queue(s) kept suspended for the next configuration "
+		  "(%" PRIu64 " kicks relayed, %u queue recoveries)\n", c->vid, running, c->kicks,
+		  c->recoveries);
+	pthread_mutex_lock(&c->stop.lock);
+	c->stop.done = true;
+	pthread_cond_broadcast(&c->stop.cond);
+	pthread_mutex_unlock(&c->stop.lock);
+	return NULL;
+}
+
 void
-mvdpa_conf_close(struct mvdpa_dev *dev)
+mvdpa_conf_close(struct mvdpa_dev *dev, int vring)
 {
 	struct mvdpa_conf *c = dev->conf;
 	uint32_t running = 0;
@@ -1222,30 +1283,40 @@ mvdpa_conf_close(struct mvdpa_dev *dev)
 		return;
 	}
 	mvdpa_conf_kept_destroy(dev);	/* one kept configuration at most */
+	/* Kicks and completions stop before vhost closes any vring's kickfd or callfd. */
 	mvdpa_event_stop(c);
-	/*
-	 * The RX steering stays too, over queues that now drop what it sends them, and goes
-	 * with the rest (conf_free) or when the configuration is taken up (conf_take_kept):
-	 * not in the reply's time.
-	 */
-	mvdpa_parallel_for(c->nvqs, dev->args.max_conf_threads, queue_stop_keep, c);
-	mvdpa_event_drain(c);
-	/* What has no object keeps nothing: its resources go back as at a full close. */
-	for (uint32_t i = 0; i < c->nvqs; i++) {
-		if (c->vqs[i].created) {
-			c->vqs[i].kept = true;
-		} else {
-			vq_destroy(c, (uint16_t)i);
-			c->vqs[i].prepared = false;
-		}
+	free(c->stop.queue_done);	/* of a stop before this configuration was taken up */
+	c->stop.queue_done = calloc(c->nvqs, sizeof(*c->stop.queue_done));
+	c->stop.done = false;
+	c->stop.running = c->stop.queue_done != NULL && vring >= 0 &&
+			  !mvdpa_migrate_stop_marks_all(c) &&
+			  pthread_create(&c->stop.thread, NULL, stop_main, c) == 0;
+	if (c->stop.running) {
+		pthread_setname_np(c->stop.thread, "mvdpa-stop");
+		dev->kept = c;
+		dev->conf = NULL;
+		vrings_forget(dev);
+		mvdpa_conf_stop_wait(c, vring);
+		return;
 	}
-	mvdpa_migrate_stop(c, true);
-	MVDPA_LOG(INFO, "vid %d: stopped; %u queue(s) kept suspended for the next configuration "
-		  "(%" PRIu64 " kicks relayed, %u queue recoveries)\n", c->vid, running, c->kicks,
-		  c->recoveries);
+	stop_main(c);
 	dev->kept = c;
 	dev->conf = NULL;
 	vrings_forget(dev);
+}
+
+void
+mvdpa_conf_stop_wait(struct mvdpa_conf *c, int vring)
+{
+	pthread_mutex_lock(&c->stop.lock);
+	while (!c->stop.done &&
+	       (vring < 0 || (uint32_t)vring >= c->nvqs || !c->stop.queue_done[vring]))
+		pthread_cond_wait(&c->stop.cond, &c->stop.lock);
+	pthread_mutex_unlock(&c->stop.lock);
+	if (c->stop.done && c->stop.running) {
+		pthread_join(c->stop.thread, NULL);
+		c->stop.running = false;
+	}
 }
 
 /*
@@ -1261,6 +1332,7 @@ conf_take_kept(struct mvdpa_dev *dev, int vid, struct mvdpa_conf *old_mem,
 
 	if (c == NULL)
 		return NULL;
+	mvdpa_conf_stop_wait(c, -1);
 	if (c->vid != vid || rte_vhost_get_vring_num(vid) != c->nvqs ||
 	    !mvdpa_conf_can_resume_kept(&dev->caps)) {
 		mvdpa_conf_kept_destroy(dev);
@@ -1422,6 +1494,9 @@ mvdpa_conf_create(struct mvdpa_dev *dev, int vid)
 		c->vid = vid;
 		c->dev = dev;
 		pthread_mutex_init(&c->lock, NULL);
+		pthread_mutex_init(&c->stop.lock, NULL);
+		pthread_cond_init(&c->stop.cond, NULL);
+		c->stop.done = true;
 	}
 	dev->conf = c;
 	if (rte_vhost_get_negotiated_features(vid, &features) < 0 ||

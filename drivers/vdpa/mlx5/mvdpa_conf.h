@@ -143,6 +143,18 @@ struct mvdpa_conf {
 	struct mvdpa_dirty_log log;	/* live migration: where the queues log written pages */
 	/* Taken up after a stop while logging: the queue objects still log into the old log. */
 	bool kept_logging;
+	/*
+	 * A stop (mvdpa_conf_close) on a thread of its own, while vhost answers GET_VRING_BASE
+	 * for each vring as soon as its queue stopped (mvdpa_conf_stop_wait).
+	 */
+	struct {
+		pthread_mutex_t lock;
+		pthread_cond_t cond;
+		bool *queue_done;	/* per queue: stopped, its indices with vhost */
+		bool done;		/* the whole stop (true when none is under way) */
+		pthread_t thread;
+		bool running;		/* the thread, to be joined */
+	} stop;
 };
 
 /*
@@ -188,8 +200,16 @@ void mvdpa_conf_destroy(struct mvdpa_dev *dev);
  * dev_conf takes them up where the function can modify a suspended queue's memory key,
  * addresses and indices and resume it (mvdpa_conf_can_resume_kept), and destroys them otherwise.
  * Queues not running go as in mvdpa_conf_destroy.
+ * `vring` >= 0: the close is GET_VRING_BASE's for that vring, and returns once its queue
+ * stopped; the others stop meanwhile on a thread of the stop, and vhost's later requests wait
+ * for theirs (mvdpa_conf_stop_wait, from vhost's message hooks). -1: returns when all stopped.
  */
-void mvdpa_conf_close(struct mvdpa_dev *dev);
+void mvdpa_conf_close(struct mvdpa_dev *dev, int vring);
+/*
+ * Waits until the stop of c (a kept configuration) stopped queue `vring`, or, for -1 (or any
+ * index it has no queue for), all of it; conf_lock held.
+ */
+void mvdpa_conf_stop_wait(struct mvdpa_conf *c, int vring);
 /* Destroys a kept configuration (dev_cleanup, a front-end that does not come back, removal). */
 void mvdpa_conf_kept_destroy(struct mvdpa_dev *dev);
 /* Whether caps let a suspended queue take a new memory table and resume in place. Pure. */

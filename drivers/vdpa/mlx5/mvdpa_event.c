@@ -438,13 +438,25 @@ mvdpa_event_stop(struct mvdpa_conf *c)
 }
 
 void
+mvdpa_event_drain_queue(struct mvdpa_conf *c, uint32_t i)
+{
+	queue_poll(c, &c->vqs[i]);
+}
+
+void
 mvdpa_event_drain(struct mvdpa_conf *c)
+{
+	for (uint32_t i = 0; i < c->nvqs; i++)
+		mvdpa_event_drain_queue(c, i);
+	mvdpa_event_drain_events(c);
+}
+
+void
+mvdpa_event_drain_events(struct mvdpa_conf *c)
 {
 	struct pollfd pfd = { .fd = -1, .events = POLLIN };
 	struct mlx5dv_devx_async_event_hdr ev;
 
-	for (uint32_t i = 0; i < c->nvqs; i++)
-		queue_poll(c, &c->vqs[i]);
 	if (c->ev.channel == NULL)
 		return;		/* a configuration that failed before it had one */
 	pfd.fd = c->ev.channel->fd;

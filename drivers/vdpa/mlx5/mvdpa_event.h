@@ -87,9 +87,12 @@ int mvdpa_event_start(struct mvdpa_dev *dev, struct mvdpa_conf *c);
 void mvdpa_event_stop(struct mvdpa_conf *c);
 /*
  * Relays what the queues completed since the last poll and reads the completion events raised
- * meanwhile (the thread and the queues stopped): before close.
+ * meanwhile (the thread and the queues stopped): before close. In parts: one queue's
+ * completions (before vhost closes its callfd), and the events (which touch no callfd).
  */
 void mvdpa_event_drain(struct mvdpa_conf *c);
+void mvdpa_event_drain_queue(struct mvdpa_conf *c, uint32_t i);
+void mvdpa_event_drain_events(struct mvdpa_conf *c);
 
 /* "dynamic-timer", "fixed-timer", "interrupt". */
 const char *mvdpa_event_mode_name(unsigned int mode);

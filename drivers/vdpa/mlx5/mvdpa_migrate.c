@@ -295,35 +295,50 @@ log_all_memory(struct mvdpa_conf *c)
 		  " MiB of guest memory marked dirty\n", c->vid, bytes >> 20);
 }
 
+/* Whether vhost's device for c is logging (LOG_ALL); a kept configuration's stop did it all. */
+static bool
+vhost_logs(const struct mvdpa_conf *c, uint64_t *features)
+{
+	*features = 0;
+	return !c->vhost_gone && rte_vhost_get_negotiated_features(c->vid, features) == 0 &&
+	       RTE_VHOST_NEED_LOG(*features);
+}
+
+bool
+mvdpa_migrate_stop_marks_all(const struct mvdpa_conf *c)
+{
+	uint64_t features;
+
+	return vhost_logs(c, &features) && !c->log.on;
+}
+
+void
+mvdpa_migrate_stop_queue(struct mvdpa_conf *c, uint32_t i)
+{
+	uint64_t features, size = c->vqs[i].attr.queue_size;
+
+	if (!c->vqs[i].prepared || !vhost_logs(c, &features))
+		return;
+	/* The device logged what it wrote; the whole ring, as vhost itself does at a stop. */
+	rte_vhost_log_used_vring(c->vid, (uint16_t)i, 0, features & (1ull << VIRTIO_F_RING_PACKED) ?
+				 16 * size : 4 + 8 * size + 2);
+	__atomic_fetch_add(&c->log.rings_logged, 1, __ATOMIC_RELAXED);
+}
+
 void
 mvdpa_migrate_stop(struct mvdpa_conf *c, bool queues_kept)
 {
-	uint64_t features = 0, marked = 0;
-	uint32_t rings = 0;
-	/* A kept configuration destroyed later: its stop did all this for vhost's device. */
-	bool need_log = !c->vhost_gone &&
-			rte_vhost_get_negotiated_features(c->vid, &features) == 0 &&
-			RTE_VHOST_NEED_LOG(features);
-	bool packed = features & (1ull << VIRTIO_F_RING_PACKED);
+	uint64_t features, marked = 0;
 
-	if (need_log && !c->log.on)
+	if (vhost_logs(c, &features) && !c->log.on)
 		log_all_memory(c);
 	else if (c->log.on)	/* what the device logged since the front-end last read the log */
 		marked = bits_set((const uint8_t *)(uintptr_t)c->log.base, c->log.size);
-	/* The device logged what it wrote; the whole rings, as vhost itself does at a stop. */
-	for (uint32_t i = 0; need_log && i < c->nvqs; i++) {
-		uint64_t size = c->vqs[i].attr.queue_size;
-
-		if (!c->vqs[i].prepared)
-			continue;
-		rte_vhost_log_used_vring(c->vid, (uint16_t)i, 0,
-					 packed ? 16 * size : 4 + 8 * size + 2);
-		rings++;
-	}
 	if (c->log.on) {
 		MVDPA_LOG(INFO, "vid %d: stopped while logging: %" PRIu64 " pages dirty in the "
 			  "log, %u used rings logged, logging started %u time(s)\n", c->vid,
-			  marked, rings, c->log.starts);
+			  marked, __atomic_load_n(&c->log.rings_logged, __ATOMIC_RELAXED),
+			  c->log.starts);
 		c->log.on = false;
 	}
 	/*

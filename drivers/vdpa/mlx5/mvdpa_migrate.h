@@ -26,6 +26,7 @@ struct mvdpa_dirty_log {
 	uint32_t moves;			/* times it followed a new log (VHOST_USER_SET_LOG_BASE) */
 	bool moving;			/* a new log is being handed over: queues paused */
 	uint32_t paused;		/* ... how many */
+	uint32_t rings_logged;		/* used rings logged at the stop (atomic) */
 };
 
 /*
@@ -44,8 +45,19 @@ int mvdpa_migrate_log_sync(struct mvdpa_dev *dev);
 void mvdpa_migrate_log_base_hook(int vid, bool before);
 
 /*
- * The device stopped (its queues suspended, indices handed to vhost): logs the used rings,
- * counts the pages marked since the front-end last read the log, and switches logging off. The
+ * Queue i stopped (suspended, its indices handed to vhost): its used ring is logged whole, as
+ * vhost does at a stop, while vhost's device logs. Before vhost answers for its vring.
+ */
+void mvdpa_migrate_stop_queue(struct mvdpa_conf *c, uint32_t i);
+/*
+ * Whether the stop must mark all of guest memory (vhost's device logs, the queues did not):
+ * the stop then ends before vhost answers for any vring.
+ */
+bool mvdpa_migrate_stop_marks_all(const struct mvdpa_conf *c);
+/*
+ * The device stopped (its queues stopped, mvdpa_migrate_stop_queue called for each): counts the
+ * pages marked since the front-end last read the log, or marks all of guest memory when the
+ * queues did not log, and switches logging off. The
  * log's key and umem are released, unless the queues are kept suspended (`queues_kept`,
  * mvdpa_conf_close): their objects still point at the key, which stays in c->log until they are
  * taken up (mvdpa_migrate_kept_take) or destroyed, so that the stop sends no command for it.

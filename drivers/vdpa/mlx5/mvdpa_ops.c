@@ -165,11 +165,57 @@ dev_of_vid(int vid)
 /* The vhost-user requests the hooks act on, and the header every message starts with. */
 #define VU_SET_MEM_TABLE 5u
 #define VU_SET_LOG_BASE 6u
+#define VU_GET_VRING_BASE 11u
 struct vu_msg_hdr {
 	uint32_t request;
 	uint32_t flags;
 	uint32_t size;
 };
+struct vu_vring_state_msg {
+	struct vu_msg_hdr hdr;
+	uint32_t index;
+	uint32_t num;
+};
+
+/*
+ * A device stops at the first GET_VRING_BASE (vhost calls dev_close), and vhost answers each
+ * vring's from the indices the PMD handed back: dev_close returns as soon as the asked vring's
+ * queue stopped (dev->close_vring), the other queues stop meanwhile, and each later
+ * GET_VRING_BASE waits for its own. Any other request waits for the whole stop first: vhost may
+ * unmap guest memory or close fds for it.
+ */
+static void
+stop_sync(int vid, const void *msg)
+{
+	const struct vu_vring_state_msg *m = msg;
+	struct mvdpa_dev *dev = dev_of_vid(vid);
+
+	if (dev == NULL)
+		return;
+	pthread_mutex_lock(&dev->conf_lock);
+	dev->close_vring = -1;
+	if (m->hdr.request == VU_GET_VRING_BASE && m->hdr.size >= 2 * sizeof(uint32_t) &&
+	    dev->conf != NULL && dev->conf->vid == vid)
+		dev->close_vring = (int)(m->index & INT32_MAX);
+	else if (dev->kept != NULL && dev->kept->vid == vid)
+		mvdpa_conf_stop_wait(dev->kept, m->hdr.request == VU_GET_VRING_BASE &&
+				     m->hdr.size >= 2 * sizeof(uint32_t) ?
+				     (int)(m->index & INT32_MAX) : -1);
+	pthread_mutex_unlock(&dev->conf_lock);
+}
+
+/* After GET_VRING_BASE, whether or not vhost called dev_close for it. */
+static void
+stop_request_done(int vid)
+{
+	struct mvdpa_dev *dev = dev_of_vid(vid);
+
+	if (dev == NULL)
+		return;
+	pthread_mutex_lock(&dev->conf_lock);
+	dev->close_vring = -1;
+	pthread_mutex_unlock(&dev->conf_lock);
+}
 
 /* A memory table before dev_conf: its keys are built while vhost takes the rest. */
 static void
@@ -200,6 +246,7 @@ mem_table_set(int vid)
 static enum rte_vhost_msg_result
 msg_before(int vid, void *msg)
 {
+	stop_sync(vid, msg);
 	if (((const struct vu_msg_hdr *)msg)->request == VU_SET_LOG_BASE)
 		mvdpa_migrate_log_base_hook(vid, true);
 	return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
@@ -215,6 +262,9 @@ msg_after(int vid, void *msg)
 		break;
 	case VU_SET_MEM_TABLE:
 		mem_table_set(vid);
+		break;
+	case VU_GET_VRING_BASE:
+		stop_request_done(vid);
 		break;
 	default:
 		break;
@@ -264,7 +314,8 @@ mvdpa_dev_close(int vid)
 	if (dev == NULL)
 		return -ENODEV;
 	pthread_mutex_lock(&dev->conf_lock);
-	mvdpa_conf_close(dev);
+	mvdpa_conf_close(dev, dev->close_vring);
+	dev->close_vring = -1;
 	pthread_mutex_unlock(&dev->conf_lock);
 	return 0;
 }
@@ -430,6 +481,8 @@ queue_counters(struct mvdpa_dev *dev, int qid, struct devx_virtq_counters *c)
 	int ret = -ENODEV;
 
 	memset(c, 0, sizeof(*c));
+	if (conf != NULL && conf == dev->kept)
+		mvdpa_conf_stop_wait(conf, -1);	/* its queues may be stopping */
 	if (conf == NULL || (uint32_t)qid >= conf->nvqs)
 		return -ENODEV;
 	pthread_mutex_lock(&conf->lock);

@@ -110,6 +110,7 @@ mvdpa_probe(struct rte_device *rte_dev, const char *ibdev_name, const struct mvd
 	if (dev == NULL)
 		return -ENOMEM;
 	pthread_mutex_init(&dev->conf_lock, NULL);
+	dev->close_vring = -1;
 	dev->rte_dev = rte_dev;
 	dev->args = *args;
 	snprintf(dev->ibdev_name, sizeof(dev->ibdev_name), "%s", ibdev_name);
