@@ -1271,6 +1271,11 @@ mvdpa_conf_close(struct mvdpa_dev *dev, int vring)
 
 	if (c == NULL)
 		return;
+	/*
+	 * First the event thread: its error recovery re-creates queues (vq_recover), and kicks
+	 * and completions stop before vhost closes any vring's kickfd or callfd.
+	 */
+	mvdpa_event_stop(c);
 	for (uint32_t i = 0; i < c->nvqs; i++)
 		running += c->vqs[i].created;
 	/*
@@ -1283,8 +1288,6 @@ mvdpa_conf_close(struct mvdpa_dev *dev, int vring)
 		return;
 	}
 	mvdpa_conf_kept_destroy(dev);	/* one kept configuration at most */
-	/* Kicks and completions stop before vhost closes any vring's kickfd or callfd. */
-	mvdpa_event_stop(c);
 	free(c->stop.queue_done);	/* of a stop before this configuration was taken up */
 	c->stop.queue_done = calloc(c->nvqs, sizeof(*c->stop.queue_done));
 	c->stop.done = false;
