@@ -190,7 +190,8 @@ def summarize(points, costs, slots):
             row[side + "_ours-best_limit_ms"] = lim
             row[side + "_ours-best_over_limit"] = ratio(best, lim)
             for v in VARIANTS:
-                for k in ("idle_ms", "mean_slots_busy", "from_mem_table_ms"):
+                for k in ("idle_ms", "mean_slots_busy", "from_mem_table_ms",
+                          "from_driver_ok_ms"):
                     row["%s_%s_%s" % (side, v, k)] = med.get(v, {}).get("%s_%s" % (side, k))
         rows.append(row)
     return results, rows
@@ -238,6 +239,18 @@ def print_breakdown(rows):
                                                  for v in VARIANTS))]
                 cells = ["%-22s" % c for c in cells]
             print("%-6s %3d %4d | %s" % (side, r["mem_gib"], r["queue_pairs"], " | ".join(cells)))
+
+
+def print_dest_share(rows):
+    """The destination from DRIVER_OK read (dev_conf), which the PMD alone decides; the window's
+    time before it is vhost's handling of the vring messages (and what a PMD does meanwhile)."""
+    print()
+    print("Destination from DRIVER_OK read (median ms): dev_conf's share of the window; before it "
+          "vhost handles the vring messages")
+    print("GiB   qp | " + " | ".join("%-13s" % v for v in VARIANTS))
+    for r in rows:
+        print("%3d %4d | %s" % (r["mem_gib"], r["queue_pairs"], " | ".join(
+            "%-13s" % fmt(r.get("dest_%s_from_driver_ok_ms" % v), ".1f") for v in VARIANTS)))
 
 
 def print_source_split(results):
@@ -288,6 +301,7 @@ def main():
                 rows)
     print_source_split(results)
     print_breakdown(rows)
+    print_dest_share(rows)
     for p in results:
         for r in p["runs"]:
             if not r["ok"]:
