@@ -106,21 +106,35 @@ umem_free(void **buf, struct devx_umem *umem)
 /* ---- Guest memory ---- */
 
 /*
- * Guest memory is translated by direct (MTT) keys of at most MEM_CHUNK bytes each, regions cut
- * into chunks, under one indirect (KLM) key. A key's firmware time grows with its pages (13 ms
- * per GiB of 4 KiB pages under the calibrated model); chunks are created in parallel with the
- * queues' resources (max_conf_threads), so a large guest's keys take about what one chunk takes.
+ * Guest memory is translated by direct (MTT) keys, regions cut into chunks, under one indirect
+ * (KLM) key. A key's firmware time grows with its pages (13 ms per GiB of 4 KiB pages under the
+ * calibrated model) on top of a fixed cost per command, and the chunks' keys are created in
+ * parallel (max_conf_threads): one chunk per thread, all in one wave, is the shortest (more
+ * chunks add commands and waves, fewer leave threads idle), down to MEM_CHUNK_MIN (small guests
+ * gain nothing from cutting). Chunks are multiples of 2 MiB (huge pages stay whole).
  */
-#define MEM_CHUNK (128ull << 20)
+#define MEM_CHUNK_MIN (16ull << 20)
+#define MEM_CHUNK_ALIGN (2ull << 20)
 
-/*
- * Registers every region's memory (umem) and lists the chunks; their keys come later. Without
- * workers nothing runs in parallel: a region is one chunk, which spares the per-key cost.
- */
+/* The chunk size for mem on dev: see above. Without workers a region is one chunk. */
+static uint64_t
+mem_chunk_size(const struct mvdpa_dev *dev, const struct rte_vhost_memory *mem)
+{
+	uint64_t total = 0, chunk;
+
+	if (dev->args.max_conf_threads == 0)
+		return UINT64_MAX;
+	for (uint32_t i = 0; i < mem->nregions; i++)
+		total += mem->regions[i].size;
+	chunk = RTE_ALIGN_CEIL(total / (dev->args.max_conf_threads + 1), MEM_CHUNK_ALIGN);
+	return chunk > MEM_CHUNK_MIN ? chunk : MEM_CHUNK_MIN;
+}
+
+/* Registers every region's memory (umem) and lists the chunks; their keys come later. */
 static int
 mem_prepare(struct mvdpa_dev *dev, struct mvdpa_conf *c, const struct rte_vhost_memory *mem)
 {
-	uint64_t chunk = dev->args.max_conf_threads > 0 ? MEM_CHUNK : UINT64_MAX;
+	uint64_t chunk = mem_chunk_size(dev, mem);
 	uint32_t n = 0;
 
 	c->regions = calloc(mem->nregions, sizeof(*c->regions));
