@@ -1116,6 +1116,9 @@ mvdpa_conf_close(struct mvdpa_dev *dev)
 
 	if (c == NULL)
 		return;
+	/* First the threads: the relay's error recovery re-creates queues (vq_recover). */
+	mvdpa_event_stop(c);
+	relay_stop(c);
 	for (uint32_t i = 0; i < c->nvqs; i++)
 		running += c->vqs[i].created;
 	/*
@@ -1128,8 +1131,6 @@ mvdpa_conf_close(struct mvdpa_dev *dev)
 		return;
 	}
 	mvdpa_conf_kept_destroy(dev);	/* one kept configuration at most */
-	mvdpa_event_stop(c);
-	relay_stop(c);
 	/*
 	 * The RX steering stays too, over queues that now drop what it sends them, and goes
 	 * with the rest (conf_free) or when the configuration is taken up (conf_take_kept):
