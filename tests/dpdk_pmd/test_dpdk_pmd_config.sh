@@ -124,7 +124,8 @@ for dir in "0 1" "1 0"; do
 	exec 5>&-
 	wait "$rpid"
 	kill -TERM "$apid"
-	wait "$apid"
+	wait "$apid"; rc=$?
+	check "function $from -> $to: app exit status 0 (got $rc)" $rc
 	rx=$(awk '/RX-packets:/ {print $2; exit}' "$tmp/rx$from.log")
 	done_rx=$(e2e_stat "$log" "$dst" 0 completed_descriptors)
 	[ "${rx:-0}" -gt 0 ]; check "function $from -> $to: receiver got frames (${rx:-0})" $?

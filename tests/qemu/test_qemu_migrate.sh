@@ -20,7 +20,8 @@ emu=$3
 qmp="$(cd "$(dirname "$0")" && pwd)/qmp.py"
 testpmd=${TESTPMD:-dpdk-testpmd}
 tmp=$e2e_tmp
-count=600		# pings, 0.2 s apart: more than the test needs (it ends the guest)
+count=600		# pings, 0.2 s apart: more than the test needs (it ends the guest), times
+			# the time factor (the test's waits scale with it, the guest's pace does not)
 fault=${5:-}
 qemu_require || exit 77
 qemu_make_guest "$4" || { check "guest kernel and initramfs prepared" 1; e2e_finish; exit; }
@@ -54,19 +55,21 @@ qemu_app_emu=""
 qemu_app_pmd_log=debug		# the destination logs where its queues start
 host_start dst
 
-guest="guest_ip=10.0.0.1/24 guest_peer=10.0.0.2 guest_run=ping guest_count=$count guest_secs=1"
+guest="guest_ip=10.0.0.1/24 guest_peer=10.0.0.2 guest_run=ping guest_count=$((count * e2e_tf)) guest_secs=1"
 sed_cr() { sed -i 's/\r$//' "$@"; }
 
 qemu_extra=(-qmp "unix:$tmp/src/qmp,server=on,wait=off")
 qemu_guest src "$tmp/src/vhost-user0" 02:00:00:00:00:00 "$guest" >"$tmp/src/guest.log" 2>&1 &
 src_qemu=$!
 e2e_bg
-# dst_start NAME: the destination QEMU, waiting for the migration on $tmp/NAME.sock.
+# dst_start NAME: the destination QEMU, waiting for the migration on $tmp/NAME.sock; returns
+# once that socket exists (a migrate command before it fails at once: seen on a loaded machine).
 dst_start() {
 	qemu_extra=(-qmp "unix:$tmp/dst/$1.qmp,server=on,wait=off" -incoming "unix:$tmp/$1.sock")
 	qemu_guest dst "$tmp/dst/vhost-user0" 02:00:00:00:00:00 "$guest" >"$tmp/dst/$1.log" 2>&1 &
 	dst_qemu=$!
 	e2e_bg
+	e2e_wait_sockets 30 "$tmp/$1.sock"
 }
 
 # Migrate once the guest has had 20 replies (2 s of pings under way).

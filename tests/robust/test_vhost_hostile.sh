@@ -22,7 +22,7 @@ e2e_sanitizers "$emu"
 robust_app_start "$app" "$pmd" "$emu" "$probe" 2 $(((120 + rounds * 120) * e2e_tf))
 
 python3 "$(dirname "$0")/vhost_hostile.py" --sock "$tmp/sock0" --peer-sock "$tmp/sock1" \
-	--app-pid "${app_pid:-0}" --probe "$tmp/probe" --rounds "$rounds" | tee "$tmp/hostile.log"
+	--app-pid "${app_pid:-0}" --probe "$tmp/probe" --rounds "$rounds" --time-factor "$e2e_tf" | tee "$tmp/hostile.log"
 check "every hostile case left the app working and nothing behind" "${PIPESTATUS[0]}"
 
 # The hostile rings (9 cases a round) reached the device: each failed its queue, which the PMD

@@ -10,9 +10,10 @@ library preloaded into the app) return to theirs, and a well-behaved front-end w
 still passes a frame on the same socket to the peer device (--peer-sock), byte for byte.
 
 Usage: vhost_hostile.py --sock S --peer-sock P [--peer-function F] --app-pid PID
-                        --probe PROBE [--rounds N] [--seed X]
+                        --probe PROBE [--rounds N] [--seed X] [--time-factor F]
 One "ok/FAIL <case>" line per case; exit status 0 when all passed. --rounds repeats the cases
-(and more random messages each round) for the soak.
+(and more random messages each round) for the soak; --time-factor multiplies every timeout
+and window (e2e_tf, for a ThreadSanitizer build).
 """
 import argparse
 import errno
@@ -58,6 +59,14 @@ VHOST_LEAKS = "lib-vhost-may-leak"
 
 OWN_MAC = bytes.fromhex("020000000000")
 
+# The time factor of every timeout and window here (--time-factor; tests/lib/e2e.sh's e2e_tf):
+# a ThreadSanitizer build of the app runs 5 to 15 times slower.
+time_factor = 1
+
+
+def scaled(seconds):
+    return seconds * time_factor
+
 
 class Closed(Exception):
     """The back-end closed the connection (an acceptable answer to a hostile message)."""
@@ -72,7 +81,7 @@ class FrontEnd:
         self.gpa = GPA_BASE
         self.uva = UVA_BASE
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(5)
+        self.sock.settimeout(scaled(5))
         self.sock.connect(path)
         self.memfd = os.memfd_create("guest", 0)
         os.ftruncate(self.memfd, MEM_SIZE)
@@ -249,6 +258,16 @@ class App:
     def fds(self):
         return len(os.listdir("/proc/%d/fd" % self.pid))
 
+    def fd_targets(self):
+        """The app's open fds, each with what it refers to."""
+        targets = {}
+        for fd in os.listdir("/proc/%d/fd" % self.pid):
+            try:
+                targets[int(fd)] = os.readlink("/proc/%d/fd/%s" % (self.pid, fd))
+            except OSError:
+                pass
+        return targets
+
     def dpdk_leaked_fds(self):
         """The app's fds lib/vhost leaked (VHOST_LEAKS)."""
         n = 0
@@ -266,7 +285,7 @@ class App:
 
     def objects(self):
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.settimeout(5)
+        s.settimeout(scaled(5))
         s.connect(self.probe)
         data = b""
         while True:
@@ -285,13 +304,13 @@ class App:
             rx.setup()
             rx.post_rx(64)
             tx.setup()
-            deadline = time.monotonic() + 10
+            deadline = time.monotonic() + scaled(10)
             n = 0
             while time.monotonic() < deadline:
                 frame = test_frame(n, self.peer_mac)
                 tx.send_frame(n % 64, frame)
                 n += 1
-                t = time.monotonic() + 0.2
+                t = time.monotonic() + scaled(0.2)
                 while time.monotonic() < t:
                     got = rx.received()
                     if got:
@@ -307,7 +326,8 @@ class App:
 
 
 def wait_for(pred, timeout=10):
-    deadline = time.monotonic() + timeout
+    """pred() true within timeout seconds (times the time factor)."""
+    deadline = time.monotonic() + scaled(timeout)
     while time.monotonic() < deadline:
         if pred():
             return True
@@ -490,7 +510,7 @@ def case_vring_addr_misaligned(fe):
     fe.mem[avail + 4:avail + 6] = struct.pack("<H", 0)
     fe.mem[avail + 2:avail + 4] = struct.pack("<H", 1)
     os.eventfd_write(fe.kick[1], 1)
-    time.sleep(0.2)
+    time.sleep(scaled(0.2))
 
 
 def case_vring_addr_log_flag(fe):
@@ -589,7 +609,7 @@ def hostile_ring(build):
         if not started(fe):
             raise AssertionError("device did not start")
         build(fe)
-        time.sleep(0.2)     # the device walks it (and fails the queue, or recovers it)
+        time.sleep(scaled(0.2))     # the device walks it (and fails the queue, or recovers it)
     return case
 
 
@@ -726,7 +746,10 @@ def main():
     ap.add_argument("--probe", required=True)
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--time-factor", type=float, default=1)
     args = ap.parse_args()
+    global time_factor
+    time_factor = args.time_factor
     app = App(args)
     results = {"ok": 0, "fail": 0}
 
@@ -742,6 +765,7 @@ def main():
         return 1
     wait_for(lambda: False, 1)
     base_fds = app.fds()
+    base_targets = app.fd_targets()
     base_objects = app.objects()
     print("baseline: %d fds; firmware objects: %s" % (base_fds, base_objects.replace("\n", "; ")),
           flush=True)
@@ -772,8 +796,13 @@ def main():
                 report(name, False, "the app died")
                 return 1
             if not wait_for(lambda: app.fds_ok(base_fds)):
-                problems.append("app fds %d (%d of them DPDK's known leak), baseline %d" %
-                                (app.fds(), app.dpdk_leaked_fds(), base_fds))
+                now = app.fd_targets()
+                changed = ["fd %d %s" % (fd, now[fd]) for fd in sorted(now)
+                           if base_targets.get(fd) != now[fd] and
+                           not now[fd].startswith("/memfd:" + VHOST_LEAKS)]
+                problems.append("app fds %d (%d of them DPDK's known leak), baseline %d; new: %s"
+                                % (app.fds(), app.dpdk_leaked_fds(), base_fds,
+                                   ", ".join(changed) or "none"))
             if not wait_for(lambda: app.objects() == base_objects):
                 problems.append("firmware objects %s" % app.objects().replace("\n", "; "))
             if not app.traffic_ok():
