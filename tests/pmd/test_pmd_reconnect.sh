@@ -99,9 +99,14 @@ objs=$(app_objects)
 [ "$resumed" -eq "$cycles" ]
 check "traffic resumed after each of $cycles reconnections ($resumed did)" $?
 [ "$fds" -le "$fds1" ]; check "app's open fds not grown ($fds1 after the first cycle, $fds after the last)" $?
-# Allocators keep some memory; a leak per cycle would show as a steady climb.
-[ "$rss" -le $((rss1 + 4096)) ]
-check "app's resident memory not grown by more than 4 MiB (${rss1} kB, then ${rss} kB)" $?
+# Allocators keep some memory; a leak per cycle would show as a steady climb. ThreadSanitizer
+# keeps shadow memory and clocks for what it saw (each connection's threads and allocations):
+# +3.0 to +4.1 MiB over 20 to 40 cycles under TSan, not growing with the cycles, where normal
+# and ASan builds keep under 1 MiB.
+slack=4096
+case $san in *libtsan*) slack=16384 ;; esac
+[ "$rss" -le $((rss1 + slack)) ]
+check "app's resident memory not grown by more than $((slack / 1024)) MiB (${rss1} kB, then ${rss} kB)" $?
 if [ -n "$probe" ]; then
 	[ "$objs" -le "$objs1" ]
 	check "live firmware objects not grown ($objs1 after the first cycle, $objs after the last)" $?
