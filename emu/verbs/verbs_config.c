@@ -77,6 +77,24 @@ emu_verbs_config_load(struct emu_verbs_config *cfg)
 	return 0;
 }
 
+/* Function i's trace into <base>.<i>, when the key `key` named a base path. */
+static int
+trace_start(struct emu_fw *fw, unsigned int i, const char *key, const char *base,
+	    int (*start)(struct emu_fw *fw, const char *path, uint16_t function))
+{
+	char path[sizeof(((struct emu_config *)0)->trace) + 16];
+	int ret;
+
+	if (base[0] == '\0')
+		return 0;
+	snprintf(path, sizeof(path), "%s.%u", base, i);
+	ret = start(fw, path, (uint16_t)i);
+	if (ret != 0)
+		MLX5_LOG(ERR, LOG_ORIGIN, "MLX5_EMU %s: cannot write %s: %s", key, path,
+			 strerror(-ret));
+	return ret;
+}
+
 int
 emu_verbs_config_apply(const struct emu_verbs_config *cfg, unsigned int i, struct emu_fw *fw)
 {
@@ -87,28 +105,11 @@ emu_verbs_config_apply(const struct emu_verbs_config *cfg, unsigned int i, struc
 	ret = emu_fw_set_cost(fw, ec->cost, ec->slots);
 	if (ret != 0)
 		return ret;
-	if (ec->trace[0] != '\0') {
-		char path[sizeof(ec->trace) + 16];
-
-		snprintf(path, sizeof(path), "%s.%u", ec->trace, i);
-		ret = emu_fw_trace_start(fw, path, (uint16_t)i);
-		if (ret != 0) {
-			MLX5_LOG(ERR, LOG_ORIGIN, "MLX5_EMU trace: cannot write %s: %s", path,
-				 strerror(-ret));
-			return ret;
-		}
-	}
-	if (ec->cmdtrace[0] != '\0') {
-		char path[sizeof(ec->cmdtrace) + 16];
-
-		snprintf(path, sizeof(path), "%s.%u", ec->cmdtrace, i);
-		ret = emu_fw_cmd_trace_start(fw, path, (uint16_t)i);
-		if (ret != 0) {
-			MLX5_LOG(ERR, LOG_ORIGIN, "MLX5_EMU cmdtrace: cannot write %s: %s", path,
-				 strerror(-ret));
-			return ret;
-		}
-	}
+	ret = trace_start(fw, i, "trace", ec->trace, emu_fw_trace_start);
+	if (ret == 0)
+		ret = trace_start(fw, i, "cmdtrace", ec->cmdtrace, emu_fw_cmd_trace_start);
+	if (ret != 0)
+		return ret;
 	for (k = 0; k < ec->nfaults; k++) {
 		ret = emu_fw_fault_add(fw, &ec->faults[k]);
 		if (ret != 0)
