@@ -4,7 +4,8 @@
 # mlx5 vDPA PMD (Debian's binary), one device of one queue pair on the emulator served by
 # examples/vdpa, in each event mode (devargs event_mode=0/1/2):
 # - kick to doorbell: the front-end writes vring 0's kickfd, the PMD's relay writes the
-#   doorbell, the emulator's trace watcher sees it;
+#   doorbell, the emulator's trace stamps it (a hardware breakpoint on the PMD's mapping of the
+#   doorbell as root, else a watcher polling it: BENCH_RELAY_DOORBELLS=trap|poll);
 # - completion to callfd: the device completes a chain of vring 1 and writes the CQE, the PMD's
 #   event path writes the callfd, the front-end wakes up;
 # - the CPU time of the back-end's threads but the emulator's (per thread, from
@@ -19,6 +20,7 @@
 # Environment (defaults): BENCH_PMDS="ours dpdk" BENCH_RELAY_MODES="0 1 2"
 #   BENCH_RELAY_RATES="10000 1000000" (offered per second) BENCH_RELAY_SECONDS=3 (per rate)
 #   BENCH_RELAY_IDLE_SECONDS=5 BENCH_OURS_DEVARGS="" BENCH_DPDK_DEVARGS=""
+#   BENCH_RELAY_DOORBELLS=trap as root, else poll (the emulator's trace_doorbells)
 # DPDK's PMD needs root (a private mount namespace replaces /sys/bus/pci/devices).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +31,7 @@ secs=${BENCH_RELAY_SECONDS:-3}
 idle_secs=${BENCH_RELAY_IDLE_SECONDS:-5}
 ours_devargs=${BENCH_OURS_DEVARGS-}
 dpdk_devargs=${BENCH_DPDK_DEVARGS-}
+doorbells=${BENCH_RELAY_DOORBELLS:-$([ "$(id -u)" -eq 0 ] && echo trap || echo poll)}
 
 . bench/lib.sh
 bench_root_pmds
@@ -58,7 +61,8 @@ for p in $pmds; do
 		devargs=event_mode=$m
 		[ "$p" = ours ] && devargs+=${ours_devargs:+,$ours_devargs}
 		[ "$p" = dpdk ] && devargs+=${dpdk_devargs:+,$dpdk_devargs}
-		bench_start_backend "$p" "functions=1,trace=$run/trace" "$run" "$devargs"
+		bench_start_backend "$p" \
+			"functions=1,trace=$run/trace,trace_doorbells=$doorbells" "$run" "$devargs"
 		for _ in $(seq 100); do [ -S "$run/sock0" ] && break; sleep 0.1; done
 		sleep 1.2	# vhost's event thread picks the listening socket up within 1 s
 		pid=$(bench_app_pid "$bench_prefix")

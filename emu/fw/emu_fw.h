@@ -12,6 +12,7 @@
 #ifndef EMU_FW_H
 #define EMU_FW_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -80,10 +81,12 @@ int emu_fw_var_free(struct emu_fw *fw, uint32_t page_id);
 /*
  * The notification trace (MLX5_EMU trace=<path>, fw_trace.h): from now on, doorbells written to
  * the function's VAR pages, CQEs written and completion events raised are recorded with their
- * CLOCK_MONOTONIC time into `path`, as function `function`. Stop flushes the file; destroy
+ * CLOCK_MONOTONIC time into `path`, as function `function`; doorbells seen by a hardware
+ * breakpoint when `trap_doorbells`, else by polling (fw_trace.h). Stop flushes the file; destroy
  * stops it too. 0 or -errno.
  */
-int emu_fw_trace_start(struct emu_fw *fw, const char *path, uint16_t function);
+int emu_fw_trace_start(struct emu_fw *fw, const char *path, uint16_t function,
+		       bool trap_doorbells);
 /*
  * The command trace (MLX5_EMU cmdtrace=<path>, fw_trace.h): from now on every firmware command
  * is recorded with the time it was issued and completed. 0 or -errno. emu_fw_trace_stop stops

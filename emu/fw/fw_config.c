@@ -145,6 +145,10 @@ apply(struct emu_config *cfg, const char *key, const char *val, char *err, size_
 			return fail(err, errlen, "trace: a path of 1 to %zu characters",
 				    sizeof(cfg->trace) - 1);
 		strcpy(cfg->trace, val);
+	} else if (strcmp(key, "trace_doorbells") == 0) {
+		if (strcmp(val, "poll") != 0 && strcmp(val, "trap") != 0)
+			return fail(err, errlen, "trace_doorbells=%s: expected poll or trap", val);
+		cfg->trace_doorbells_trap = strcmp(val, "trap") == 0;
 	} else if (strcmp(key, "cmdtrace") == 0) {
 		if (val[0] == '\0' || strlen(val) >= sizeof(cfg->cmdtrace))
 			return fail(err, errlen, "cmdtrace: a path of 1 to %zu characters",
@@ -152,7 +156,8 @@ apply(struct emu_config *cfg, const char *key, const char *val, char *err, size_
 		strcpy(cfg->cmdtrace, val);
 	} else {
 		return fail(err, errlen, "unknown key '%s' (functions, profile, mac<i>, mtu, cost, "
-			    "slots, fault, virtq_error, wire, report, trace, cmdtrace)", key);
+			    "slots, fault, virtq_error, wire, report, trace, trace_doorbells, cmdtrace)",
+			    key);
 	}
 	return 0;
 }

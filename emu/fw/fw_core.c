@@ -514,10 +514,10 @@ emu_fw_var_free(struct emu_fw *fw, uint32_t page_id)
 }
 
 int
-emu_fw_trace_start(struct emu_fw *fw, const char *path, uint16_t function)
+emu_fw_trace_start(struct emu_fw *fw, const char *path, uint16_t function, bool trap_doorbells)
 {
 	return fw_trace_start(&fw->trace, path, function, fw->bar_fd,
-			      (size_t)FW_BAR_PAGES * FW_PAGE_SIZE);
+			      (size_t)FW_BAR_PAGES * FW_PAGE_SIZE, trap_doorbells);
 }
 
 void

@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The notification trace (see fw_trace.h). */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "fw_internal.h"
 #include "fw_trace.h"
@@ -13,19 +17,27 @@
 #define WATCH_IDLE_NS 1000000	/* no VAR page to watch: look again 1 ms later */
 #define WATCH_POLL_NS 2000	/* between scans of the doorbells */
 #define WATCH_QUIET_SCANS 10000	/* scans without a doorbell before scanning every 1 ms */
+#define TRAP_TICK_NS 10000000	/* trap: the watcher takes the stamps this often */
+#define TRAP_LOOK_NS 1000000	/* trap: it looks for a new VAR page's mapping this often */
+#define TRAP_LOOK_FOR_NS 1000000000ull	/* trap: for at most this long after the page came */
+#define TRAP_STAMPS 4096	/* trap: stamps taken from one breakpoint at once */
 
 _Static_assert(FW_BAR_PAGES <= 64, "var_pages has a bit per BAR page");
+
+static void
+trace_write(struct fw_trace *t, uint64_t t_ns, enum fw_trace_kind kind, uint32_t arg)
+{
+	struct fw_trace_record r = { .t_ns = t_ns, .arg = arg, .kind = (uint16_t)kind,
+				     .function = t->function };
+
+	fwrite(&r, sizeof(r), 1, t->out);
+}
 
 void
 fw_trace_record(struct fw_trace *t, enum fw_trace_kind kind, uint32_t arg)
 {
-	struct fw_trace_record r;
-
-	if (t->out == NULL)
-		return;
-	r = (struct fw_trace_record){ .t_ns = hw_clock_ns(), .arg = arg, .kind = (uint16_t)kind,
-				      .function = t->function };
-	fwrite(&r, sizeof(r), 1, t->out);
+	if (t->out != NULL)
+		trace_write(t, hw_clock_ns(), kind, arg);
 }
 
 void
@@ -52,7 +64,7 @@ doorbell_word(struct fw_trace *t, unsigned int page)
 }
 
 static void *
-watch_main(void *arg)
+poll_main(void *arg)
 {
 	struct fw_trace *t = arg;
 	uint64_t scans = 0, quiet = 0, first_ns = hw_clock_ns();
@@ -95,6 +107,145 @@ watch_main(void *arg)
 	return NULL;
 }
 
+/*
+ * The driver's mappings of the doorbell words of the BAR pages in `pages` (its mmaps of the BAR
+ * memfd, not the watcher's own): up to `max` addresses into addr[], their pages into page[].
+ */
+static unsigned int
+driver_doorbells(const struct fw_trace *t, uint64_t pages,
+		 uintptr_t *addr, uint32_t *page, unsigned int max)
+{
+	FILE *maps = fopen("/proc/self/maps", "re");
+	char line[4096];
+	unsigned int n = 0;
+
+	if (maps == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), maps) != NULL) {
+		unsigned long start, end, off, ino;
+		unsigned int maj, min;
+
+		if (sscanf(line, "%lx-%lx %*s %lx %x:%x %lu", &start, &end, &off, &maj, &min,
+			   &ino) != 6 || ino != t->bar_ino || makedev(maj, min) != t->bar_dev ||
+		    start == (uintptr_t)t->bar)
+			continue;
+		for (uint32_t p = 0; p < FW_BAR_PAGES && n < max; p++) {
+			uint64_t pos = (uint64_t)p * FW_PAGE_SIZE;
+
+			if ((pages >> p & 1) && pos >= off && pos - off < end - start) {
+				addr[n] = start + (uintptr_t)(pos - off);
+				page[n++] = p;
+			}
+		}
+	}
+	fclose(maps);
+	return n;
+}
+
+static int
+cmp_stamp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Records the stamps of every trap since the last take, each trap's in time order. */
+static void
+trap_take(struct fw_trace *t)
+{
+	uint64_t stamps[TRAP_STAMPS];
+
+	for (unsigned int i = 0; i < t->traps_armed; i++) {
+		unsigned int n = fw_doorbell_trap_take(&t->traps[i], getpid(), stamps, TRAP_STAMPS,
+						       &t->trap_lost);
+
+		qsort(stamps, n, sizeof(stamps[0]), cmp_stamp);
+		for (unsigned int k = 0; k < n; k++)
+			trace_write(t, stamps[k], FW_TRACE_DOORBELL_TRAPPED, t->trap_page[i]);
+	}
+}
+
+/*
+ * Traps exactly the driver's mappings of the watched pages' doorbells (as far as they fit).
+ * True when every watched page has one.
+ */
+static bool
+trap_follow_maps(struct fw_trace *t)
+{
+	uint64_t pages = __atomic_load_n(&t->var_pages, __ATOMIC_ACQUIRE), trapped = 0;
+	uintptr_t addr[FW_TRACE_TRAPS * 2];
+	uint32_t page[FW_TRACE_TRAPS * 2];
+	unsigned int n, i = 0;
+
+	n = driver_doorbells(t, pages, addr, page, FW_TRACE_TRAPS * 2);
+	trap_take(t);
+	while (i < t->traps_armed) {
+		bool wanted = false;
+
+		for (unsigned int k = 0; k < n; k++)
+			wanted |= addr[k] == t->traps[i].addr && page[k] == t->trap_page[i];
+		if (wanted) {
+			i++;
+			continue;
+		}
+		fw_doorbell_trap_disarm(&t->traps[i]);
+		t->traps_armed--;
+		t->traps[i] = t->traps[t->traps_armed];
+		t->trap_page[i] = t->trap_page[t->traps_armed];
+	}
+	for (unsigned int k = 0; k < n && t->traps_armed < FW_TRACE_TRAPS; k++) {
+		bool armed = false;
+
+		for (i = 0; i < t->traps_armed; i++)
+			armed |= addr[k] == t->traps[i].addr;
+		/* A failure (the CPUs' breakpoints taken) leaves that doorbell unstamped. */
+		if (!armed && fw_doorbell_trap_arm(&t->traps[t->traps_armed], addr[k]) == 0)
+			t->trap_page[t->traps_armed++] = page[k];
+	}
+	__atomic_store_n(&t->traps_armed, t->traps_armed, __ATOMIC_RELEASE);
+	for (i = 0; i < t->traps_armed; i++)
+		trapped |= 1ull << t->trap_page[i];
+	return (pages & ~trapped) == 0;
+}
+
+static void *
+trap_main(void *arg)
+{
+	struct fw_trace *t = arg;
+	uint64_t look_until = 0;
+	uint32_t seen_changes = 0;
+
+	while (!__atomic_load_n(&t->stop, __ATOMIC_ACQUIRE)) {
+		uint32_t changes = __atomic_load_n(&t->var_changes, __ATOMIC_ACQUIRE);
+
+		/*
+		 * A driver maps a VAR page after allocating it: look until it did. Only then, as
+		 * reading the maps of a large process takes a millisecond in the kernel, where
+		 * it holds up the threads being measured on that CPU.
+		 */
+		if (changes != seen_changes) {
+			seen_changes = changes;
+			look_until = hw_clock_ns() + TRAP_LOOK_FOR_NS;
+		}
+		if (look_until != 0) {
+			if (trap_follow_maps(t) || hw_clock_ns() > look_until)
+				look_until = 0;
+		} else {
+			trap_take(t);
+		}
+		nanosleep(&(struct timespec){ .tv_nsec = look_until ? TRAP_LOOK_NS : TRAP_TICK_NS },
+			  NULL);
+	}
+	trap_take(t);
+	while (t->traps_armed != 0)
+		fw_doorbell_trap_disarm(&t->traps[--t->traps_armed]);
+	if (t->trap_lost != 0)
+		fw_trace_record(t, FW_TRACE_TRAP_LOST,
+				(uint32_t)(t->trap_lost > UINT32_MAX ? UINT32_MAX : t->trap_lost));
+	return NULL;
+}
+
 int
 fw_trace_open(struct fw_trace *t, const char *path, uint16_t function)
 {
@@ -105,20 +256,37 @@ fw_trace_open(struct fw_trace *t, const char *path, uint16_t function)
 
 int
 fw_trace_start(struct fw_trace *t, const char *path, uint16_t function, int bar_fd,
-	       size_t bar_size)
+	       size_t bar_size, bool trap)
 {
+	uint64_t trap_delay_ns = 0, trap_cost_ns = 0;
+	struct stat st;
 	void *bar;
 	int ret;
 
+	/* Before the file: a trap that cannot work fails the start, not the run. */
+	if (trap) {
+		ret = fw_doorbell_trap_calibrate(&trap_delay_ns, &trap_cost_ns);
+		if (ret != 0)
+			return ret;
+	}
+	if (fstat(bar_fd, &st) != 0)
+		return -errno;
 	bar = mmap(NULL, bar_size, PROT_READ | PROT_WRITE, MAP_SHARED, bar_fd, 0);
 	if (bar == MAP_FAILED)
 		return -errno;
 	ret = fw_trace_open(t, path, function);
 	t->bar = bar;
 	t->bar_size = bar_size;
+	t->bar_dev = st.st_dev;
+	t->bar_ino = st.st_ino;
+	t->trap = trap;
 	if (ret != 0)
 		goto unmap;
-	ret = -pthread_create(&t->watcher, NULL, watch_main, t);
+	if (trap) {
+		fw_trace_record(t, FW_TRACE_TRAP_DELAY, (uint32_t)trap_delay_ns);
+		fw_trace_record(t, FW_TRACE_TRAP_COST, (uint32_t)trap_cost_ns);
+	}
+	ret = -pthread_create(&t->watcher, NULL, trap ? trap_main : poll_main, t);
 	if (ret != 0)
 		goto close_out;
 	pthread_setname_np(t->watcher, "mlx5emu-trace");
@@ -156,10 +324,12 @@ fw_trace_watch_var(struct fw_trace *t, uint32_t page, bool on)
 	if (t->bar == NULL || page >= FW_BAR_PAGES)
 		return;
 	if (on) {
-		/* Before the bit: the watcher never takes the page's initial zero for a doorbell. */
-		__atomic_store_n(doorbell_word(t, page), FW_TRACE_DB_IDLE, __ATOMIC_RELAXED);
+		/* Before the bit: the poller never takes the page's initial zero for a doorbell. */
+		if (!t->trap)
+			__atomic_store_n(doorbell_word(t, page), FW_TRACE_DB_IDLE, __ATOMIC_RELAXED);
 		__atomic_fetch_or(&t->var_pages, 1ull << page, __ATOMIC_RELEASE);
 	} else {
 		__atomic_fetch_and(&t->var_pages, ~(1ull << page), __ATOMIC_RELEASE);
 	}
+	__atomic_fetch_add(&t->var_changes, 1, __ATOMIC_RELEASE);
 }

@@ -9,14 +9,21 @@
  * where a driver's time goes between its commands, and which of the firmware's slots stay idle
  * (bench/fw_timeline.py). It has no watcher.
  *
- * Doorbells do not trap in this model (the VAR page is memory), so a watcher thread polls the
- * first doorbell word of every VAR page of the function (where both PMDs write a queue index to
- * kick it), records a value written there and puts back a sentinel (FW_TRACE_DB_IDLE). While a
- * VAR page exists it scans, sleeps 2 µs (with a timer slack of 1 ns) and scans again, at once
- * after a doorbell; after 10000 scans without one, every 1 ms until the next. Several writes
- * between two scans are seen as one, and a doorbell is stamped up to one scan period late (the
- * mean period is the trace's last record; the first doorbell after a quiet time up to 1 ms
- * late). While doorbells come it costs a good part of a CPU: tracing is for benchmarks only.
+ * Doorbells are memory in this model (the VAR page), so they are stamped one of two ways:
+ * - poll (the default): a watcher thread polls the first doorbell word of every VAR page of the
+ *   function (where both PMDs write a queue index to kick it), records a value written there and
+ *   puts back a sentinel (FW_TRACE_DB_IDLE). While a VAR page exists it scans, sleeps 2 µs (with
+ *   a timer slack of 1 ns) and scans again, at once after a doorbell; after 10000 scans without
+ *   one, every 1 ms until the next. Several writes between two scans are seen as one, and a
+ *   doorbell is stamped up to one scan period late (the mean period is the trace's last record;
+ *   the first doorbell after a quiet time up to 1 ms late). While doorbells come it costs a good
+ *   part of a CPU.
+ * - trap (trace_doorbells=trap): a hardware write breakpoint on the driver's own mapping of each
+ *   doorbell word (fw_doorbell_trap.h) stamps every write, the trap's delay later; the watcher
+ *   finds the driver's mappings of a new VAR page in /proc/self/maps (looking every 1 ms until
+ *   one is there, for at most 1 s after the page came) and takes the stamps every 10 ms. The trace starts with the trap's calibration
+ *   (FW_TRACE_TRAP_DELAY, FW_TRACE_TRAP_COST). Needs root (perf_event_open).
+ * Tracing is for benchmarks only.
  *
  * The file holds fixed records (struct fw_trace_record, little-endian), buffered and flushed at
  * fw_trace_stop() or process exit. Records of the watcher and the engine thread interleave
@@ -29,8 +36,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
+
+#include "fw_doorbell_trap.h"
 
 #define FW_TRACE_DB_IDLE 0xffffffffu	/* what the watcher leaves in a doorbell word it read */
+#define FW_TRACE_TRAPS 4		/* doorbell words trapped at once (x86: 4 breakpoints) */
 
 enum fw_trace_kind {
 	FW_TRACE_DOORBELL = 1,		/* arg: the value written (a queue index) */
@@ -44,6 +55,11 @@ enum fw_trace_kind {
 	 */
 	FW_TRACE_CMD = 5,
 	FW_TRACE_CMD_ISSUED = 6,
+	/* trap: a write to the first doorbell word of a VAR page; arg: the BAR page */
+	FW_TRACE_DOORBELL_TRAPPED = 7,
+	FW_TRACE_TRAP_DELAY = 8,	/* trap, first: arg: median ns from a write to its stamp */
+	FW_TRACE_TRAP_COST = 9,		/* trap, second: arg: ns a trapped write costs its writer */
+	FW_TRACE_TRAP_LOST = 10,	/* trap, at stop when not 0: arg: writes not stamped */
 };
 
 struct fw_trace_record {
@@ -58,18 +74,28 @@ struct fw_trace {
 	uint16_t function;
 	uint8_t *bar;			/* the function's BAR, mapped for the watcher */
 	size_t bar_size;
+	dev_t bar_dev;			/* the BAR memfd's, to find the driver's maps of it */
+	ino_t bar_ino;
 	uint64_t var_pages;		/* atomic: bit i set while BAR page i is a watched VAR page */
+	uint32_t var_changes;		/* atomic: bumped when a VAR page comes or goes */
+	bool trap;			/* doorbells stamped by breakpoints, not polled */
 	bool stop;			/* atomic: the watcher returns */
 	bool running;
 	pthread_t watcher;
+	/* trap: the watcher's own; trap_page[i] is the BAR page of traps[i] */
+	struct fw_doorbell_trap traps[FW_TRACE_TRAPS];
+	uint32_t trap_page[FW_TRACE_TRAPS];
+	unsigned int traps_armed;	/* atomic, read by tests: the traps in place */
+	uint64_t trap_lost;
 };
 
 /*
  * Starts tracing function `function` into `path` (created or truncated); bar_fd / bar_size is
- * the function's BAR memfd. 0 or -errno.
+ * the function's BAR memfd; `trap`: doorbells stamped by breakpoints (see above), else polled.
+ * 0 or -errno.
  */
 int fw_trace_start(struct fw_trace *t, const char *path, uint16_t function, int bar_fd,
-		   size_t bar_size);
+		   size_t bar_size, bool trap);
 /* Starts a command trace into `path` (created or truncated): a file, no watcher. 0 or -errno. */
 int fw_trace_open(struct fw_trace *t, const char *path, uint16_t function);
 /* Stops the watcher and flushes and closes the file; tolerates a trace never started. */

@@ -87,6 +87,7 @@ struct emu_config {
 	int report_at_exit;		/* print each function's live objects when the process exits */
 	char trace[256];		/* notification trace: function i writes <trace>.<i> */
 	char cmdtrace[256];		/* command trace: function i writes <cmdtrace>.<i> */
+	int trace_doorbells_trap;	/* the trace stamps doorbells by breakpoint, not polling */
 };
 
 /*
@@ -97,7 +98,8 @@ struct emu_config {
  * virtq_error (<queue index>:<after ms>[:<times>], see emu_virtq_error_spec), wire,
  * report (exit: print every function's live firmware objects at process exit, for leak checks),
  * trace (<path>: function i records doorbells, CQEs and completion events with their time into
- * <path>.<i>, for benchmarks; emu/fw/fw_trace.h), cmdtrace (<path>: function i records every
+ * <path>.<i>, for benchmarks; emu/fw/fw_trace.h), trace_doorbells (poll|trap: how the trace
+ * sees doorbells; trap needs root), cmdtrace (<path>: function i records every
  * firmware command with the time it was issued and completed into <path>.<i>).
  * Returns 0, or -EINVAL with a message naming the key in err.
  */

@@ -77,22 +77,34 @@ emu_verbs_config_load(struct emu_verbs_config *cfg)
 	return 0;
 }
 
-/* Function i's trace into <base>.<i>, when the key `key` named a base path. */
+/* Function i's traces into <base>.<i>, for each key that named a base path. */
 static int
-trace_start(struct emu_fw *fw, unsigned int i, const char *key, const char *base,
-	    int (*start)(struct emu_fw *fw, const char *path, uint16_t function))
+traces_start(struct emu_fw *fw, unsigned int i, const struct emu_config *ec)
 {
-	char path[sizeof(((struct emu_config *)0)->trace) + 16];
+	char path[sizeof(ec->trace) + 16];
 	int ret;
 
-	if (base[0] == '\0')
-		return 0;
-	snprintf(path, sizeof(path), "%s.%u", base, i);
-	ret = start(fw, path, (uint16_t)i);
-	if (ret != 0)
-		MLX5_LOG(ERR, LOG_ORIGIN, "MLX5_EMU %s: cannot write %s: %s", key, path,
-			 strerror(-ret));
-	return ret;
+	if (ec->trace[0] != '\0') {
+		snprintf(path, sizeof(path), "%s.%u", ec->trace, i);
+		ret = emu_fw_trace_start(fw, path, (uint16_t)i, ec->trace_doorbells_trap);
+		if (ret != 0) {
+			MLX5_LOG(ERR, LOG_ORIGIN, "MLX5_EMU trace: cannot start %s: %s%s", path,
+				 strerror(-ret), ec->trace_doorbells_trap ?
+				 " (trace_doorbells=trap needs perf_event_open's hardware breakpoints: "
+				 "root, CAP_PERFMON or perf_event_paranoid <= 0)" : "");
+			return ret;
+		}
+	}
+	if (ec->cmdtrace[0] != '\0') {
+		snprintf(path, sizeof(path), "%s.%u", ec->cmdtrace, i);
+		ret = emu_fw_cmd_trace_start(fw, path, (uint16_t)i);
+		if (ret != 0) {
+			MLX5_LOG(ERR, LOG_ORIGIN, "MLX5_EMU cmdtrace: cannot write %s: %s", path,
+				 strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
 }
 
 int
@@ -105,9 +117,7 @@ emu_verbs_config_apply(const struct emu_verbs_config *cfg, unsigned int i, struc
 	ret = emu_fw_set_cost(fw, ec->cost, ec->slots);
 	if (ret != 0)
 		return ret;
-	ret = trace_start(fw, i, "trace", ec->trace, emu_fw_trace_start);
-	if (ret == 0)
-		ret = trace_start(fw, i, "cmdtrace", ec->cmdtrace, emu_fw_cmd_trace_start);
+	ret = traces_start(fw, i, ec);
 	if (ret != 0)
 		return ret;
 	for (k = 0; k < ec->nfaults; k++) {

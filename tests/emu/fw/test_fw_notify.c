@@ -4,7 +4,7 @@
  * firmware's QP, connected through commands as drivers do; reports driven with chosen times.
  * Checks the CQEs written (contents, place, owner bit), arming by the doorbell record, receive
  * WQE credits, overrun (CQ error event, nothing written) and moderation; and the notification
- * trace (fw_trace.h) of CQEs, events and doorbells.
+ * trace (fw_trace.h) of CQEs, events and doorbells, polled or trapped.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -510,7 +510,7 @@ the_trace_stamps_each_cqe_and_event_in_order(void **state)
 	assert_true(fd >= 0);
 	close(fd);
 	chan_create(&c, true, true, true);
-	assert_int_equal(emu_fw_trace_start(c.fw, path, 5), 0);
+	assert_int_equal(emu_fw_trace_start(c.fw, path, 5, false), 0);
 	c.keep_posted = true;
 	post(&c, ENTRIES);
 	t0 = hw_clock_ns();
@@ -557,7 +557,7 @@ the_trace_stamps_doorbells_written_to_a_var_page_but_not_its_initial_zero(void *
 	(void)state;
 	assert_true(fd >= 0);
 	close(fd);
-	assert_int_equal(emu_fw_trace_start(fw, path, 2), 0);
+	assert_int_equal(emu_fw_trace_start(fw, path, 2, false), 0);
 	assert_int_equal(emu_fw_var_alloc(fw, &page, &len, &off), 0);
 	bar = mmap(NULL, off + len, PROT_READ | PROT_WRITE, MAP_SHARED, emu_fw_bar_fd(fw), 0);
 	assert_true(bar != MAP_FAILED);
@@ -588,6 +588,65 @@ the_trace_stamps_doorbells_written_to_a_var_page_but_not_its_initial_zero(void *
 	fwt_destroy_checked(fw);
 }
 
+/* Waits (2 s at most) until the trace's watcher has `n` doorbell words trapped. */
+static void
+wait_traps_armed(struct emu_fw *fw, unsigned int n)
+{
+	for (int i = 0; i < 200 && __atomic_load_n(&fw->trace.traps_armed, __ATOMIC_ACQUIRE) != n; i++)
+		nanosleep(&(struct timespec){ .tv_nsec = 10000000 }, NULL);
+	assert_int_equal(__atomic_load_n(&fw->trace.traps_armed, __ATOMIC_ACQUIRE), n);
+}
+
+/* Needs root (perf_event_open of hardware breakpoints), as the benchmark that uses it. */
+static void
+a_trapping_trace_stamps_every_write_of_the_drivers_doorbell_mapping(void **state)
+{
+	char path[] = "/tmp/fw-trace-XXXXXX";
+	int fd = mkstemp(path);
+	struct emu_fw *fw = fwt_create("cx6dx");
+	uint32_t page, len;
+	uint64_t off, t0, t1;
+	struct fw_trace_record *r;
+	volatile uint32_t *db;
+	void *map;
+	size_t n;
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(emu_fw_trace_start(fw, path, 3, true), 0);
+	assert_int_equal(emu_fw_var_alloc(fw, &page, &len, &off), 0);
+	/* As a driver maps it: the VAR page alone, at its offset. */
+	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, emu_fw_bar_fd(fw), (off_t)off);
+	assert_true(map != MAP_FAILED);
+	db = map;
+	wait_traps_armed(fw, 1);
+	t0 = hw_clock_ns();
+	*db = 5;
+	*db = 6;		/* back to back: the poller would see one, a trap sees both */
+	*db = 6;
+	t1 = hw_clock_ns();
+	assert_int_equal(emu_fw_var_free(fw, page), 0);
+	wait_traps_armed(fw, 0);
+	*db = 9;		/* no longer a VAR page: not trapped */
+	emu_fw_trace_stop(fw);
+	munmap(map, len);
+	r = trace_read(path, &n);
+	assert_int_equal(n, 5);
+	assert_int_equal(r[0].kind, FW_TRACE_TRAP_DELAY);
+	assert_true(r[0].arg > 0);
+	assert_int_equal(r[1].kind, FW_TRACE_TRAP_COST);
+	assert_true(r[1].arg > 0);
+	for (size_t i = 2; i < 5; i++) {
+		assert_int_equal(r[i].kind, FW_TRACE_DOORBELL_TRAPPED);
+		assert_int_equal(r[i].arg, page);
+		assert_int_equal(r[i].function, 3);
+		assert_true(r[i].t_ns >= (i > 2 ? r[i - 1].t_ns : t0) && r[i].t_ns <= t1);
+	}
+	free(r);
+	fwt_destroy_checked(fw);
+}
+
 int
 main(void)
 {
@@ -604,6 +663,7 @@ main(void)
 		cmocka_unit_test(doorbell_records_must_be_dword_aligned),
 		cmocka_unit_test(the_trace_stamps_each_cqe_and_event_in_order),
 		cmocka_unit_test(the_trace_stamps_doorbells_written_to_a_var_page_but_not_its_initial_zero),
+		cmocka_unit_test(a_trapping_trace_stamps_every_write_of_the_drivers_doorbell_mapping),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
