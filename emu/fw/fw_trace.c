@@ -209,6 +209,30 @@ trap_follow_maps(struct fw_trace *t)
 	return (pages & ~trapped) == 0;
 }
 
+static void
+trap_wake(struct fw_trace *t)
+{
+	pthread_mutex_lock(&t->wake_lock);
+	pthread_cond_broadcast(&t->wake);
+	pthread_mutex_unlock(&t->wake_lock);
+}
+
+/* Sleeps ns, or less when a VAR page comes or goes meanwhile (the watcher looks at once). */
+static void
+trap_sleep(struct fw_trace *t, uint32_t seen_changes, uint64_t ns)
+{
+	uint64_t until = hw_clock_ns() + ns;
+	struct timespec ts = { .tv_sec = (time_t)(until / 1000000000u),
+			       .tv_nsec = (long)(until % 1000000000u) };
+
+	pthread_mutex_lock(&t->wake_lock);
+	while (__atomic_load_n(&t->var_changes, __ATOMIC_ACQUIRE) == seen_changes &&
+	       !__atomic_load_n(&t->stop, __ATOMIC_ACQUIRE) &&
+	       pthread_cond_timedwait(&t->wake, &t->wake_lock, &ts) == 0)
+		;
+	pthread_mutex_unlock(&t->wake_lock);
+}
+
 static void *
 trap_main(void *arg)
 {
@@ -234,8 +258,7 @@ trap_main(void *arg)
 		} else {
 			trap_take(t);
 		}
-		nanosleep(&(struct timespec){ .tv_nsec = look_until ? TRAP_LOOK_NS : TRAP_TICK_NS },
-			  NULL);
+		trap_sleep(t, seen_changes, look_until ? TRAP_LOOK_NS : TRAP_TICK_NS);
 	}
 	trap_take(t);
 	while (t->traps_armed != 0)
@@ -283,8 +306,15 @@ fw_trace_start(struct fw_trace *t, const char *path, uint16_t function, int bar_
 	if (ret != 0)
 		goto unmap;
 	if (trap) {
+		pthread_condattr_t attr;
+
 		fw_trace_record(t, FW_TRACE_TRAP_DELAY, (uint32_t)trap_delay_ns);
 		fw_trace_record(t, FW_TRACE_TRAP_COST, (uint32_t)trap_cost_ns);
+		pthread_condattr_init(&attr);
+		pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);	/* hw_clock_ns's */
+		pthread_cond_init(&t->wake, &attr);
+		pthread_condattr_destroy(&attr);
+		pthread_mutex_init(&t->wake_lock, NULL);
 	}
 	ret = -pthread_create(&t->watcher, NULL, trap ? trap_main : poll_main, t);
 	if (ret != 0)
@@ -294,6 +324,10 @@ fw_trace_start(struct fw_trace *t, const char *path, uint16_t function, int bar_
 	return 0;
 
 close_out:
+	if (trap) {
+		pthread_cond_destroy(&t->wake);
+		pthread_mutex_destroy(&t->wake_lock);
+	}
 	fclose(t->out);
 	t->out = NULL;
 unmap:
@@ -307,8 +341,14 @@ fw_trace_stop(struct fw_trace *t)
 {
 	if (t->running) {
 		__atomic_store_n(&t->stop, true, __ATOMIC_RELEASE);
+		if (t->trap)
+			trap_wake(t);
 		pthread_join(t->watcher, NULL);
 		t->running = false;
+		if (t->trap) {
+			pthread_cond_destroy(&t->wake);
+			pthread_mutex_destroy(&t->wake_lock);
+		}
 	}
 	if (t->out != NULL)
 		fclose(t->out);
@@ -332,4 +372,6 @@ fw_trace_watch_var(struct fw_trace *t, uint32_t page, bool on)
 		__atomic_fetch_and(&t->var_pages, ~(1ull << page), __ATOMIC_RELEASE);
 	}
 	__atomic_fetch_add(&t->var_changes, 1, __ATOMIC_RELEASE);
+	if (t->running && t->trap)
+		trap_wake(t);
 }

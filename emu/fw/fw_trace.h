@@ -20,8 +20,9 @@
  *   part of a CPU.
  * - trap (trace_doorbells=trap): a hardware write breakpoint on the driver's own mapping of each
  *   doorbell word (fw_doorbell_trap.h) stamps every write, the trap's delay later; the watcher
- *   finds the driver's mappings of a new VAR page in /proc/self/maps (looking every 1 ms until
- *   one is there, for at most 1 s after the page came) and takes the stamps every 10 ms. The trace starts with the trap's calibration
+ *   finds the driver's mappings of a new VAR page in /proc/self/maps (woken by the page's
+ *   allocation, then looking every 1 ms until one is there, for at most 1 s) and takes the
+ *   stamps every 10 ms. The trace starts with the trap's calibration
  *   (FW_TRACE_TRAP_DELAY, FW_TRACE_TRAP_COST). Needs root (perf_event_open).
  * Tracing is for benchmarks only.
  *
@@ -78,6 +79,8 @@ struct fw_trace {
 	ino_t bar_ino;
 	uint64_t var_pages;		/* atomic: bit i set while BAR page i is a watched VAR page */
 	uint32_t var_changes;		/* atomic: bumped when a VAR page comes or goes */
+	pthread_mutex_t wake_lock;	/* trap: the watcher's sleep ends at a VAR change */
+	pthread_cond_t wake;
 	bool trap;			/* doorbells stamped by breakpoints, not polled */
 	bool stop;			/* atomic: the watcher returns */
 	bool running;
