@@ -7,23 +7,31 @@
  *   relay-load kick RATE SECONDS OUT       writes vring 0's kickfd RATE times a second
  *   relay-load complete RATE SECONDS OUT   posts RATE one-frame chains a second on vring 1 (TX)
  *                                          and waits on its callfd
- *   relay-load eventfd COUNT OUT           COUNT round trips between two processes over two
- *                                          eventfds (each side blocked in poll, as the relays)
+ *   relay-load eventfd COUNT OUT [SENDER_CPU ECHO_CPU]
+ *                                          COUNT round trips between two processes over two
+ *                                          eventfds (each side blocked in poll, as the relays),
+ *                                          each process on its CPU when given
  *
  * RATE is offered: a write or post is made at its scheduled time or as soon after as the
  * previous ones allow (ring full, CPU); what was achieved is in OUT. OUT holds records laid out
  * as the emulator's trace (emu/fw/fw_trace.h): CLOCK_MONOTONIC ns, an argument and a kind, so
  * that bench/relay.py reads both with one parser. Before a kick or complete run, one chain is
- * posted and its callfd awaited (10 s at most): the device is up and its completion path works.
+ * posted and its callfd awaited (10 s at most): the device is up and its completion path works;
+ * the window starts 50 ms later.
  *
  * With RELAY_CPU_PID and RELAY_CPU_OUT set, the CPU time of every thread of process
  * RELAY_CPU_PID (the back-end) is written to RELAY_CPU_OUT at the window's start and end, one
  * line per thread: `start|end <t_ns> <tid> <utime+stime ticks> <schedstat run ns> <comm>`.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE		/* sched_setaffinity */
+#endif
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -264,7 +272,11 @@ wait_call(struct load *l, uint64_t timeout_ns)
 	return true;
 }
 
-/* One chain through the device and its completion relayed: the path works. */
+/*
+ * One chain through the device and its completion relayed: the path works. Then 50 ms more:
+ * a PMD may map its doorbell page at each configuration, and the emulator's doorbell trap
+ * (trace_doorbells=trap) follows a new mapping within milliseconds.
+ */
 static void
 check_ready(struct load *l)
 {
@@ -276,6 +288,7 @@ check_ready(struct load *l)
 		exit(1);
 	}
 	l->nrec = 0;
+	nanosleep(&(struct timespec){ .tv_nsec = 50000000 }, NULL);
 }
 
 static void
@@ -320,9 +333,25 @@ run(struct load *l, bool kicks, uint64_t rate, double seconds)
 	cpu_snapshot("end");
 }
 
-/* Round trips over two eventfds between two processes, each blocked in poll(). */
+/* The calling process on CPU `cpu` only (-1: left as it is). */
 static int
-eventfd_reference(struct load *l, long count)
+pin(int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return 0;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
+}
+
+/*
+ * Round trips over two eventfds between two processes, each blocked in poll(), the sender on
+ * sender_cpu and the echo on echo_cpu (-1: anywhere).
+ */
+static int
+eventfd_reference(struct load *l, long count, int sender_cpu, int echo_cpu)
 {
 	int ping = eventfd(0, EFD_NONBLOCK), pong = eventfd(0, EFD_NONBLOCK);
 	struct pollfd pfd = { .events = POLLIN };
@@ -336,6 +365,8 @@ eventfd_reference(struct load *l, long count)
 	if (child < 0)
 		return -1;
 	if (child == 0) {
+		if (pin(echo_cpu) != 0)
+			_exit(1);
 		pfd.fd = ping;
 		for (long i = 0; i < count; i++) {
 			if (poll(&pfd, 1, 10000) <= 0)
@@ -344,6 +375,11 @@ eventfd_reference(struct load *l, long count)
 			eventfd_write(pong, 1);
 		}
 		_exit(0);
+	}
+	if (pin(sender_cpu) != 0) {
+		kill(child, SIGKILL);
+		waitpid(child, &status, 0);
+		return -1;
 	}
 	pfd.fd = pong;
 	for (long i = 0; i < count; i++) {
@@ -367,15 +403,19 @@ main(int argc, char **argv)
 {
 	struct load l = { 0 };
 
-	if (argc != 5 && !(argc == 4 && strcmp(argv[1], "eventfd") == 0)) {
+	bool eventfd_mode = argc > 1 && strcmp(argv[1], "eventfd") == 0;
+
+	if (eventfd_mode ? argc != 4 && argc != 6 : argc != 5) {
 		fprintf(stderr, "usage: relay-load kick|complete RATE SECONDS OUT | "
-			"relay-load eventfd COUNT OUT\n");
+			"relay-load eventfd COUNT OUT [SENDER_CPU ECHO_CPU]\n");
 		return 2;
 	}
 	/* Timed waits end on time, not up to 50 µs later. */
 	prctl(PR_SET_TIMERSLACK, 1UL);
-	if (strcmp(argv[1], "eventfd") == 0) {
-		if (eventfd_reference(&l, strtol(argv[2], NULL, 0)) < 0) {
+	if (eventfd_mode) {
+		if (eventfd_reference(&l, strtol(argv[2], NULL, 0),
+				      argc == 6 ? atoi(argv[4]) : -1,
+				      argc == 6 ? atoi(argv[5]) : -1) < 0) {
 			fprintf(stderr, "relay-load: eventfd round trips failed\n");
 			return 1;
 		}
