@@ -541,24 +541,34 @@ wait_doorbell_seen(volatile uint32_t *db)
 	assert_int_equal(*db, FW_TRACE_DB_IDLE);
 }
 
+/* A function tracing into a new file at `path` (a mkstemp template), with one VAR page. */
+static struct emu_fw *
+traced_with_var_page(char *path, uint16_t function, bool trap, uint32_t *page, uint32_t *len,
+		     uint64_t *off)
+{
+	int fd = mkstemp(path);
+	struct emu_fw *fw = fwt_create("cx6dx");
+
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(emu_fw_trace_start(fw, path, function, trap), 0);
+	assert_int_equal(emu_fw_var_alloc(fw, page, len, off), 0);
+	return fw;
+}
+
 static void
 the_trace_stamps_doorbells_written_to_a_var_page_but_not_its_initial_zero(void **state)
 {
 	char path[] = "/tmp/fw-trace-XXXXXX";
-	int fd = mkstemp(path);
-	struct emu_fw *fw = fwt_create("cx6dx");
 	uint32_t page, len;
 	uint64_t off, t0, t1;
+	struct emu_fw *fw = traced_with_var_page(path, 2, false, &page, &len, &off);
 	struct fw_trace_record *r;
 	volatile uint32_t *db;
 	uint8_t *bar;
 	size_t n;
 
 	(void)state;
-	assert_true(fd >= 0);
-	close(fd);
-	assert_int_equal(emu_fw_trace_start(fw, path, 2, false), 0);
-	assert_int_equal(emu_fw_var_alloc(fw, &page, &len, &off), 0);
 	bar = mmap(NULL, off + len, PROT_READ | PROT_WRITE, MAP_SHARED, emu_fw_bar_fd(fw), 0);
 	assert_true(bar != MAP_FAILED);
 	db = (volatile uint32_t *)(void *)(bar + off);
@@ -602,20 +612,15 @@ static void
 a_trapping_trace_stamps_every_write_of_the_drivers_doorbell_mapping(void **state)
 {
 	char path[] = "/tmp/fw-trace-XXXXXX";
-	int fd = mkstemp(path);
-	struct emu_fw *fw = fwt_create("cx6dx");
 	uint32_t page, len;
 	uint64_t off, t0, t1;
+	struct emu_fw *fw = traced_with_var_page(path, 3, true, &page, &len, &off);
 	struct fw_trace_record *r;
 	volatile uint32_t *db;
 	void *map;
 	size_t n;
 
 	(void)state;
-	assert_true(fd >= 0);
-	close(fd);
-	assert_int_equal(emu_fw_trace_start(fw, path, 3, true), 0);
-	assert_int_equal(emu_fw_var_alloc(fw, &page, &len, &off), 0);
 	/* As a driver maps it: the VAR page alone, at its offset. */
 	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, emu_fw_bar_fd(fw), (off_t)off);
 	assert_true(map != MAP_FAILED);
