@@ -14,6 +14,8 @@
 #   BENCH_FRONTENDS="script virtio-user" (bench/vu_frontend.c: any size, no delay between
 #   messages; testpmd's virtio-user: up to 8 queue pairs)
 #   BENCH_OURS_DEVARGS="" BENCH_DPDK_DEVARGS="" (devargs of each PMD, e.g. max_conf_threads=15)
+#   BENCH_CMDTRACE="" (set: each run's firmware commands into bench/out/runs/<run>/cmds.0, the
+#   emulator's command trace, for bench/fw_timeline.py)
 # DPDK's PMD needs root (a private mount namespace replaces /sys/bus/pci/devices, as
 # tests/dpdk_pmd/ explains); without root only ours runs.
 set -euo pipefail
@@ -44,7 +46,7 @@ run_one() {	# frontend pmd cost mem qp rep
 
 	mkdir -p "$dir"
 	rm -f "$dir/sock0"
-	bench_start_backend "$2" "functions=1,report=exit,cost=$3,slots=$slots" "$dir" \
+	bench_start_backend "$2" "functions=1,report=exit,cost=$3,slots=$slots${BENCH_CMDTRACE:+,cmdtrace=$dir/cmds}" "$dir" \
 		"$([ "$2" = ours ] && echo "$ours_devargs" || echo "$dpdk_devargs")"
 	for _ in $(seq 100); do [ -S "$dir/sock0" ] && break; sleep 0.1; done
 	# vhost's event thread picks the listening socket up at its next poll, up to 1 s later:
