@@ -156,7 +156,7 @@ trap_take(struct fw_trace *t)
 {
 	uint64_t stamps[TRAP_STAMPS];
 
-	for (unsigned int i = 0; i < t->traps_armed; i++) {
+	for (unsigned int i = 0; i < t->ntraps; i++) {
 		unsigned int n = fw_doorbell_trap_take(&t->traps[i], getpid(), stamps, TRAP_STAMPS,
 						       &t->trap_lost);
 
@@ -180,7 +180,7 @@ trap_follow_maps(struct fw_trace *t)
 
 	n = driver_doorbells(t, pages, addr, page, FW_TRACE_TRAPS * 2);
 	trap_take(t);
-	while (i < t->traps_armed) {
+	while (i < t->ntraps) {
 		bool wanted = false;
 
 		for (unsigned int k = 0; k < n; k++)
@@ -190,21 +190,21 @@ trap_follow_maps(struct fw_trace *t)
 			continue;
 		}
 		fw_doorbell_trap_disarm(&t->traps[i]);
-		t->traps_armed--;
-		t->traps[i] = t->traps[t->traps_armed];
-		t->trap_page[i] = t->trap_page[t->traps_armed];
+		t->ntraps--;
+		t->traps[i] = t->traps[t->ntraps];
+		t->trap_page[i] = t->trap_page[t->ntraps];
 	}
-	for (unsigned int k = 0; k < n && t->traps_armed < FW_TRACE_TRAPS; k++) {
+	for (unsigned int k = 0; k < n && t->ntraps < FW_TRACE_TRAPS; k++) {
 		bool armed = false;
 
-		for (i = 0; i < t->traps_armed; i++)
+		for (i = 0; i < t->ntraps; i++)
 			armed |= addr[k] == t->traps[i].addr;
 		/* A failure (the CPUs' breakpoints taken) leaves that doorbell unstamped. */
-		if (!armed && fw_doorbell_trap_arm(&t->traps[t->traps_armed], addr[k]) == 0)
-			t->trap_page[t->traps_armed++] = page[k];
+		if (!armed && fw_doorbell_trap_arm(&t->traps[t->ntraps], addr[k]) == 0)
+			t->trap_page[t->ntraps++] = page[k];
 	}
-	__atomic_store_n(&t->traps_armed, t->traps_armed, __ATOMIC_RELEASE);
-	for (i = 0; i < t->traps_armed; i++)
+	__atomic_store_n(&t->traps_armed, t->ntraps, __ATOMIC_RELEASE);
+	for (i = 0; i < t->ntraps; i++)
 		trapped |= 1ull << t->trap_page[i];
 	return (pages & ~trapped) == 0;
 }
@@ -261,8 +261,9 @@ trap_main(void *arg)
 		trap_sleep(t, seen_changes, look_until ? TRAP_LOOK_NS : TRAP_TICK_NS);
 	}
 	trap_take(t);
-	while (t->traps_armed != 0)
-		fw_doorbell_trap_disarm(&t->traps[--t->traps_armed]);
+	while (t->ntraps != 0)
+		fw_doorbell_trap_disarm(&t->traps[--t->ntraps]);
+	__atomic_store_n(&t->traps_armed, 0, __ATOMIC_RELEASE);
 	if (t->trap_lost != 0)
 		fw_trace_record(t, FW_TRACE_TRAP_LOST,
 				(uint32_t)(t->trap_lost > UINT32_MAX ? UINT32_MAX : t->trap_lost));

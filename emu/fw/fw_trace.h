@@ -88,7 +88,8 @@ struct fw_trace {
 	/* trap: the watcher's own; trap_page[i] is the BAR page of traps[i] */
 	struct fw_doorbell_trap traps[FW_TRACE_TRAPS];
 	uint32_t trap_page[FW_TRACE_TRAPS];
-	unsigned int traps_armed;	/* atomic, read by tests: the traps in place */
+	unsigned int ntraps;
+	unsigned int traps_armed;	/* atomic: ntraps as the watcher last published it (tests) */
 	uint64_t trap_lost;
 };
 
