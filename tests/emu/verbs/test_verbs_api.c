@@ -552,7 +552,7 @@ async_queries_complete_through_a_pollable_fd(void **state)
 
 struct waiter {
 	struct mlx5dv_devx_event_channel *ch;
-	volatile int started;
+	int started;			/* atomic */
 };
 
 static void *
@@ -561,7 +561,7 @@ wait_event(void *arg)
 	struct waiter *w = arg;
 	uint8_t buf[128];
 
-	w->started = 1;
+	__atomic_store_n(&w->started, 1, __ATOMIC_RELEASE);
 	mlx5dv_devx_get_event(w->ch, (struct mlx5dv_devx_async_event_hdr *)buf, sizeof(buf));
 	return NULL;
 }
@@ -580,7 +580,7 @@ blocked_get_event_is_a_cancellation_point(void **state)
 	w.ch = mlx5dv_devx_create_event_channel(ctx, 0);
 	assert_non_null(w.ch);
 	assert_int_equal(pthread_create(&t, NULL, wait_event, &w), 0);
-	for (i = 0; i < 1000 && !w.started; i++)
+	for (i = 0; i < 1000 && !__atomic_load_n(&w.started, __ATOMIC_ACQUIRE); i++)
 		usleep(1000);
 	usleep(20000);
 	assert_int_equal(pthread_cancel(t), 0);
