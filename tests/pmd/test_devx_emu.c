@@ -279,6 +279,14 @@ virtq_with_its_resources_goes_ready_and_reads_back(void **state)
 		.hw_available_index = 7, .hw_used_index = 7,
 	};
 	assert_int_equal(devx_virtq_modify(&q, &m), f->caps.virtio.modify_ext ? 0 : -EINVAL);
+	/*
+	 * The rings agree with those indices: a RDY queue whose available index is more than a
+	 * ring ahead of the guest's fails (hostile ring), as soon as the engine looks.
+	 */
+	if (f->caps.virtio.modify_ext) {
+		*(volatile uint16_t *)((uint8_t *)ring_mem + 4 * PAGE + 2) = 7;
+		*(volatile uint16_t *)((uint8_t *)ring_mem + 8 * PAGE + 2) = 7;
+	}
 	m = (struct devx_virtq_attr){
 		.modify = DEVX_VIRTQ_MODIFY_STATE, .state = DEVX_VIRTQ_STATE_RDY,
 	};
