@@ -153,6 +153,7 @@ int devx_pd_free(struct ibv_pd **pd);
 struct devx_umem {
 	struct mlx5dv_devx_umem *umem;
 	uint32_t id;
+	size_t size;			/* bytes registered */
 };
 
 /* Registers [addr, addr + size) with IBV_ACCESS_* flags `access`. */

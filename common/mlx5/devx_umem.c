@@ -24,6 +24,7 @@ devx_umem_reg(struct ibv_context *ctx, void *addr, size_t size, uint32_t access,
 	}
 	umem->umem = u;
 	umem->id = u->umem_id;
+	umem->size = size;
 	return 0;
 }
 
