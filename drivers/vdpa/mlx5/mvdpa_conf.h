@@ -91,11 +91,11 @@ struct mvdpa_vq {
 	struct devx_virtq_counters counters_zero;
 	void *umem_buf[3];
 	struct devx_umem umem[3];
-	void *cq_buf;			/* CQEs, then the CQ doorbell record */
+	void *cq_buf;			/* CQEs, the CQ's doorbell record, the RQ's */
 	struct devx_umem cq_umem;
 	struct devx_obj cq;
-	void *qp_buf;			/* the driver QP's receive queue, then its doorbell record */
-	void *qp_rq_dbr;		/* that doorbell record */
+	void *qp_buf;			/* the driver QP's receive queue */
+	void *qp_rq_dbr;		/* its doorbell record (in cq_buf) */
 	struct devx_umem qp_umem;
 	struct devx_obj fw_qp;
 	struct devx_obj drv_qp;
