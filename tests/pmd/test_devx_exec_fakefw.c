@@ -124,8 +124,8 @@ static void
 refused_command_is_logged_once_and_returns_its_errno(void **state)
 {
 	struct fixture *f = *state;
-	const struct devx_tis_attr ta = { .transport_domain = 1 };
-	struct devx_obj tis = { 0 };
+	const struct devx_cq_attr ca = { .log_size = 2 };
+	struct devx_obj cq = { 0 };
 	enum devx_vport_state vs;
 
 	/* the firmware answers BAD_OP: status and syndrome reach the log */
@@ -138,10 +138,10 @@ refused_command_is_logged_once_and_returns_its_errno(void **state)
 	 * a create the kernel side refuses before the firmware (it could not destroy the object
 	 * later): no status to report, the call's errno is
 	 */
-	assert_int_equal(devx_tis_create(f->ctx, &ta, &tis), -EINVAL);
-	assert_null(tis.obj);
+	assert_int_equal(devx_cq_create(f->ctx, &ca, &cq), -EINVAL);
+	assert_null(cq.obj);
 	assert_int_equal(f->n_logs, 2);
-	if (strstr(f->last_log, "devx: command CREATE_TIS (0x912) op_mod 0x0 failed: "
+	if (strstr(f->last_log, "devx: command CREATE_CQ (0x400) op_mod 0x0 failed: "
 				"Invalid argument") == NULL)
 		fail_msg("log: %s", f->last_log);
 }

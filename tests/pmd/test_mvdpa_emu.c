@@ -192,6 +192,36 @@ failing_caps_query_refuses_the_probe_with_the_firmware_verdict(void **state)
 	assert_int_equal(mlx5_emu_process_reset(), 0);	/* no context left open */
 }
 
+/* The probe creates the device-wide resources: a firmware refusal there refuses the probe. */
+static void
+failing_tis_refuses_the_probe_and_leaves_nothing(void **state)
+{
+	const struct emu_fault_spec tis_fails = {
+		.opcode = PRM_CMD_CREATE_TIS, .obj_type = 0xffff, .nth = 1,
+		.status = PRM_STATUS_BAD_PARAM, .syndrome = EMU_SYND_INJECTED,
+	};
+	char log[8192];
+	struct emu_fw *fw;
+
+	(void)state;
+	emulate("functions=1,profile=cx6dx");
+	fw = mlx5_emu_process_fw(0);
+	assert_non_null(fw);
+	assert_int_equal(emu_fw_fault_add(fw, &tis_fails), 0);
+	read_log(log, sizeof(log));
+	assert_true(rte_dev_probe("vdpa_mlx5x1,ibdev=mlx5_0") < 0);
+	read_log(log, sizeof(log));
+	if (strstr(log, "devx: command CREATE_TIS (0x912) op_mod 0x0 failed: status BAD_PARAM "
+			"(0x3), syndrome 0x0e1000ff") == NULL)
+		fail_msg("log lacks the firmware verdict:\n%s", log);
+	if (strstr(log, "vdpa_mlx5x1: cannot create the device-wide resources") == NULL)
+		fail_msg("log lacks the refusal:\n%s", log);
+	assert_null(rte_vdpa_find_device_by_name("vdpa_mlx5x1"));
+	assert_no_live_objects(fw, "after the refused probe");
+	emu_fw_fault_clear(fw);
+	assert_int_equal(mlx5_emu_process_reset(), 0);	/* no context left open */
+}
+
 /*
  * Ops on a device no front-end has configured: configuration ops answer -ENODEV for a vid that
  * is not ours, the statistics name their six counters and read zero.
@@ -231,6 +261,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(each_profile_probes_offers_its_caps_and_removes_without_leftovers),
 		cmocka_unit_test(failing_caps_query_refuses_the_probe_with_the_firmware_verdict),
+		cmocka_unit_test(failing_tis_refuses_the_probe_and_leaves_nothing),
 		cmocka_unit_test(unconfigured_device_ops_answer_without_a_front_end),
 	};
 

@@ -79,7 +79,7 @@ struct mvdpa_dev {
 	 * queue stopped, mvdpa_conf_close); -1: none. Under conf_lock.
 	 */
 	int close_vring;
-	/* Pre-created virtq resources (devargs queues, queue_size) not lent now; NULL: none. */
+	/* Pre-created resources (device-wide; virtqs with devargs queues, queue_size) not lent now. */
 	struct mvdpa_conf *prealloc;
 	/*
 	 * Vrings the front-end has ready (set_vring_state), which RX steering follows. Forgotten

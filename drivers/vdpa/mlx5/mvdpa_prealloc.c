@@ -77,17 +77,22 @@ mvdpa_prealloc_create(struct mvdpa_dev *dev)
 	struct mvdpa_conf *p;
 	int ret;
 
-	if (n == 0)
-		return 0;
 	p = calloc(1, sizeof(*p));
 	if (p == NULL)
 		return -ENOMEM;
 	p->dev = dev;
 	p->vid = -1;
 	p->nvqs = n;
-	p->vqs = calloc(n, sizeof(*p->vqs));
+	p->vqs = calloc(n ? n : 1, sizeof(*p->vqs));
 	ret = p->vqs == NULL ? -ENOMEM : mvdpa_conf_base_create(dev, p);
-	if (ret == 0)
+	if (ret < 0) {
+		MVDPA_LOG(ERR, "%s: cannot create the device-wide resources (transport domain, TIS, "
+			  "UAR, event channel, doorbell page): %s\n", dev->rte_dev->name,
+			  strerror(-ret));
+		prealloc_free(p);
+		return ret;
+	}
+	if (n > 0)
 		ret = mvdpa_parallel_for(n, dev->args.max_conf_threads, queue_res_create, p);
 	if (ret < 0) {
 		MVDPA_LOG(ERR, "%s: cannot pre-create the resources of %u virtqs of %u entries "
@@ -98,8 +103,9 @@ mvdpa_prealloc_create(struct mvdpa_dev *dev)
 		return ret;
 	}
 	dev->prealloc = p;
-	MVDPA_LOG(INFO, "%s: pre-created the resources of %u virtqs of %u entries\n",
-		  dev->rte_dev->name, n, dev->args.queue_size);
+	if (n > 0)
+		MVDPA_LOG(INFO, "%s: pre-created the resources of %u virtqs of %u entries\n",
+			  dev->rte_dev->name, n, dev->args.queue_size);
 	return 0;
 }
 

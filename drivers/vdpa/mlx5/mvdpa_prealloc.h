@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Pre-created virtq resources (devargs queues=<queue pairs>, queue_size=<ring entries>): what a
- * configuration needs that no front-end decides is created at probe, lent to each front-end's
- * configuration and given back reset at dev_close, so a bring-up (or a migration destination's
- * switch-over) sends the firmware only the commands that depend on the front-end: guest memory
- * keys and virtq objects. Device removal destroys them.
+ * Pre-created resources: what a configuration needs that no front-end decides is created at
+ * probe, lent to each front-end's configuration and given back reset at dev_close. Always the
+ * device-wide ones (TD, TIS, UAR, event channel, doorbell page), as DPDK's PMD does; with the
+ * devargs queues=<queue pairs>, queue_size=<ring entries> also every virtq's, so a bring-up (or
+ * a migration destination's switch-over) sends the firmware only the commands that depend on
+ * the front-end: guest memory keys and virtq objects. Device removal destroys them.
  *
  * Thread: probe and removal on the EAL control thread; take/give under the device's conf_lock
  * (dev_conf, dev_close), the queues' from configuration workers, each on its own queue index.
@@ -19,9 +20,8 @@ struct mvdpa_conf;
 struct mvdpa_dev;
 
 /*
- * Creates the resources of 2 * queues virtqs of queue_size entries and the device-wide ones
- * (nothing when the devargs ask for none). 0, or a negative errno after logging why, with
- * nothing left.
+ * Creates the device-wide resources and those of 2 * queues virtqs of queue_size entries (none
+ * without the devargs). 0, or a negative errno after logging why, with nothing left.
  */
 int mvdpa_prealloc_create(struct mvdpa_dev *dev);
 /* Destroys them all; none may be lent. */

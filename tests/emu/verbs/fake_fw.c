@@ -151,6 +151,7 @@ emu_fw_cmd(struct emu_fw *fw, uint16_t uid, const void *in, size_t inlen, void *
 		break;
 	case PRM_CMD_ALLOC_PD:
 	case PRM_CMD_ALLOC_TRANSPORT_DOMAIN:
+	case PRM_CMD_CREATE_TIS:
 	case PRM_CMD_CREATE_TIR:
 	case PRM_CMD_CREATE_GENERAL_OBJECT:
 		if (outlen >= 12)
@@ -159,6 +160,7 @@ emu_fw_cmd(struct emu_fw *fw, uint16_t uid, const void *in, size_t inlen, void *
 	case PRM_CMD_DESTROY_UCTX:
 	case PRM_CMD_DEALLOC_PD:
 	case PRM_CMD_DEALLOC_TRANSPORT_DOMAIN:
+	case PRM_CMD_DESTROY_TIS:
 	case PRM_CMD_DESTROY_TIR:
 	case PRM_CMD_DESTROY_GENERAL_OBJECT:
 		pthread_mutex_lock(&fw->lock);
@@ -191,6 +193,9 @@ emu_fw_destroy_cmd(const void *create_in, const void *create_out, void *destroy_
 		break;
 	case PRM_CMD_ALLOC_TRANSPORT_DOMAIN:
 		dop = PRM_CMD_DEALLOC_TRANSPORT_DOMAIN;
+		break;
+	case PRM_CMD_CREATE_TIS:
+		dop = PRM_CMD_DESTROY_TIS;
 		break;
 	case PRM_CMD_CREATE_TIR:
 		dop = PRM_CMD_DESTROY_TIR;
