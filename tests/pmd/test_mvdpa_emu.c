@@ -163,6 +163,33 @@ each_profile_probes_offers_its_caps_and_removes_without_leftovers(void **state)
 	}
 }
 
+/*
+ * A probe of mlx5_0 with `fault` injected is refused: the log holds the firmware's verdict and
+ * the refusal, no device is registered and no firmware object is left.
+ */
+static void
+probe_refused_with(const struct emu_fault_spec *fault, const char *verdict, const char *refusal)
+{
+	char log[8192];
+	struct emu_fw *fw;
+
+	emulate("functions=1,profile=cx6dx");
+	fw = mlx5_emu_process_fw(0);
+	assert_non_null(fw);
+	assert_int_equal(emu_fw_fault_add(fw, fault), 0);
+	read_log(log, sizeof(log));
+	assert_true(rte_dev_probe("vdpa_mlx5x1,ibdev=mlx5_0") < 0);
+	read_log(log, sizeof(log));
+	if (strstr(log, verdict) == NULL)
+		fail_msg("log lacks the firmware verdict:\n%s", log);
+	if (strstr(log, refusal) == NULL)
+		fail_msg("log lacks the refusal:\n%s", log);
+	assert_null(rte_vdpa_find_device_by_name("vdpa_mlx5x1"));
+	assert_no_live_objects(fw, "after the refused probe");
+	emu_fw_fault_clear(fw);
+	assert_int_equal(mlx5_emu_process_reset(), 0);	/* no context left open */
+}
+
 static void
 failing_caps_query_refuses_the_probe_with_the_firmware_verdict(void **state)
 {
@@ -170,26 +197,11 @@ failing_caps_query_refuses_the_probe_with_the_firmware_verdict(void **state)
 		.opcode = PRM_CMD_QUERY_HCA_CAP, .obj_type = 0xffff, .nth = 2,
 		.status = PRM_STATUS_BAD_PARAM, .syndrome = EMU_SYND_INJECTED,
 	};
-	char log[8192];
-	struct emu_fw *fw;
 
 	(void)state;
-	emulate("functions=1,profile=cx6dx");
-	fw = mlx5_emu_process_fw(0);
-	assert_non_null(fw);
-	assert_int_equal(emu_fw_fault_add(fw, &virtio_page_fails), 0);
-	read_log(log, sizeof(log));
-	assert_true(rte_dev_probe("vdpa_mlx5x1,ibdev=mlx5_0") < 0);
-	read_log(log, sizeof(log));
-	if (strstr(log, "devx: command QUERY_HCA_CAP (0x100) op_mod 0x27 failed: status "
-			"BAD_PARAM (0x3), syndrome 0x0e1000ff") == NULL)
-		fail_msg("log lacks the firmware verdict:\n%s", log);
-	if (strstr(log, "vdpa_mlx5x1: cannot query the capabilities of mlx5_0") == NULL)
-		fail_msg("log lacks the refusal:\n%s", log);
-	assert_null(rte_vdpa_find_device_by_name("vdpa_mlx5x1"));
-	assert_no_live_objects(fw, "after the refused probe");
-	emu_fw_fault_clear(fw);
-	assert_int_equal(mlx5_emu_process_reset(), 0);	/* no context left open */
+	probe_refused_with(&virtio_page_fails, "devx: command QUERY_HCA_CAP (0x100) op_mod 0x27 "
+			   "failed: status BAD_PARAM (0x3), syndrome 0x0e1000ff",
+			   "vdpa_mlx5x1: cannot query the capabilities of mlx5_0");
 }
 
 /* The probe creates the device-wide resources: a firmware refusal there refuses the probe. */
@@ -200,26 +212,11 @@ failing_tis_refuses_the_probe_and_leaves_nothing(void **state)
 		.opcode = PRM_CMD_CREATE_TIS, .obj_type = 0xffff, .nth = 1,
 		.status = PRM_STATUS_BAD_PARAM, .syndrome = EMU_SYND_INJECTED,
 	};
-	char log[8192];
-	struct emu_fw *fw;
 
 	(void)state;
-	emulate("functions=1,profile=cx6dx");
-	fw = mlx5_emu_process_fw(0);
-	assert_non_null(fw);
-	assert_int_equal(emu_fw_fault_add(fw, &tis_fails), 0);
-	read_log(log, sizeof(log));
-	assert_true(rte_dev_probe("vdpa_mlx5x1,ibdev=mlx5_0") < 0);
-	read_log(log, sizeof(log));
-	if (strstr(log, "devx: command CREATE_TIS (0x912) op_mod 0x0 failed: status BAD_PARAM "
-			"(0x3), syndrome 0x0e1000ff") == NULL)
-		fail_msg("log lacks the firmware verdict:\n%s", log);
-	if (strstr(log, "vdpa_mlx5x1: cannot create the device-wide resources") == NULL)
-		fail_msg("log lacks the refusal:\n%s", log);
-	assert_null(rte_vdpa_find_device_by_name("vdpa_mlx5x1"));
-	assert_no_live_objects(fw, "after the refused probe");
-	emu_fw_fault_clear(fw);
-	assert_int_equal(mlx5_emu_process_reset(), 0);	/* no context left open */
+	probe_refused_with(&tis_fails, "devx: command CREATE_TIS (0x912) op_mod 0x0 failed: "
+			   "status BAD_PARAM (0x3), syndrome 0x0e1000ff",
+			   "vdpa_mlx5x1: cannot create the device-wide resources");
 }
 
 /*
