@@ -123,6 +123,14 @@ ring_copy(const uint8_t *data, size_t data_len, uint64_t pos, void *out, size_t 
 	memcpy((uint8_t *)out + first, data, len - first);
 }
 
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 unsigned int
 fw_doorbell_trap_take(struct fw_doorbell_trap *trap, int pid, uint64_t *stamps, unsigned int max,
 		      uint64_t *lost)
@@ -163,15 +171,9 @@ fw_doorbell_trap_take(struct fw_doorbell_trap *trap, int pid, uint64_t *stamps, 
 		}
 		__atomic_store_n(&meta->data_tail, tail, __ATOMIC_RELEASE);
 	}
+	/* Each CPU's ring is in time order, the CPUs' are not in order of each other. */
+	qsort(stamps, n, sizeof(stamps[0]), cmp_u64);
 	return n;
-}
-
-static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 int
@@ -198,7 +200,6 @@ fw_doorbell_trap_calibrate(uint64_t *delay_ns, uint64_t *cost_ns)
 	if (n != CALIBRATION_WRITES || lost != 0)
 		return -EIO;		/* a breakpoint that does not see every write is no stamp */
 	/* One thread wrote them, so the stamps' order is the writes' order. */
-	qsort(stamps, n, sizeof(stamps[0]), cmp_u64);
 	for (unsigned int i = 0; i < n; i++)
 		delays[i] = stamps[i] >= before[i] ? stamps[i] - before[i] : 0;
 	qsort(delays, n, sizeof(delays[0]), cmp_u64);

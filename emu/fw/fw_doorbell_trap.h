@@ -27,7 +27,7 @@ int fw_doorbell_trap_arm(struct fw_doorbell_trap *trap, uintptr_t addr);
 void fw_doorbell_trap_disarm(struct fw_doorbell_trap *trap);
 /*
  * Takes the writes sampled since the last call: the stamps (ns) of writes by process `pid`, at
- * most `max` of them into `stamps`, in no particular order. Returns their count; adds the samples
+ * most `max` of them into `stamps`, in time order. Returns their count; adds the samples
  * the kernel dropped (ring full) and those past `max` to *lost.
  */
 unsigned int fw_doorbell_trap_take(struct fw_doorbell_trap *trap, int pid, uint64_t *stamps,

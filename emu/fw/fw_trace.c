@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The notification trace (see fw_trace.h). */
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -142,14 +141,6 @@ driver_doorbells(const struct fw_trace *t, uint64_t pages,
 	return n;
 }
 
-static int
-cmp_stamp(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* Records the stamps of every trap since the last take, each trap's in time order. */
 static void
 trap_take(struct fw_trace *t)
@@ -160,7 +151,6 @@ trap_take(struct fw_trace *t)
 		unsigned int n = fw_doorbell_trap_take(&t->traps[i], getpid(), stamps, TRAP_STAMPS,
 						       &t->trap_lost);
 
-		qsort(stamps, n, sizeof(stamps[0]), cmp_stamp);
 		for (unsigned int k = 0; k < n; k++)
 			trace_write(t, stamps[k], FW_TRACE_DOORBELL_TRAPPED, t->trap_page[i]);
 	}
