@@ -982,24 +982,47 @@ queue_release(void *ctx, uint32_t i)
 	return 0;
 }
 
+enum stop_queue_state {
+	STOP_PENDING,
+	STOP_TAKEN,
+	STOP_DONE,
+};
+
+/* Whether the caller takes queue i of the stop under way (nobody else stops it then). */
+static bool
+stop_take(struct mvdpa_conf *c, uint32_t i)
+{
+	uint8_t pending = STOP_PENDING;
+
+	return __atomic_compare_exchange_n(&c->stop.queue_state[i], &pending, STOP_TAKEN, false,
+					   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
 /*
- * A queue of a stop (mvdpa_conf_close): suspended, its indices handed to vhost, its last
+ * A queue of a stop (mvdpa_conf_close), taken: suspended, its indices handed to vhost, its last
  * completions relayed and its used ring logged, all that vhost's answer for its vring needs;
- * then whoever waits for it (mvdpa_conf_stop_wait) is told.
+ * then whoever waits for it (mvdpa_conf_stop_wait, stop_main) is told.
  */
+static void
+queue_stop_taken(struct mvdpa_conf *c, uint32_t i)
+{
+	vq_stop_keep(c, (uint16_t)i);
+	mvdpa_event_drain_queue(c, i);
+	mvdpa_migrate_stop_queue(c, i);
+	pthread_mutex_lock(&c->stop.lock);
+	__atomic_store_n(&c->stop.queue_state[i], STOP_DONE, __ATOMIC_RELEASE);
+	c->stop.queues_left--;
+	pthread_cond_broadcast(&c->stop.cond);
+	pthread_mutex_unlock(&c->stop.lock);
+}
+
 static int
 queue_stop_keep(void *ctx, uint32_t i)
 {
 	struct mvdpa_conf *c = ctx;
 
-	vq_stop_keep(c, (uint16_t)i);
-	mvdpa_event_drain_queue(c, i);
-	mvdpa_migrate_stop_queue(c, i);
-	pthread_mutex_lock(&c->stop.lock);
-	if (c->stop.queue_done != NULL)
-		c->stop.queue_done[i] = true;
-	pthread_cond_broadcast(&c->stop.cond);
-	pthread_mutex_unlock(&c->stop.lock);
+	if (stop_take(c, i))
+		queue_stop_taken(c, i);
 	return 0;
 }
 
@@ -1214,7 +1237,7 @@ conf_free(struct mvdpa_dev *dev, struct mvdpa_conf *c)
 	else
 		mvdpa_conf_base_destroy(c);
 	mem_unregister(c);
-	free(c->stop.queue_done);
+	free(c->stop.queue_state);
 	pthread_cond_destroy(&c->stop.cond);
 	pthread_mutex_destroy(&c->stop.lock);
 	pthread_mutex_destroy(&c->lock);
@@ -1270,7 +1293,7 @@ static void *
 stop_main(void *arg)
 {
 	struct mvdpa_conf *c = arg;
-	uint32_t running = 0;
+	uint32_t running = 0, pending = 0;
 
 	for (uint32_t i = 0; i < c->nvqs; i++)
 		running += c->vqs[i].created;
@@ -1279,7 +1302,15 @@ stop_main(void *arg)
 	 * with the rest (conf_free) or when the configuration is taken up (conf_take_kept):
 	 * not in the reply's time.
 	 */
-	mvdpa_parallel_for(c->nvqs, c->dev->args.max_conf_threads, queue_stop_keep, c);
+	for (uint32_t i = 0; i < c->nvqs; i++)
+		pending += __atomic_load_n(&c->stop.queue_state[i], __ATOMIC_RELAXED) == STOP_PENDING;
+	mvdpa_parallel_for(c->nvqs, RTE_MIN(c->dev->args.max_conf_threads, pending - (pending > 0)),
+			   queue_stop_keep, c);
+	/* The queues vhost's thread took: the log stops after their used rings are in it. */
+	pthread_mutex_lock(&c->stop.lock);
+	while (c->stop.queues_left > 0)
+		pthread_cond_wait(&c->stop.cond, &c->stop.lock);
+	pthread_mutex_unlock(&c->stop.lock);
 	mvdpa_event_drain_events(c);
 	/* What has no object keeps nothing: its resources go back as at a full close. */
 	for (uint32_t i = 0; i < c->nvqs; i++) {
@@ -1306,6 +1337,7 @@ mvdpa_conf_close(struct mvdpa_dev *dev, int vring)
 {
 	struct mvdpa_conf *c = dev->conf;
 	uint32_t running = 0;
+	bool own;
 
 	if (c == NULL)
 		return;
@@ -1326,20 +1358,33 @@ mvdpa_conf_close(struct mvdpa_dev *dev, int vring)
 		return;
 	}
 	mvdpa_conf_kept_destroy(dev);	/* one kept configuration at most */
-	free(c->stop.queue_done);	/* of a stop before this configuration was taken up */
-	c->stop.queue_done = calloc(c->nvqs, sizeof(*c->stop.queue_done));
+	free(c->stop.queue_state);	/* of a stop before this configuration was taken up */
+	c->stop.queue_state = calloc(c->nvqs, sizeof(*c->stop.queue_state));
+	if (c->stop.queue_state == NULL) {
+		MVDPA_LOG(ERR, "vid %d: out of memory for the stop's state\n", c->vid);
+		mvdpa_conf_destroy(dev);
+		return;
+	}
+	c->stop.queues_left = c->nvqs;
 	c->stop.done = false;
-	c->stop.running = c->stop.queue_done != NULL && vring >= 0 &&
-			  !mvdpa_migrate_stop_marks_all(c) &&
-			  pthread_create(&c->stop.thread, NULL, stop_main, c) == 0;
+	/*
+	 * The asked vring's queue is this thread's, taken before the stop's thread starts: it
+	 * issues its commands at once and answers vhost without waiting for another thread's
+	 * wake-up.
+	 */
+	own = vring >= 0 && (uint32_t)vring < c->nvqs && !mvdpa_migrate_stop_marks_all(c) &&
+	      stop_take(c, (uint32_t)vring);
+	c->stop.running = own && pthread_create(&c->stop.thread, NULL, stop_main, c) == 0;
 	if (c->stop.running) {
 		pthread_setname_np(c->stop.thread, "mvdpa-stop");
 		dev->kept = c;
 		dev->conf = NULL;
 		vrings_forget(dev);
-		mvdpa_conf_stop_wait(c, vring);
+		queue_stop_taken(c, (uint32_t)vring);
 		return;
 	}
+	if (own)
+		c->stop.queue_state[vring] = STOP_PENDING;
 	stop_main(c);
 	dev->kept = c;
 	dev->conf = NULL;
@@ -1349,9 +1394,13 @@ mvdpa_conf_close(struct mvdpa_dev *dev, int vring)
 void
 mvdpa_conf_stop_wait(struct mvdpa_conf *c, int vring)
 {
+	bool one = vring >= 0 && (uint32_t)vring < c->nvqs && c->stop.queue_state != NULL;
+
+	if (one && stop_take(c, (uint32_t)vring))	/* none of the stop's threads got to it */
+		queue_stop_taken(c, (uint32_t)vring);
 	pthread_mutex_lock(&c->stop.lock);
-	while (!c->stop.done &&
-	       (vring < 0 || (uint32_t)vring >= c->nvqs || !c->stop.queue_done[vring]))
+	while (!c->stop.done && (!one || __atomic_load_n(&c->stop.queue_state[vring],
+							  __ATOMIC_RELAXED) != STOP_DONE))
 		pthread_cond_wait(&c->stop.cond, &c->stop.lock);
 	pthread_mutex_unlock(&c->stop.lock);
 	if (c->stop.done && c->stop.running) {

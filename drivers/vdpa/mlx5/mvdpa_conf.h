@@ -145,12 +145,15 @@ struct mvdpa_conf {
 	bool kept_logging;
 	/*
 	 * A stop (mvdpa_conf_close) on a thread of its own, while vhost answers GET_VRING_BASE
-	 * for each vring as soon as its queue stopped (mvdpa_conf_stop_wait).
+	 * for each vring as soon as its queue stopped (mvdpa_conf_stop_wait). Each queue is
+	 * stopped by whoever takes it first: the stop's threads or the vhost thread that asks
+	 * for its vring.
 	 */
 	struct {
 		pthread_mutex_t lock;
 		pthread_cond_t cond;
-		bool *queue_done;	/* per queue: stopped, its indices with vhost */
+		uint8_t *queue_state;	/* per queue: enum stop_queue_state (atomic) */
+		uint32_t queues_left;	/* not stopped yet */
 		bool done;		/* the whole stop (true when none is under way) */
 		pthread_t thread;
 		bool running;		/* the thread, to be joined */
@@ -200,14 +203,16 @@ void mvdpa_conf_destroy(struct mvdpa_dev *dev);
  * dev_conf takes them up where the function can modify a suspended queue's memory key,
  * addresses and indices and resume it (mvdpa_conf_can_resume_kept), and destroys them otherwise.
  * Queues not running go as in mvdpa_conf_destroy.
- * `vring` >= 0: the close is GET_VRING_BASE's for that vring, and returns once its queue
- * stopped; the others stop meanwhile on a thread of the stop, and vhost's later requests wait
- * for theirs (mvdpa_conf_stop_wait, from vhost's message hooks). -1: returns when all stopped.
+ * `vring` >= 0: the close is GET_VRING_BASE's for that vring: the calling thread stops that
+ * vring's queue and returns; the others stop meanwhile on the stop's threads, and vhost's later
+ * requests wait for theirs (mvdpa_conf_stop_wait, from vhost's message hooks). -1: returns
+ * when all stopped.
  */
 void mvdpa_conf_close(struct mvdpa_dev *dev, int vring);
 /*
- * Waits until the stop of c (a kept configuration) stopped queue `vring`, or, for -1 (or any
- * index it has no queue for), all of it; conf_lock held.
+ * Waits until the stop of c (a kept configuration) stopped queue `vring` (stopping it on the
+ * calling thread when none of the stop's threads took it yet), or, for -1 (or any index it has
+ * no queue for), all of it; conf_lock held.
  */
 void mvdpa_conf_stop_wait(struct mvdpa_conf *c, int vring);
 /* Destroys a kept configuration (dev_cleanup, a front-end that does not come back, removal). */
