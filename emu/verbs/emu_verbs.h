@@ -81,6 +81,7 @@ struct emu_context {
 	bool has_uctx;		/* uid came from CREATE_UCTX and must be destroyed */
 	uint8_t uctx_destroy_in[16];
 	size_t uctx_destroy_len;
+	uint32_t null_mkey;	/* QUERY_SPECIAL_CONTEXTS at open, as the kernel's user context */
 	/* Protects the resource list and the lazily created async workers. */
 	pthread_mutex_t lock;
 	struct emu_res res_head;	/* circular list, newest last */

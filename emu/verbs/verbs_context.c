@@ -132,6 +132,29 @@ ctx_create_uctx(struct emu_context *ctx)
 	return 0;
 }
 
+/*
+ * The kernel hands every user context the device's special keys it queried itself (at the
+ * context's allocation, or once at device init in newer kernels), so ibv_alloc_null_mr issues
+ * no command. rdma-core's null MR is the dump-fill key; the emulator's is the null key, whose
+ * accesses fault, the stricter of the two for a guest address outside every region.
+ */
+static int
+ctx_query_special_keys(struct emu_context *ctx)
+{
+	uint8_t in[PRM_SIZE(query_special_contexts_in)] = {0};
+	uint8_t out[PRM_SIZE(query_special_contexts_out)] = {0};
+	int ret;
+
+	PRM_SET(query_special_contexts_in, in, opcode, PRM_CMD_QUERY_SPECIAL_CONTEXTS);
+	ret = emu_fw_cmd(ctx->fn->fw, 0, in, sizeof(in), out, sizeof(out));
+	if (ret != 0)
+		return ret;
+	if (PRM_GET(cmd_out_hdr, out, status) != PRM_STATUS_OK)
+		return prm_cmd_check(LOG_ORIGIN, in, out);
+	ctx->null_mkey = (uint32_t)PRM_GET(query_special_contexts_out, out, null_mkey);
+	return 0;
+}
+
 static void
 ctx_destroy_uctx(struct emu_context *ctx)
 {
@@ -184,6 +207,9 @@ ctx_open(struct ibv_device *device, bool devx)
 		if (ret != 0)
 			goto err_async_fd;
 	}
+	ret = ctx_query_special_keys(ctx);
+	if (ret != 0)
+		goto err_uctx;
 	ctx->vctx.context.device = device;
 	ctx->vctx.context.num_comp_vectors = 1;
 	ret = -pthread_mutex_init(&ctx->vctx.context.mutex, NULL);

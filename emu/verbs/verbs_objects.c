@@ -222,25 +222,14 @@ struct ibv_mr *emu_alloc_null_mr(struct ibv_pd *pd);
 struct ibv_mr *
 emu_alloc_null_mr(struct ibv_pd *pd)
 {
-	uint8_t in[PRM_SIZE(query_special_contexts_in)] = {0};
-	uint8_t out[PRM_SIZE(query_special_contexts_out)] = {0};
 	struct emu_context *ctx;
 	struct emu_mr *mr;
-	int ret;
 
 	if (pd == NULL) {
 		errno = EINVAL;
 		return NULL;
 	}
 	ctx = ibctx_to_emu(pd->context);
-	PRM_SET(query_special_contexts_in, in, opcode, PRM_CMD_QUERY_SPECIAL_CONTEXTS);
-	ret = emu_ctx_cmd(ctx, in, sizeof(in), out, sizeof(out));
-	if (ret != 0) {
-		if (ret == -EREMOTEIO)
-			prm_cmd_check(LOG_ORIGIN, in, out);
-		errno = EOPNOTSUPP;
-		return NULL;
-	}
 	mr = calloc(1, sizeof(*mr));
 	if (mr == NULL) {
 		errno = ENOMEM;
@@ -252,7 +241,7 @@ emu_alloc_null_mr(struct ibv_pd *pd)
 	mr->mr.pd = pd;
 	mr->mr.addr = NULL;
 	mr->mr.length = SIZE_MAX;
-	mr->mr.lkey = (uint32_t)PRM_GET(query_special_contexts_out, out, null_mkey);
+	mr->mr.lkey = ctx->null_mkey;	/* the context's: no command (ctx_query_special_keys) */
 	mr->mr.rkey = mr->mr.lkey;
 	mr->res.release = mr_release;
 	emu_res_add(ctx, &mr->res);

@@ -22,6 +22,7 @@
 #include "devx_cmd.h"
 #include "mlx5_emu.h"
 #include "mlx5_emu_process.h"
+#include "prm_cmd.h"
 
 #define QSIZE 256
 #define PAGE 4096u
@@ -119,6 +120,7 @@ mkeys_direct_and_indirect_are_accepted(void **state)
 	struct devx_obj direct = { 0 }, indirect = { 0 };
 	struct ibv_mr *null_mr;
 	struct devx_klm klm[8];
+	uint64_t special;
 	int n;
 
 	assert_int_equal(devx_umem_reg(f->ctx, f->mem, 16 * PAGE, IBV_ACCESS_LOCAL_WRITE, &umem),
@@ -128,8 +130,11 @@ mkeys_direct_and_indirect_are_accepted(void **state)
 		.len = 16 * PAGE, .umem_id = umem.id, .log_page_size = 12,
 	};
 	assert_int_equal(devx_mkey_create(f->ctx, &d, &direct), 0);
+	special = emu_fw_cmd_count(f->fw, PRM_CMD_QUERY_SPECIAL_CONTEXTS);
 	null_mr = ibv_alloc_null_mr(f->pd);
 	assert_non_null(null_mr);
+	/* The key came with the context, as from the kernel: no command per null MR. */
+	assert_int_equal(emu_fw_cmd_count(f->fw, PRM_CMD_QUERY_SPECIAL_CONTEXTS), special);
 	/* guest 0..32K maps the umem's first 32K, 32K..40K is a hole, 40K..64K the rest */
 	const struct devx_mem_range r[] = {
 		{ .addr = 0, .len = 8 * PAGE, .mkey = direct.id, .mkey_addr = d.addr },

@@ -36,15 +36,16 @@ run() {
 }
 
 # A clean run names the commands; only those issued after probing configure the device (the
-# probe creates the PD and the device-wide transport domain and TIS: test_mvdpa_emu fails those).
+# probe creates the PD and the device-wide transport domain and TIS: test_mvdpa_emu fails those;
+# opening the device queries its special keys).
 run "" "$tmp/clean.log"
 cmds=$(sed -n 's/^mlx5emu: mlx5_0: commands: //p' "$tmp/clean.log")
 ops=$(for c in $cmds; do echo "${c%%=*}"; done |
-	grep -vE '^(QUERY_HCA_CAP|ALLOC_PD|ALLOC_TRANSPORT_DOMAIN|CREATE_TIS|CREATE_UCTX|DESTROY_.*|DEALLOC_.*|QUERY_GENERAL_OBJECT)$')
+	grep -vE '^(QUERY_HCA_CAP|ALLOC_PD|ALLOC_TRANSPORT_DOMAIN|CREATE_TIS|CREATE_UCTX|QUERY_SPECIAL_CONTEXTS|DESTROY_.*|DEALLOC_.*|QUERY_GENERAL_OBJECT)$')
 [ -n "$ops" ]; check "configuration commands found in the clean run: $(echo $ops)" $?
 
 declare -A opcode=(
-	[ALLOC_TRANSPORT_DOMAIN]=0x816 [CREATE_MKEY]=0x200 [QUERY_SPECIAL_CONTEXTS]=0x203
+	[ALLOC_TRANSPORT_DOMAIN]=0x816 [CREATE_MKEY]=0x200
 	[CREATE_CQ]=0x400 [CREATE_QP]=0x500 [RST2INIT_QP]=0x502 [INIT2RTR_QP]=0x503
 	[RTR2RTS_QP]=0x504 [CREATE_TIS]=0x912 [CREATE_GENERAL_OBJECT]=0xa00
 	[MODIFY_GENERAL_OBJECT]=0xa01 [CREATE_VIRTQ]=0xa00/0xd [CREATE_VIRTQ_COUNTERS]=0xa00/0x1c
