@@ -4,19 +4,23 @@
  * firmware's introspection API of mlx5_emu.h): for each caps profile the vdev front-end
  * probes an emulated function, offers the features and queue pairs the profile's caps allow
  * (written out by hand from docs/emulator.md's profile table), and removal leaves no live
- * firmware object; a failing capability query refuses the probe with the firmware's verdict.
+ * firmware object; a failing capability query refuses the probe with the firmware's verdict;
+ * the configuration workers come with the probes and go with the last removal.
  */
 #include <errno.h>
 #include <linux/vhost.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_net.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -30,6 +34,7 @@
 
 #include "mlx5_emu.h"
 #include "mlx5_emu_process.h"
+#include "mvdpa_workers.h"
 #include "prm_cmd.h"
 
 #define BIT(n) (1ull << (n))
@@ -252,6 +257,97 @@ unconfigured_device_ops_answer_without_a_front_end(void **state)
 	assert_int_equal(mlx5_emu_process_reset(), 0);
 }
 
+/* Items that return only once `want` threads are inside at the same time (or after 5 s). */
+struct meeting {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	uint32_t want, inside;
+	pthread_t seen[8];
+	uint32_t nseen;
+};
+
+static int
+meet(void *ctx, uint32_t i)
+{
+	struct meeting *m = ctx;
+	struct timespec until;
+	bool known = false;
+	int ret = 0;
+
+	(void)i;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 5;
+	pthread_mutex_lock(&m->lock);
+	for (uint32_t k = 0; k < m->nseen; k++)
+		known |= pthread_equal(m->seen[k], pthread_self()) != 0;
+	if (!known && m->nseen < 8)
+		m->seen[m->nseen++] = pthread_self();
+	m->inside++;
+	pthread_cond_broadcast(&m->cond);
+	while (m->inside < m->want && ret == 0)
+		ret = pthread_cond_timedwait(&m->cond, &m->lock, &until);
+	pthread_mutex_unlock(&m->lock);
+	return ret == 0 ? 0 : -ETIMEDOUT;
+}
+
+/* The threads of a meeting of `want` over `want` items with `workers`; the caller's first. */
+static uint32_t
+meeting_threads(uint32_t want, uint32_t workers, pthread_t *seen)
+{
+	struct meeting m = {
+		.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER,
+		.want = want,
+	};
+
+	assert_int_equal(mvdpa_parallel_for(want, workers, meet, &m), 0);
+	memcpy(seen, m.seen, sizeof(m.seen));
+	return m.nseen;
+}
+
+/*
+ * The configuration workers are the process's: the probes grow them to the largest
+ * max_conf_threads, a parallel_for runs its items on that many threads at once (each item
+ * waits for all the others), the same threads serve the next call, and the last removal stops
+ * them (a parallel_for then runs on its caller alone).
+ */
+static void
+configuration_workers_come_with_probes_and_go_with_the_last_removal(void **state)
+{
+	struct rte_vdpa_device *a, *b;
+	pthread_t first[8], again[8];
+	uint32_t n;
+
+	(void)state;
+	emulate("functions=2,profile=cx6dx");
+	assert_int_equal(mvdpa_workers_count(), 0);
+	assert_int_equal(rte_dev_probe("vdpa_mlx5x3,ibdev=mlx5_0,max_conf_threads=2"), 0);
+	assert_int_equal(mvdpa_workers_count(), 2);
+	assert_int_equal(rte_dev_probe("vdpa_mlx5x4,ibdev=mlx5_1,max_conf_threads=3"), 0);
+	assert_int_equal(mvdpa_workers_count(), 3);
+	a = rte_vdpa_find_device_by_name("vdpa_mlx5x3");
+	b = rte_vdpa_find_device_by_name("vdpa_mlx5x4");
+	assert_non_null(a);
+	assert_non_null(b);
+	n = meeting_threads(4, 3, first);
+	assert_int_equal(n, 4);
+	assert_true(pthread_equal(first[0], pthread_self()));
+	assert_int_equal(meeting_threads(4, 3, again), 4);
+	for (uint32_t i = 1; i < 4; i++) {	/* the same workers, in any order */
+		bool found = false;
+
+		for (uint32_t k = 1; k < 4; k++)
+			found |= pthread_equal(first[i], again[k]) != 0;
+		assert_true(found);
+	}
+	assert_int_equal(rte_dev_remove(rte_vdpa_get_rte_device(b)), 0);
+	assert_int_equal(mvdpa_workers_count(), 3);
+	assert_int_equal(rte_dev_remove(rte_vdpa_get_rte_device(a)), 0);
+	assert_int_equal(mvdpa_workers_count(), 0);
+	assert_int_equal(meeting_threads(1, 3, again), 1);
+	assert_true(pthread_equal(again[0], pthread_self()));
+	assert_int_equal(mlx5_emu_process_reset(), 0);
+}
+
 int
 main(void)
 {
@@ -260,6 +356,7 @@ main(void)
 		cmocka_unit_test(failing_caps_query_refuses_the_probe_with_the_firmware_verdict),
 		cmocka_unit_test(failing_tis_refuses_the_probe_and_leaves_nothing),
 		cmocka_unit_test(unconfigured_device_ops_answer_without_a_front_end),
+		cmocka_unit_test(configuration_workers_come_with_probes_and_go_with_the_last_removal),
 	};
 
 	return cmocka_run_group_tests(tests, eal_up, eal_down);

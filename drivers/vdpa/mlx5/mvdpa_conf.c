@@ -22,6 +22,7 @@
 #include "mvdpa.h"
 #include "mvdpa_conf.h"
 #include "mvdpa_prealloc.h"
+#include "mvdpa_workers.h"
 #include "prm_eq.h"
 
 #define PAGE 4096u
@@ -720,69 +721,6 @@ vq_stop_keep(struct mvdpa_conf *c, uint16_t index)
 		vq_suspend(c, index);
 	vq_hand_back(c, index);
 	return 0;
-}
-
-/* ---- Configuration work in parallel ---- */
-
-#define PARALLEL_STACK (512u << 10)
-
-struct parallel_work {
-	int (*fn)(void *ctx, uint32_t i);
-	void *ctx;
-	uint32_t n;
-	uint32_t next;		/* the next item to take (atomic) */
-	int err;		/* the first failure (atomic), stops taking more */
-};
-
-static void *
-parallel_worker(void *arg)
-{
-	struct parallel_work *w = arg;
-
-	for (;;) {
-		uint32_t i = __atomic_fetch_add(&w->next, 1, __ATOMIC_RELAXED);
-		int zero = 0, ret;
-
-		if (i >= w->n || __atomic_load_n(&w->err, __ATOMIC_RELAXED) != 0)
-			break;
-		ret = w->fn(w->ctx, i);
-		if (ret < 0)
-			__atomic_compare_exchange_n(&w->err, &zero, ret, false, __ATOMIC_RELAXED,
-						    __ATOMIC_RELAXED);
-	}
-	return NULL;
-}
-
-/*
- * Runs fn on items 0..n-1, on the calling thread and up to `workers` more (max_conf_threads):
- * the firmware executes independent commands in parallel, so a device with many queues comes up
- * (and stops) in a fraction of the serial time. Returns the first error; after one, items not
- * started yet are skipped. A worker that cannot be started leaves its share to the others.
- */
-int
-mvdpa_parallel_for(uint32_t n, uint32_t workers, int (*fn)(void *ctx, uint32_t i), void *ctx)
-{
-	struct parallel_work w = { .fn = fn, .ctx = ctx, .n = n };
-	pthread_t tid[MVDPA_MAX_CONF_THREADS];
-	uint32_t started = 0;
-	pthread_attr_t attr;
-
-	if (workers > n)
-		workers = n > 0 ? n - 1 : 0;
-	/*
-	 * The workers' calls are shallow (commands and their mailboxes); small stacks stay in
-	 * glibc's stack cache across calls, where 15 default ones (8 MiB each) do not, and their
-	 * creation, which comes before any worker runs, takes half as long (~190 µs, not ~390).
-	 */
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, PARALLEL_STACK);
-	while (started < workers && pthread_create(&tid[started], &attr, parallel_worker, &w) == 0)
-		started++;
-	pthread_attr_destroy(&attr);
-	parallel_worker(&w);
-	while (started > 0)
-		pthread_join(tid[--started], NULL);
-	return w.err;
 }
 
 struct conf_args {

@@ -161,12 +161,6 @@ struct mvdpa_conf {
 };
 
 /*
- * Runs fn on items 0..n-1, on the calling thread and up to `workers` more threads; returns the
- * first error (items not started by then are skipped).
- */
-int mvdpa_parallel_for(uint32_t n, uint32_t workers, int (*fn)(void *ctx, uint32_t i), void *ctx);
-
-/*
  * What a configuration needs that no front-end decides (TD, TIS, UAR, event queue number, event
  * channel, doorbell page), into c; 0 or a negative errno. Destroy tolerates half-done creation.
  */

@@ -16,6 +16,7 @@
 #include "mvdpa.h"
 #include "mvdpa_conf.h"
 #include "mvdpa_migrate.h"
+#include "mvdpa_workers.h"
 
 #define LOG_PAGE 4096u
 

@@ -14,6 +14,7 @@
 #include "mvdpa.h"
 #include "mvdpa_conf.h"
 #include "mvdpa_prealloc.h"
+#include "mvdpa_workers.h"
 
 /* Moves field f from `from` to `to`, leaving `from` without it (zeroed handles mean none). */
 #define MOVE(to, from, f) do { \

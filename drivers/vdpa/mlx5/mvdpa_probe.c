@@ -11,6 +11,7 @@
 
 #include "mvdpa.h"
 #include "mvdpa_prealloc.h"
+#include "mvdpa_workers.h"
 
 int
 mvdpa_parse_devargs(const struct rte_device *rte_dev, struct mvdpa_devargs *args)
@@ -90,6 +91,7 @@ dev_free(struct mvdpa_dev *dev)
 	if (dev->ctx != NULL)
 		ibv_close_device(dev->ctx);
 	pthread_mutex_destroy(&dev->conf_lock);
+	mvdpa_workers_put();
 	rte_free(dev);
 }
 
@@ -114,6 +116,7 @@ mvdpa_probe(struct rte_device *rte_dev, const char *ibdev_name, const struct mvd
 	dev->rte_dev = rte_dev;
 	dev->args = *args;
 	snprintf(dev->ibdev_name, sizeof(dev->ibdev_name), "%s", ibdev_name);
+	mvdpa_workers_get(args->max_conf_threads);
 	ret = open_ibdev(dev, ibdev_name);
 	if (ret != 0)
 		goto free_dev;
