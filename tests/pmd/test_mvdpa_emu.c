@@ -306,7 +306,7 @@ meeting_threads(uint32_t want, uint32_t workers, pthread_t *seen)
 
 /*
  * The configuration workers are the process's: the probes grow them to the largest
- * max_conf_threads, a parallel_for runs its items on that many threads at once (each item
+ * max_conf_threads (and one), a parallel_for runs its items on that many threads at once (each item
  * waits for all the others), the same threads serve the next call, and the last removal stops
  * them (a parallel_for then runs on its caller alone).
  */
@@ -321,26 +321,27 @@ configuration_workers_come_with_probes_and_go_with_the_last_removal(void **state
 	emulate("functions=2,profile=cx6dx");
 	assert_int_equal(mvdpa_workers_count(), 0);
 	assert_int_equal(rte_dev_probe("vdpa_mlx5x3,ibdev=mlx5_0,max_conf_threads=2"), 0);
-	assert_int_equal(mvdpa_workers_count(), 2);
+	assert_int_equal(mvdpa_workers_count(), 2 + 1);	/* one for the work done ahead */
 	assert_int_equal(rte_dev_probe("vdpa_mlx5x4,ibdev=mlx5_1,max_conf_threads=3"), 0);
-	assert_int_equal(mvdpa_workers_count(), 3);
+	assert_int_equal(mvdpa_workers_count(), 3 + 1);
 	a = rte_vdpa_find_device_by_name("vdpa_mlx5x3");
 	b = rte_vdpa_find_device_by_name("vdpa_mlx5x4");
 	assert_non_null(a);
 	assert_non_null(b);
-	n = meeting_threads(4, 3, first);
-	assert_int_equal(n, 4);
+	/* All 4 workers and the caller, twice. */
+	n = meeting_threads(5, 4, first);
+	assert_int_equal(n, 5);
 	assert_true(pthread_equal(first[0], pthread_self()));
-	assert_int_equal(meeting_threads(4, 3, again), 4);
-	for (uint32_t i = 1; i < 4; i++) {	/* the same workers, in any order */
+	assert_int_equal(meeting_threads(5, 4, again), 5);
+	for (uint32_t i = 1; i < 5; i++) {	/* the same workers, in any order */
 		bool found = false;
 
-		for (uint32_t k = 1; k < 4; k++)
+		for (uint32_t k = 1; k < 5; k++)
 			found |= pthread_equal(first[i], again[k]) != 0;
 		assert_true(found);
 	}
 	assert_int_equal(rte_dev_remove(rte_vdpa_get_rte_device(b)), 0);
-	assert_int_equal(mvdpa_workers_count(), 3);
+	assert_int_equal(mvdpa_workers_count(), 3 + 1);
 	assert_int_equal(rte_dev_remove(rte_vdpa_get_rte_device(a)), 0);
 	assert_int_equal(mvdpa_workers_count(), 0);
 	assert_int_equal(meeting_threads(1, 3, again), 1);

@@ -770,29 +770,33 @@ struct mvdpa_mem_early {
 	int vid;
 	struct rte_vhost_memory *mem;	/* the table they are for (vhost's copy) */
 	struct mvdpa_conf keys;		/* only its guest-memory part is used */
-	pthread_t thread;
+	struct mvdpa_job build;		/* on a configuration worker */
 	int ret;			/* the build's */
 };
 
-static void *
-mem_early_main(void *arg)
+static int
+mem_early_build(void *ctx, uint32_t i)
 {
-	struct mvdpa_mem_early *e = arg;
+	struct mvdpa_mem_early *e = ctx;
 
+	(void)i;
 	e->ret = mem_keys_build(e->keys.dev, &e->keys, e->mem);
 	if (e->ret < 0)
 		MVDPA_LOG(ERR, "vid %d: guest-memory keys failed: %s\n", e->vid, strerror(-e->ret));
-	return NULL;
+	return 0;
 }
 
-/* The build dev has, finished and taken from dev; NULL when there is none. */
+/*
+ * The build dev has, finished (on this thread when no worker took it yet) and taken from dev;
+ * NULL when there is none.
+ */
 static struct mvdpa_mem_early *
 mem_early_join(struct mvdpa_dev *dev)
 {
 	struct mvdpa_mem_early *e = dev->mem_early;
 
 	if (e != NULL) {
-		pthread_join(e->thread, NULL);
+		mvdpa_job_finish(&e->build);
 		dev->mem_early = NULL;
 	}
 	return e;
@@ -819,7 +823,6 @@ int
 mvdpa_conf_mem_early_start(struct mvdpa_dev *dev, int vid)
 {
 	struct mvdpa_mem_early *e;
-	char name[16];
 	int ret;
 
 	mvdpa_conf_mem_early_discard(dev);
@@ -833,11 +836,8 @@ mvdpa_conf_mem_early_start(struct mvdpa_dev *dev, int vid)
 		ret = -EIO;
 		goto err;
 	}
-	ret = -pthread_create(&e->thread, NULL, mem_early_main, e);
-	if (ret != 0)
-		goto err;
-	snprintf(name, sizeof(name), "mvdpa-mem-%d", vid);
-	pthread_setname_np(e->thread, name);
+	/* A woken worker, unlike a new thread, gets the CPU soon from vhost's busy thread. */
+	mvdpa_job_start(&e->build, 1, 1, mem_early_build, e);
 	dev->mem_early = e;
 	return 0;
 err:
@@ -939,7 +939,7 @@ stop_take(struct mvdpa_conf *c, uint32_t i)
 /*
  * A queue of a stop (mvdpa_conf_close), taken: suspended, its indices handed to vhost, its last
  * completions relayed and its used ring logged, all that vhost's answer for its vring needs;
- * then whoever waits for it (mvdpa_conf_stop_wait, stop_main) is told.
+ * then whoever waits for it (mvdpa_conf_stop_wait, stop_all) is told.
  */
 static void
 queue_stop_taken(struct mvdpa_conf *c, uint32_t i)
@@ -1225,12 +1225,12 @@ mvdpa_conf_kept_destroy(struct mvdpa_dev *dev)
 /*
  * The stop of mvdpa_conf_close: every queue in parallel (queue_stop_keep), then what no vring's
  * answer waits for: the completion events, the queues without an object, the dirty log. On a
- * thread of its own when vhost answers for each vring as soon as its queue stopped.
+ * configuration worker (stop_job) when vhost answers for each vring as soon as its queue
+ * stopped.
  */
-static void *
-stop_main(void *arg)
+static void
+stop_all(struct mvdpa_conf *c)
 {
-	struct mvdpa_conf *c = arg;
 	uint32_t running = 0, pending = 0;
 
 	for (uint32_t i = 0; i < c->nvqs; i++)
@@ -1267,7 +1267,14 @@ stop_main(void *arg)
 	c->stop.done = true;
 	pthread_cond_broadcast(&c->stop.cond);
 	pthread_mutex_unlock(&c->stop.lock);
-	return NULL;
+}
+
+static int
+stop_job(void *ctx, uint32_t i)
+{
+	(void)i;
+	stop_all(ctx);
+	return 0;
 }
 
 void
@@ -1275,7 +1282,6 @@ mvdpa_conf_close(struct mvdpa_dev *dev, int vring)
 {
 	struct mvdpa_conf *c = dev->conf;
 	uint32_t running = 0;
-	bool own;
 
 	if (c == NULL)
 		return;
@@ -1306,24 +1312,22 @@ mvdpa_conf_close(struct mvdpa_dev *dev, int vring)
 	c->stop.queues_left = c->nvqs;
 	c->stop.done = false;
 	/*
-	 * The asked vring's queue is this thread's, taken before the stop's thread starts: it
+	 * The asked vring's queue is this thread's, taken before the stop's worker starts: it
 	 * issues its commands at once and answers vhost without waiting for another thread's
-	 * wake-up.
+	 * wake-up. The rest goes on while vhost answers; a stop that must mark all of guest
+	 * memory dirty is whole before the answer.
 	 */
-	own = vring >= 0 && (uint32_t)vring < c->nvqs && !mvdpa_migrate_stop_marks_all(c) &&
-	      stop_take(c, (uint32_t)vring);
-	c->stop.running = own && pthread_create(&c->stop.thread, NULL, stop_main, c) == 0;
-	if (c->stop.running) {
-		pthread_setname_np(c->stop.thread, "mvdpa-stop");
+	if (vring >= 0 && (uint32_t)vring < c->nvqs && !mvdpa_migrate_stop_marks_all(c) &&
+	    stop_take(c, (uint32_t)vring)) {
+		mvdpa_job_start(&c->stop.job, 1, 1, stop_job, c);
+		c->stop.running = true;
 		dev->kept = c;
 		dev->conf = NULL;
 		vrings_forget(dev);
 		queue_stop_taken(c, (uint32_t)vring);
 		return;
 	}
-	if (own)
-		c->stop.queue_state[vring] = STOP_PENDING;
-	stop_main(c);
+	stop_all(c);
 	dev->kept = c;
 	dev->conf = NULL;
 	vrings_forget(dev);
@@ -1334,15 +1338,19 @@ mvdpa_conf_stop_wait(struct mvdpa_conf *c, int vring)
 {
 	bool one = vring >= 0 && (uint32_t)vring < c->nvqs && c->stop.queue_state != NULL;
 
-	if (one && stop_take(c, (uint32_t)vring))	/* none of the stop's threads got to it */
-		queue_stop_taken(c, (uint32_t)vring);
-	pthread_mutex_lock(&c->stop.lock);
-	while (!c->stop.done && (!one || __atomic_load_n(&c->stop.queue_state[vring],
-							  __ATOMIC_RELAXED) != STOP_DONE))
-		pthread_cond_wait(&c->stop.cond, &c->stop.lock);
-	pthread_mutex_unlock(&c->stop.lock);
-	if (c->stop.done && c->stop.running) {
-		pthread_join(c->stop.thread, NULL);
+	if (one) {
+		if (stop_take(c, (uint32_t)vring))	/* none of the stop's threads got to it */
+			queue_stop_taken(c, (uint32_t)vring);
+		pthread_mutex_lock(&c->stop.lock);
+		while (!c->stop.done && __atomic_load_n(&c->stop.queue_state[vring],
+							 __ATOMIC_RELAXED) != STOP_DONE)
+			pthread_cond_wait(&c->stop.cond, &c->stop.lock);
+		pthread_mutex_unlock(&c->stop.lock);
+		return;
+	}
+	/* The whole stop: on this thread when no worker took it yet. */
+	if (c->stop.running) {
+		mvdpa_job_finish(&c->stop.job);
 		c->stop.running = false;
 	}
 }

@@ -20,6 +20,7 @@
 #include "mvdpa_migrate.h"
 #include "mvdpa_event.h"
 #include "mvdpa_steer.h"
+#include "mvdpa_workers.h"
 
 struct mvdpa_dev;
 
@@ -144,7 +145,7 @@ struct mvdpa_conf {
 	/* Taken up after a stop while logging: the queue objects still log into the old log. */
 	bool kept_logging;
 	/*
-	 * A stop (mvdpa_conf_close) on a thread of its own, while vhost answers GET_VRING_BASE
+	 * A stop (mvdpa_conf_close) on a configuration worker, while vhost answers GET_VRING_BASE
 	 * for each vring as soon as its queue stopped (mvdpa_conf_stop_wait). Each queue is
 	 * stopped by whoever takes it first: the stop's threads or the vhost thread that asks
 	 * for its vring.
@@ -155,8 +156,8 @@ struct mvdpa_conf {
 		uint8_t *queue_state;	/* per queue: enum stop_queue_state (atomic) */
 		uint32_t queues_left;	/* not stopped yet */
 		bool done;		/* the whole stop (true when none is under way) */
-		pthread_t thread;
-		bool running;		/* the thread, to be joined */
+		struct mvdpa_job job;	/* the stop's, while `running` */
+		bool running;		/* the job, to be finished */
 	} stop;
 };
 
@@ -216,8 +217,9 @@ bool mvdpa_conf_can_resume_kept(const struct devx_hca_caps *caps);
 
 /*
  * Guest-memory keys built ahead of dev_conf: vhost hands the memory table over (SET_MEM_TABLE)
- * before the vrings and DRIVER_OK, and the keys need nothing else, so a thread builds them while
- * vhost takes the rest of the messages; dev_conf then waits for them instead of building them.
+ * before the vrings and DRIVER_OK, and the keys need nothing else, so a configuration worker
+ * builds them while vhost takes the rest of the messages; dev_conf then waits for them instead of
+ * building them (or builds them itself when no worker was free to start).
  * Start replaces an earlier build (for a table that changed again); it is called from vhost's
  * message hook after the table was mapped, conf_lock held; 0 or a negative errno (dev_conf then
  * builds the keys itself). Discard waits for the build and destroys what it made (dev_cleanup,

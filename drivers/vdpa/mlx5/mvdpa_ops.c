@@ -235,7 +235,7 @@ mem_table_set(int vid)
 	}
 	pthread_mutex_unlock(&dev->conf_lock);
 	/*
-	 * The build's threads share vhost's CPUs (they inherit its affinity); a front-end that
+	 * The build's workers share vhost's CPUs (EAL control threads, both); a front-end that
 	 * sends the next messages at once keeps vhost's thread busy for milliseconds, and the
 	 * build would start only then. Let it issue its commands first: they take no CPU while
 	 * the firmware works.

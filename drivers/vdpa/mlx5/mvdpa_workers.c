@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Configuration workers (mvdpa_workers.h). A parallel_for queues one job; each worker that
- * wakes takes the oldest job still wanting workers and its items one at a time, as the caller
- * does, until none is left; the caller then waits only for the workers still inside its job.
+ * Configuration workers (mvdpa_workers.h). A job is queued until as many workers as it wants
+ * took it; each worker that wakes takes the oldest such job and its items one at a time, as the
+ * caller does at finish, until none is left; the caller then waits only for the workers still
+ * inside it.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -22,18 +23,6 @@
  */
 #define WORKER_STACK (512u << 10)
 
-struct job {
-	int (*fn)(void *ctx, uint32_t i);
-	void *ctx;
-	uint32_t n;
-	uint32_t next;		/* the next item to take (atomic) */
-	int err;		/* the first failure (atomic), stops taking more */
-	uint32_t wanted;	/* workers it may still take (pool.lock) */
-	uint32_t inside;	/* workers running its items (pool.lock) */
-	bool queued;		/* in pool.jobs (pool.lock) */
-	TAILQ_ENTRY(job) link;
-};
-
 /*
  * The process's one set of workers, shared by every device (see the header): file-scope state
  * by design, its lifetime that of the devices' references.
@@ -45,8 +34,8 @@ static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t work;	/* a job was queued, or quit */
 	pthread_cond_t left;	/* a dequeued job's last worker left it */
-	TAILQ_HEAD(, job) jobs;	/* jobs that want more workers, oldest first */
-	pthread_t threads[MVDPA_MAX_CONF_THREADS];
+	TAILQ_HEAD(, mvdpa_job) jobs;	/* jobs that want more workers, oldest first */
+	pthread_t threads[MVDPA_MAX_CONF_THREADS + 1];
 	uint32_t nthreads;
 	uint32_t refs;
 	bool quit;
@@ -59,7 +48,7 @@ static struct {
 };
 
 static void
-job_run(struct job *j)
+job_run(struct mvdpa_job *j)
 {
 	for (;;) {
 		uint32_t i = __atomic_fetch_add(&j->next, 1, __ATOMIC_RELAXED);
@@ -80,7 +69,7 @@ worker_main(void *arg)
 	(void)arg;
 	pthread_mutex_lock(&pool.lock);
 	for (;;) {
-		struct job *j;
+		struct mvdpa_job *j;
 
 		while (!pool.quit && TAILQ_EMPTY(&pool.jobs))
 			pthread_cond_wait(&pool.work, &pool.lock);
@@ -107,8 +96,7 @@ mvdpa_workers_get(uint32_t n)
 {
 	pthread_attr_t attr;
 
-	if (n > MVDPA_MAX_CONF_THREADS)
-		n = MVDPA_MAX_CONF_THREADS;
+	n = n < MVDPA_MAX_CONF_THREADS ? n + 1 : MVDPA_MAX_CONF_THREADS + 1;
 	pthread_mutex_lock(&pool.life);
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, WORKER_STACK);
@@ -166,34 +154,46 @@ mvdpa_workers_count(void)
 	return n;
 }
 
-int
-mvdpa_parallel_for(uint32_t n, uint32_t workers, int (*fn)(void *ctx, uint32_t i), void *ctx)
+void
+mvdpa_job_start(struct mvdpa_job *j, uint32_t n, uint32_t workers,
+		int (*fn)(void *ctx, uint32_t i), void *ctx)
 {
-	struct job j = { .fn = fn, .ctx = ctx, .n = n };
-
-	if (workers >= n)
-		workers = n > 0 ? n - 1 : 0;
+	*j = (struct mvdpa_job){ .fn = fn, .ctx = ctx, .n = n };
+	if (workers > n)
+		workers = n;
 	pthread_mutex_lock(&pool.lock);
 	if (pool.quit || workers > pool.nthreads)
 		workers = pool.quit ? 0 : pool.nthreads;
 	if (workers > 0) {
-		j.wanted = workers;
-		j.queued = true;
-		TAILQ_INSERT_TAIL(&pool.jobs, &j, link);
+		j->wanted = workers;
+		j->queued = true;
+		TAILQ_INSERT_TAIL(&pool.jobs, j, link);
 		for (uint32_t i = 0; i < workers; i++)
 			pthread_cond_signal(&pool.work);
 	}
 	pthread_mutex_unlock(&pool.lock);
-	job_run(&j);
-	if (workers > 0) {
-		pthread_mutex_lock(&pool.lock);
-		if (j.queued) {		/* no worker joins it any more */
-			TAILQ_REMOVE(&pool.jobs, &j, link);
-			j.queued = false;
-		}
-		while (j.inside > 0)
-			pthread_cond_wait(&pool.left, &pool.lock);
-		pthread_mutex_unlock(&pool.lock);
+}
+
+int
+mvdpa_job_finish(struct mvdpa_job *j)
+{
+	job_run(j);
+	pthread_mutex_lock(&pool.lock);
+	if (j->queued) {	/* no worker joins it any more */
+		TAILQ_REMOVE(&pool.jobs, j, link);
+		j->queued = false;
 	}
-	return __atomic_load_n(&j.err, __ATOMIC_RELAXED);
+	while (j->inside > 0)
+		pthread_cond_wait(&pool.left, &pool.lock);
+	pthread_mutex_unlock(&pool.lock);
+	return __atomic_load_n(&j->err, __ATOMIC_RELAXED);
+}
+
+int
+mvdpa_parallel_for(uint32_t n, uint32_t workers, int (*fn)(void *ctx, uint32_t i), void *ctx)
+{
+	struct mvdpa_job j;
+
+	mvdpa_job_start(&j, n, workers < n ? workers : (n > 0 ? n - 1 : 0), fn, ctx);
+	return mvdpa_job_finish(&j);
 }

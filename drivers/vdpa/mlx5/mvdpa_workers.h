@@ -11,23 +11,55 @@
 #ifndef MVDPA_WORKERS_H
 #define MVDPA_WORKERS_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <sys/queue.h>
 
 /*
- * Takes a reference on the workers and grows them to at least n threads (a device's
- * max_conf_threads), EAL control threads with their CPU affinity. A thread that cannot be
- * created is logged and its share of the work is left to the others. Probe; paired with
- * mvdpa_workers_put.
+ * Parallel work on items 0..n-1 (mvdpa_job_start, mvdpa_job_finish): the caller's memory from
+ * start to finish; the fields are the workers'.
+ */
+struct mvdpa_job {
+	int (*fn)(void *ctx, uint32_t i);
+	void *ctx;
+	uint32_t n;
+	uint32_t next;		/* the next item to take (atomic) */
+	int err;		/* the first failure (atomic), stops taking more */
+	uint32_t wanted;	/* workers it may still take (the workers' lock) */
+	uint32_t inside;	/* workers running its items (the workers' lock) */
+	bool queued;		/* waiting for workers (the workers' lock) */
+	TAILQ_ENTRY(mvdpa_job) link;
+};
+
+/*
+ * Takes a reference on the workers and grows them to at least n + 1 threads: a device's
+ * max_conf_threads, plus one for the work done ahead of its caller (the guest-memory keys
+ * from SET_MEM_TABLE on, a stop's other queues), which then has n to share its items with.
+ * EAL control threads, with their CPU affinity. A thread that cannot be created is logged and
+ * its share of the work is left to the others. Probe; paired with mvdpa_workers_put.
  */
 void mvdpa_workers_get(uint32_t n);
 /* Drops the reference; the last one stops the threads and waits for them. Device removal. */
 void mvdpa_workers_put(void);
-/* Threads running now (tests, telemetry). */
+/* Threads running now (tests). */
 uint32_t mvdpa_workers_count(void);
 /*
- * Runs fn on items 0..n-1, on the calling thread and up to `workers` of the threads, as many
- * as are free: the caller never waits for one, it takes items itself meanwhile. Returns the
- * first error; items not started by then are skipped. Any thread, several at once.
+ * Starts fn on items 0..n-1 on up to `workers` of the threads, as many as are or become free,
+ * and returns at once. Items no thread takes are the caller's at mvdpa_job_finish, which must
+ * follow. Any thread, several jobs at once.
+ */
+void mvdpa_job_start(struct mvdpa_job *j, uint32_t n, uint32_t workers,
+		     int (*fn)(void *ctx, uint32_t i), void *ctx);
+/*
+ * Runs the items no thread took yet on the calling thread, waits for the threads still on the
+ * job's items and returns the first error (items not started by then are skipped). j is the
+ * caller's again.
+ */
+int mvdpa_job_finish(struct mvdpa_job *j);
+/*
+ * Runs fn on items 0..n-1 on the calling thread and up to `workers` of the threads, as many as
+ * are free (the caller never waits for one, it takes items meanwhile): mvdpa_job_start, then
+ * mvdpa_job_finish at once. Returns the first error.
  */
 int mvdpa_parallel_for(uint32_t n, uint32_t workers, int (*fn)(void *ctx, uint32_t i), void *ctx);
 
