@@ -115,6 +115,17 @@ def measure(msgs, timing, qp, fe_gets=()):
     }
 
 
+CREATE_TIR = 0x900
+
+
+def rx_ready_ns(cmds, start_ns):
+    """When the last TIR created from start_ns on was done: a function's RX steering is ready then
+    (its flow rules follow without a firmware command). None without one."""
+    done = [c["done_ns"] for c in cmds if c["opcode"] == CREATE_TIR and c["issued_ns"] >= start_ns
+            and c["status"] == 0]
+    return max(done) if done else None
+
+
 def parse_run(path, qp):
     r = {"ok": False}
     rc_file = os.path.join(path, "fe.rc")
@@ -132,6 +143,9 @@ def parse_run(path, qp):
             r[side + "_idle_ms"] = p["idle_ms"]
             r[side + "_mean_slots_busy"] = p["mean_slots_busy"]
             r[side + "_fw_in_window_ms"] = p["slot_busy_ms"]
+        start = r["dest_window_ns"][0]
+        t_rx = rx_ready_ns(cmds, start)
+        r["dest_rx_ready_ms"] = (t_rx - start) / 1e6 if t_rx is not None else None
     if "error" not in r:
         r["ok"] = r["frontend_rc"] == 0
         if not r["ok"]:
@@ -156,7 +170,8 @@ def summarize(points, costs, slots):
                 "source_rest_frontend_ms", "source_fw_commands", "source_fw_modelled_ms",
                 "source_idle_ms", "source_mean_slots_busy", "dest_ms", "dest_from_driver_ok_ms",
                 "dest_fw_commands", "dest_fw_modelled_ms", "dest_idle_ms", "dest_mean_slots_busy",
-                "dest_fw_in_window_ms", "dest_from_mem_table_ms", "dest_mem_table_lead_ms")
+                "dest_fw_in_window_ms", "dest_from_mem_table_ms", "dest_mem_table_lead_ms",
+                "dest_rx_ready_ms")
                if all(r.get(k) is not None for r in good)} if good else {}
         src_limit, dest_chain = limits(costs, slots, qp)
         virtq_create = {name: ns for name, ns in costs.values()}[DEST_CHAIN[-1]] / 1e6
@@ -191,7 +206,7 @@ def summarize(points, costs, slots):
             row[side + "_ours-best_over_limit"] = ratio(best, lim)
             for v in VARIANTS:
                 for k in ("idle_ms", "mean_slots_busy", "from_mem_table_ms",
-                          "from_driver_ok_ms"):
+                          "from_driver_ok_ms", "rx_ready_ms"):
                     row["%s_%s_%s" % (side, v, k)] = med.get(v, {}).get("%s_%s" % (side, k))
         rows.append(row)
     return results, rows
@@ -253,6 +268,18 @@ def print_dest_share(rows):
             "%-13s" % fmt(r.get("dest_%s_from_driver_ok_ms" % v), ".1f") for v in VARIANTS)))
 
 
+def print_dest_rx_ready(rows):
+    """The destination until its RX steering is ready: a guest receives nothing from the wire
+    before, though its virtqs are RDY."""
+    print()
+    print("Destination until RX steering ready (median ms): first SET_VRING_BASE read -> last TIR "
+          "created (the flow rules need no command)")
+    print("GiB   qp | " + " | ".join("%-13s" % v for v in VARIANTS))
+    for r in rows:
+        print("%3d %4d | %s" % (r["mem_gib"], r["queue_pairs"], " | ".join(
+            "%-13s" % fmt(r.get("dest_%s_rx_ready_ms" % v), ".1f") for v in VARIANTS)))
+
+
 def print_source_split(results):
     """Per point and variant: the first reply, the rest, and the front-end's part of the rest."""
     print()
@@ -302,6 +329,7 @@ def main():
     print_source_split(results)
     print_breakdown(rows)
     print_dest_share(rows)
+    print_dest_rx_ready(rows)
     for p in results:
         for r in p["runs"]:
             if not r["ok"]:

@@ -3,7 +3,8 @@
 """The switch-over benchmark's parser (bench/switchover.py) on a made-up back-end log: the source
 and destination windows, their firmware work, the front-end's part of the source's round trips
 (from a made-up front-end log), invalid runs, and the limits from the emulator's real command
-table; the command trace's reader and window profile (bench/fw_timeline.py) on a made-up trace.
+table; the command trace's reader and window profile (bench/fw_timeline.py) and the RX
+steering's readiness on a made-up trace.
 Usage: test_bench_switchover.py <bench dir> <emu/fw/fw_core.c> <common/mlx5/prm_cmd.h>"""
 import os
 import struct
@@ -138,6 +139,18 @@ class Timeline(unittest.TestCase):
         self.assertEqual(p["commands"], 1)
         self.assertAlmostEqual(p["idle_ms"], 1.5)          # 2.5-4 ms
         self.assertAlmostEqual(p["slot_busy_ms"], 2.0)     # 0.5 + 1.0 + 0.5 ms
+
+    def test_rx_ready(self):
+        # Two TIRs of the window (the later one done at 7 ms), a failed one, one before it.
+        path = trace([(500_000, 0, 900_000, 0x900, 0),
+                      (5_000_000, 0, 6_000_000, 0x900, 0),
+                      (5_100_000, 0, 7_000_000, 0x900, 0),
+                      (5_200_000, 0, 8_000_000, 0x900, 3),
+                      (5_300_000, 0, 9_000_000, 0xa00, 0)])
+        cmds = fw_timeline.read_commands(path)
+        os.unlink(path)
+        self.assertEqual(switchover.rx_ready_ns(cmds, 1_000_000), 7_000_000)
+        self.assertIsNone(switchover.rx_ready_ns(cmds, 5_400_000))
 
 
 if __name__ == "__main__":

@@ -1407,7 +1407,7 @@ steer_sync_locked(struct mvdpa_dev *dev, struct mvdpa_conf *c)
 		ret = mvdpa_steer_update(&c->steer, ids, n);
 	else
 		ret = mvdpa_steer_create(&c->steer, dev->ctx, c->td.id, dev->caps.log_max_rqt_size,
-					 ids, n);
+					 ids, n, dev->args.max_conf_threads);
 	if (ret == 0) {
 		c->steer_built = true;
 		MVDPA_LOG(DEBUG, "vid %d: RX steering over %u queue(s)\n", c->vid, n);

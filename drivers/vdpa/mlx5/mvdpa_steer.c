@@ -5,6 +5,7 @@
 
 #include "mvdpa.h"
 #include "mvdpa_steer.h"
+#include "mvdpa_workers.h"
 #include "prm_bits.h"
 #include "prm_net.h"
 
@@ -112,10 +113,30 @@ rules_create(struct mvdpa_steer *s, struct ibv_context *ctx)
 	return 0;
 }
 
+struct tir_args {
+	struct mvdpa_steer *s;
+	struct ibv_context *ctx;
+	uint32_t td;
+};
+
+static int
+tir_create(void *ctx, uint32_t t)
+{
+	const struct tir_args *ta = ctx;
+	struct devx_tir_attr a = {
+		.transport_domain = ta->td, .rqtn = ta->s->rqt.id,
+		.l3 = types[t].l3, .l4 = types[t].l4, .fields = types[t].fields,
+	};
+
+	memcpy(a.toeplitz_key, toeplitz_key, sizeof(a.toeplitz_key));
+	return devx_tir_create(ta->ctx, &a, &ta->s->tir[t]);
+}
+
 int
 mvdpa_steer_create(struct mvdpa_steer *s, struct ibv_context *ctx, uint32_t td,
-		   uint8_t log_max_rqt_size, const uint32_t *rxq, uint32_t n)
+		   uint8_t log_max_rqt_size, const uint32_t *rxq, uint32_t n, uint32_t workers)
 {
+	struct tir_args ta = { .s = s, .ctx = ctx, .td = td };
 	int ret;
 
 	memset(s, 0, sizeof(*s));
@@ -125,15 +146,9 @@ mvdpa_steer_create(struct mvdpa_steer *s, struct ibv_context *ctx, uint32_t td,
 	while (s->rqt_size > (1u << log_max_rqt_size))
 		s->rqt_size >>= 1;
 	ret = rqt_write(s, ctx, rxq, n);
-	for (unsigned int t = 0; ret == 0 && t < MVDPA_STEER_TYPES; t++) {
-		struct devx_tir_attr a = {
-			.transport_domain = td, .rqtn = s->rqt.id,
-			.l3 = types[t].l3, .l4 = types[t].l4, .fields = types[t].fields,
-		};
-
-		memcpy(a.toeplitz_key, toeplitz_key, sizeof(a.toeplitz_key));
-		ret = devx_tir_create(ctx, &a, &s->tir[t]);
-	}
+	/* Independent of each other: the frames of a function wait for the last of them. */
+	if (ret == 0)
+		ret = mvdpa_parallel_for(MVDPA_STEER_TYPES, workers, tir_create, &ta);
 	if (ret == 0)
 		ret = rules_create(s, ctx);
 	if (ret != 0) {

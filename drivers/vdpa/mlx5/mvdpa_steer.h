@@ -47,10 +47,12 @@ void mvdpa_steer_fill(uint32_t *entries, uint32_t size, const uint32_t *rxq, uin
 
 /*
  * Builds the steering over the n (>= 1) RX virtqs `rxq` (virtq object ids); the RQT is sized
- * for log_max_rqt_size. 0 or a negative errno, with nothing left on failure.
+ * for log_max_rqt_size; the TIRs are created on the calling thread and up to `workers`
+ * configuration workers. 0 or a negative errno, with nothing left on failure.
  */
 int mvdpa_steer_create(struct mvdpa_steer *s, struct ibv_context *ctx, uint32_t td,
-		       uint8_t log_max_rqt_size, const uint32_t *rxq, uint32_t n);
+		       uint8_t log_max_rqt_size, const uint32_t *rxq, uint32_t n,
+		       uint32_t workers);
 /* Points the RQT at another set of RX virtqs (n >= 1): MODIFY_RQT, rules untouched. */
 int mvdpa_steer_update(struct mvdpa_steer *s, const uint32_t *rxq, uint32_t n);
 /* Destroys whatever exists, rules first; safe on a zeroed or partly built struct. */
