@@ -256,28 +256,14 @@ def print_breakdown(rows):
             print("%-6s %3d %4d | %s" % (side, r["mem_gib"], r["queue_pairs"], " | ".join(cells)))
 
 
-def print_dest_share(rows):
-    """The destination from DRIVER_OK read (dev_conf), which the PMD alone decides; the window's
-    time before it is vhost's handling of the vring messages (and what a PMD does meanwhile)."""
+def print_dest_column(rows, key, title):
+    """One destination figure per point and variant (median ms)."""
     print()
-    print("Destination from DRIVER_OK read (median ms): dev_conf's share of the window; before it "
-          "vhost handles the vring messages")
+    print(title)
     print("GiB   qp | " + " | ".join("%-13s" % v for v in VARIANTS))
     for r in rows:
         print("%3d %4d | %s" % (r["mem_gib"], r["queue_pairs"], " | ".join(
-            "%-13s" % fmt(r.get("dest_%s_from_driver_ok_ms" % v), ".1f") for v in VARIANTS)))
-
-
-def print_dest_rx_ready(rows):
-    """The destination until its RX steering is ready: a guest receives nothing from the wire
-    before, though its virtqs are RDY."""
-    print()
-    print("Destination until RX steering ready (median ms): first SET_VRING_BASE read -> last TIR "
-          "created (the flow rules need no command)")
-    print("GiB   qp | " + " | ".join("%-13s" % v for v in VARIANTS))
-    for r in rows:
-        print("%3d %4d | %s" % (r["mem_gib"], r["queue_pairs"], " | ".join(
-            "%-13s" % fmt(r.get("dest_%s_rx_ready_ms" % v), ".1f") for v in VARIANTS)))
+            "%-13s" % fmt(r.get("dest_%s_%s" % (v, key)), ".1f") for v in VARIANTS)))
 
 
 def print_source_split(results):
@@ -328,8 +314,14 @@ def main():
                 rows)
     print_source_split(results)
     print_breakdown(rows)
-    print_dest_share(rows)
-    print_dest_rx_ready(rows)
+    # dev_conf's share, which the PMD alone decides; before it vhost handles the vring messages
+    # (and a PMD works meanwhile).
+    print_dest_column(rows, "from_driver_ok_ms", "Destination from DRIVER_OK read (median ms): "
+                      "dev_conf's share of the window; before it vhost handles the vring messages")
+    # A guest receives nothing from the wire before its RX steering is ready, RDY virtqs or not.
+    print_dest_column(rows, "rx_ready_ms", "Destination until RX steering ready (median ms): "
+                      "first SET_VRING_BASE read -> last TIR created (the flow rules need no "
+                      "command)")
     for p in results:
         for r in p["runs"]:
             if not r["ok"]:
