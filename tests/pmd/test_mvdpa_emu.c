@@ -349,33 +349,20 @@ configuration_workers_come_with_probes_and_go_with_the_last_removal(void **state
 	assert_int_equal(mlx5_emu_process_reset(), 0);
 }
 
-/* Items that wait, up to 5 s, until the gate opens; the thread of the last one to enter. */
-struct gate {
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	uint32_t entered;
-	bool open;
-	pthread_t last;
-};
-
-static int
-gate_pass(void *ctx, uint32_t i)
+/* Waits, up to 5 s, until `n` threads are inside m's items. */
+static void
+meeting_wait_inside(struct meeting *m, uint32_t n)
 {
-	struct gate *g = ctx;
 	struct timespec until;
 	int ret = 0;
 
-	(void)i;
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += 5;
-	pthread_mutex_lock(&g->lock);
-	g->entered++;
-	g->last = pthread_self();
-	pthread_cond_broadcast(&g->cond);
-	while (!g->open && ret == 0)
-		ret = pthread_cond_timedwait(&g->cond, &g->lock, &until);
-	pthread_mutex_unlock(&g->lock);
-	return ret == 0 ? 0 : -ETIMEDOUT;
+	pthread_mutex_lock(&m->lock);
+	while (m->inside < n && ret == 0)
+		ret = pthread_cond_timedwait(&m->cond, &m->lock, &until);
+	pthread_mutex_unlock(&m->lock);
+	assert_int_equal(ret, 0);
 }
 
 /*
@@ -385,35 +372,29 @@ gate_pass(void *ctx, uint32_t i)
 static void
 a_job_no_worker_takes_runs_on_its_finisher(void **state)
 {
-	struct gate busy = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
-	struct gate ahead = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER,
-			      .open = true };
+	/* Held until released: its items wait for a third thread that never comes. */
+	struct meeting busy = { .lock = PTHREAD_MUTEX_INITIALIZER,
+				.cond = PTHREAD_COND_INITIALIZER, .want = 3 };
+	struct meeting ahead = { .lock = PTHREAD_MUTEX_INITIALIZER,
+				 .cond = PTHREAD_COND_INITIALIZER, .want = 1 };
 	struct mvdpa_job hold, job;
-	struct timespec until;
-	int ret = 0;
 
 	(void)state;
 	emulate("functions=1,profile=cx6dx");
 	assert_int_equal(rte_dev_probe("vdpa_mlx5x5,ibdev=mlx5_0,max_conf_threads=1"), 0);
 	assert_int_equal(mvdpa_workers_count(), 2);
-	mvdpa_job_start(&hold, 2, 2, gate_pass, &busy);		/* both workers, held */
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += 5;
-	pthread_mutex_lock(&busy.lock);
-	while (busy.entered < 2 && ret == 0)
-		ret = pthread_cond_timedwait(&busy.cond, &busy.lock, &until);
-	pthread_mutex_unlock(&busy.lock);
-	assert_int_equal(ret, 0);
-	mvdpa_job_start(&job, 1, 1, gate_pass, &ahead);
+	mvdpa_job_start(&hold, 2, 2, meet, &busy);		/* both workers, held */
+	meeting_wait_inside(&busy, 2);
+	mvdpa_job_start(&job, 1, 1, meet, &ahead);
 	assert_int_equal(mvdpa_job_finish(&job), 0);
-	assert_int_equal(ahead.entered, 1);
-	assert_true(pthread_equal(ahead.last, pthread_self()));
+	assert_int_equal(ahead.nseen, 1);
+	assert_true(pthread_equal(ahead.seen[0], pthread_self()));
 	pthread_mutex_lock(&busy.lock);
-	busy.open = true;
+	busy.want = 2;					/* released */
 	pthread_cond_broadcast(&busy.cond);
 	pthread_mutex_unlock(&busy.lock);
 	assert_int_equal(mvdpa_job_finish(&hold), 0);
-	assert_int_equal(busy.entered, 2);
+	assert_int_equal(busy.nseen, 2);
 	assert_int_equal(rte_dev_remove(rte_vdpa_get_rte_device(
 		rte_vdpa_find_device_by_name("vdpa_mlx5x5"))), 0);
 	assert_int_equal(mvdpa_workers_count(), 0);
