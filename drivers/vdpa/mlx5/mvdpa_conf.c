@@ -771,19 +771,19 @@ struct mvdpa_mem_early {
 	struct rte_vhost_memory *mem;	/* the table they are for (vhost's copy) */
 	struct mvdpa_conf keys;		/* only its guest-memory part is used */
 	struct mvdpa_job build;		/* on a configuration worker */
-	int ret;			/* the build's */
+	int ret;			/* the build's, once finished */
 };
 
 static int
 mem_early_build(void *ctx, uint32_t i)
 {
 	struct mvdpa_mem_early *e = ctx;
+	int ret = mem_keys_build(e->keys.dev, &e->keys, e->mem);
 
 	(void)i;
-	e->ret = mem_keys_build(e->keys.dev, &e->keys, e->mem);
-	if (e->ret < 0)
-		MVDPA_LOG(ERR, "vid %d: guest-memory keys failed: %s\n", e->vid, strerror(-e->ret));
-	return 0;
+	if (ret < 0)
+		MVDPA_LOG(ERR, "vid %d: guest-memory keys failed: %s\n", e->vid, strerror(-ret));
+	return ret;
 }
 
 /*
@@ -796,7 +796,7 @@ mem_early_join(struct mvdpa_dev *dev)
 	struct mvdpa_mem_early *e = dev->mem_early;
 
 	if (e != NULL) {
-		mvdpa_job_finish(&e->build);
+		e->ret = mvdpa_job_finish(&e->build);
 		dev->mem_early = NULL;
 	}
 	return e;
@@ -1231,7 +1231,7 @@ mvdpa_conf_kept_destroy(struct mvdpa_dev *dev)
 static void
 stop_all(struct mvdpa_conf *c)
 {
-	uint32_t running = 0, pending = 0;
+	uint32_t running = 0;
 
 	for (uint32_t i = 0; i < c->nvqs; i++)
 		running += c->vqs[i].created;
@@ -1240,10 +1240,7 @@ stop_all(struct mvdpa_conf *c)
 	 * with the rest (conf_free) or when the configuration is taken up (conf_take_kept):
 	 * not in the reply's time.
 	 */
-	for (uint32_t i = 0; i < c->nvqs; i++)
-		pending += __atomic_load_n(&c->stop.queue_state[i], __ATOMIC_RELAXED) == STOP_PENDING;
-	mvdpa_parallel_for(c->nvqs, RTE_MIN(c->dev->args.max_conf_threads, pending - (pending > 0)),
-			   queue_stop_keep, c);
+	mvdpa_parallel_for(c->nvqs, c->dev->args.max_conf_threads, queue_stop_keep, c);
 	/* The queues vhost's thread took: the log stops after their used rings are in it. */
 	pthread_mutex_lock(&c->stop.lock);
 	while (c->stop.queues_left > 0)
