@@ -241,15 +241,28 @@ out:
 	return ret;
 }
 
+static int
+chunk_key_destroy(void *ctx, uint32_t i)
+{
+	struct mvdpa_conf *c = ctx;
+
+	devx_obj_destroy(&c->chunks[i].mkey);
+	return 0;
+}
+
+/*
+ * The guest-memory keys and registrations go: the indirect key first (it refers to the
+ * chunks'), then the chunks' keys on the calling thread and up to `workers` configuration
+ * workers, then the umems under them.
+ */
 static void
-mem_unregister(struct mvdpa_conf *c)
+mem_unregister(struct mvdpa_conf *c, uint32_t workers)
 {
 	devx_obj_destroy(&c->mkey);
 	if (c->null_mr)
 		ibv_dereg_mr(c->null_mr);
 	c->null_mr = NULL;
-	for (uint32_t i = c->nchunks; i-- > 0;)
-		devx_obj_destroy(&c->chunks[i].mkey);
+	mvdpa_parallel_for(c->nchunks, workers, chunk_key_destroy, c);
 	free(c->chunks);
 	c->chunks = NULL;
 	c->nchunks = 0;
@@ -863,7 +876,7 @@ mem_early_join(struct mvdpa_dev *dev)
 static void
 mem_early_free(struct mvdpa_mem_early *e)
 {
-	mem_unregister(&e->keys);
+	mem_unregister(&e->keys, e->keys.dev->args.max_conf_threads);
 	free(e->mem);
 	free(e);
 }
@@ -1210,7 +1223,7 @@ conf_free(struct mvdpa_dev *dev, struct mvdpa_conf *c)
 {
 	mvdpa_event_stop(c);
 	if (c->steer_built)
-		mvdpa_steer_destroy(&c->steer);
+		mvdpa_steer_destroy(&c->steer, dev->args.max_conf_threads);
 	mvdpa_parallel_for(c->nvqs, dev->args.max_conf_threads, queue_stop, c);
 	/* Stopped queues report what their moderation held back: relayed like the rest. */
 	mvdpa_event_drain(c);
@@ -1232,7 +1245,7 @@ conf_free(struct mvdpa_dev *dev, struct mvdpa_conf *c)
 		mvdpa_prealloc_give_base(dev, c);
 	else
 		mvdpa_conf_base_destroy(c);
-	mem_unregister(c);
+	mem_unregister(c, dev->args.max_conf_threads);
 	free(c->stop.queue_state);
 	pthread_cond_destroy(&c->stop.cond);
 	pthread_mutex_destroy(&c->stop.lock);
@@ -1432,7 +1445,7 @@ conf_take_kept(struct mvdpa_dev *dev, int vid, struct mvdpa_conf *old_mem,
 	dev->kept = NULL;
 	/* The steering over the kept queues: rebuilt once they run again (steer_sync_locked). */
 	if (c->steer_built)
-		mvdpa_steer_destroy(&c->steer);
+		mvdpa_steer_destroy(&c->steer, dev->args.max_conf_threads);
 	c->steer_built = false;
 	mem_move(old_mem, c);
 	memset(&c->ev.stats, 0, sizeof(c->ev.stats));
@@ -1454,7 +1467,7 @@ steer_sync_locked(struct mvdpa_dev *dev, struct mvdpa_conf *c)
 			ids[n++] = c->vqs[i].obj.id;
 	if (n == 0) {
 		if (c->steer_built)
-			mvdpa_steer_destroy(&c->steer);
+			mvdpa_steer_destroy(&c->steer, dev->args.max_conf_threads);
 		c->steer_built = false;
 		return 0;
 	}
@@ -1635,7 +1648,7 @@ mvdpa_conf_create(struct mvdpa_dev *dev, int vid)
 	}
 	if (kept) {
 		/* No queue uses the old keys now: each took the new one or was re-created. */
-		mem_unregister(&old_mem);
+		mem_unregister(&old_mem, dev->args.max_conf_threads);
 		mvdpa_migrate_log_release(&old_log);
 		c->kept_logging = false;
 		MVDPA_LOG(INFO, "vid %d: configured again after a stop: %" PRIu64 " queue(s) "
@@ -1673,7 +1686,8 @@ err:
 	MVDPA_LOG(ERR, "vid %d: configuration failed: %s\n", vid, strerror(-ret));
 	mvdpa_conf_mem_early_discard(dev);	/* keys built ahead and not taken yet */
 	mvdpa_conf_destroy(dev);
-	mem_unregister(&old_mem);	/* after the queues that may still use it */
+	/* After the queues that may still use them. */
+	mem_unregister(&old_mem, dev->args.max_conf_threads);
 	mvdpa_migrate_log_release(&old_log);
 	free(map);
 	free(mem);

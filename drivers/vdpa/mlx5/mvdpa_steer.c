@@ -154,7 +154,7 @@ mvdpa_steer_create(struct mvdpa_steer *s, struct ibv_context *ctx, uint32_t td,
 	if (ret != 0) {
 		MVDPA_LOG(ERR, "cannot build RX steering (RQT, TIRs, flow rules): %s\n",
 			  strerror(-ret));
-		mvdpa_steer_destroy(s);
+		mvdpa_steer_destroy(s, workers);
 	}
 	return ret;
 }
@@ -167,8 +167,17 @@ mvdpa_steer_update(struct mvdpa_steer *s, const uint32_t *rxq, uint32_t n)
 	return rqt_write(s, NULL, rxq, n);
 }
 
+static int
+tir_destroy(void *ctx, uint32_t t)
+{
+	struct mvdpa_steer *s = ctx;
+
+	devx_obj_destroy(&s->tir[t]);
+	return 0;
+}
+
 void
-mvdpa_steer_destroy(struct mvdpa_steer *s)
+mvdpa_steer_destroy(struct mvdpa_steer *s, uint32_t workers)
 {
 	for (unsigned int t = 0; t < MVDPA_STEER_TYPES; t++) {
 		if (s->rule[t] != NULL)
@@ -183,8 +192,8 @@ mvdpa_steer_destroy(struct mvdpa_steer *s)
 		mlx5dv_dr_table_destroy(s->table);
 	if (s->domain != NULL)
 		mlx5dv_dr_domain_destroy(s->domain);
-	for (unsigned int t = MVDPA_STEER_TYPES; t-- > 0;)
-		devx_obj_destroy(&s->tir[t]);
+	/* Nothing refers to them now; each refers to the RQT, which goes last. */
+	mvdpa_parallel_for(MVDPA_STEER_TYPES, workers, tir_destroy, s);
 	devx_obj_destroy(&s->rqt);
 	memset(s, 0, sizeof(*s));
 }

@@ -55,7 +55,10 @@ int mvdpa_steer_create(struct mvdpa_steer *s, struct ibv_context *ctx, uint32_t 
 		       uint32_t workers);
 /* Points the RQT at another set of RX virtqs (n >= 1): MODIFY_RQT, rules untouched. */
 int mvdpa_steer_update(struct mvdpa_steer *s, const uint32_t *rxq, uint32_t n);
-/* Destroys whatever exists, rules first; safe on a zeroed or partly built struct. */
-void mvdpa_steer_destroy(struct mvdpa_steer *s);
+/*
+ * Destroys whatever exists, rules first, the TIRs on the calling thread and up to `workers`
+ * configuration workers; safe on a zeroed or partly built struct.
+ */
+void mvdpa_steer_destroy(struct mvdpa_steer *s, uint32_t workers);
 
 #endif /* MVDPA_STEER_H */
