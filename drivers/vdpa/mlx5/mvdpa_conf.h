@@ -171,10 +171,11 @@ void mvdpa_conf_base_destroy(struct mvdpa_conf *c);
 /*
  * A queue's resources for rings of `size` entries (umems sized from the caps, counters, the
  * notification channel connected; each configuration subscribes its CQ's completion events,
- * mvdpa_event_queue_init): q->res_size is set on success; 0 or a negative errno, nothing left on failure.
- * Reset makes used resources as good as new without re-creating them (the virtq object must be
- * gone): the channel's QPs back through RST, buffers cleared, counters' current values recorded
- * as their zero. Destroy tolerates half-done creation.
+ * mvdpa_event_queue_init): q->res_size is set on success; 0 or a negative errno, nothing left
+ * on failure. Reset makes used resources as good as new without re-creating them (the virtq
+ * object must be gone): the channel's QPs back through RST, buffers cleared, counters' current
+ * values recorded as their zero. Both issue their independent commands on the calling thread
+ * and up to dev's max_conf_threads configuration workers. Destroy tolerates half-done creation.
  */
 int mvdpa_vq_res_create(struct mvdpa_dev *dev, struct mvdpa_conf *c, struct mvdpa_vq *q,
 			uint16_t size);
