@@ -79,16 +79,19 @@ log2_ceil(uint32_t v)
  * Page-aligned, zeroed host memory registered for the device; NULL buf on failure. Pages of
  * their own: from the heap, each aligned block also cost the allocator's header and split-off
  * pages (90 KiB per device of 4 queue pairs, measured with smaps). Fresh anonymous pages read
- * as zero, so none is touched here: a page becomes resident when the device first writes it
- * (on hardware, registration pins every page anyway).
+ * as zero, so none is written here. `populate` faults them all in now, as registration on
+ * hardware pins them: pre-created resources take no page fault at their first use in a
+ * switch-over. Otherwise a page becomes resident when first written.
  */
 static int
-umem_alloc(struct ibv_context *ctx, size_t size, void **buf, struct devx_umem *umem)
+umem_alloc(struct ibv_context *ctx, size_t size, bool populate, void **buf,
+	   struct devx_umem *umem)
 {
 	int ret;
 
 	size = RTE_ALIGN_CEIL(size, PAGE);
-	*buf = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	*buf = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | (populate ? MAP_POPULATE : 0), -1, 0);
 	if (*buf == MAP_FAILED) {
 		*buf = NULL;
 		return -ENOMEM;
@@ -363,6 +366,7 @@ struct vq_res_work {
 	struct mvdpa_conf *c;
 	struct mvdpa_vq *q;
 	uint16_t size;
+	bool populate;	/* umem_alloc's */
 	bool reset;	/* the resources exist: back to their state just after creation */
 };
 
@@ -380,8 +384,8 @@ vq_res_umems_counters(struct vq_res_work *w)
 		       devx_virtq_counters_query(&q->counters, &q->counters_zero) : 0;
 	}
 	for (int i = 0; i < 3; i++) {
-		ret = umem_alloc(w->dev->ctx, vq_umem_size(w->dev, i, w->size), &q->umem_buf[i],
-				 &q->umem[i]);
+		ret = umem_alloc(w->dev->ctx, vq_umem_size(w->dev, i, w->size), w->populate,
+				 &q->umem_buf[i], &q->umem[i]);
 		if (ret < 0)
 			return ret;
 	}
@@ -411,7 +415,8 @@ vq_res_driver_side(struct vq_res_work *w)
 		memset(q->qp_buf, 0, rq_bytes);
 		return 0;
 	}
-	ret = umem_alloc(w->dev->ctx, cq_bytes + 2 * DBR_BYTES, &q->cq_buf, &q->cq_umem);
+	ret = umem_alloc(w->dev->ctx, cq_bytes + 2 * DBR_BYTES, w->populate, &q->cq_buf,
+			 &q->cq_umem);
 	if (ret < 0)
 		return ret;
 	ret = devx_cq_create(w->dev->ctx, &(struct devx_cq_attr){
@@ -421,7 +426,7 @@ vq_res_driver_side(struct vq_res_work *w)
 	}, &q->cq);
 	if (ret < 0)
 		return ret;
-	ret = umem_alloc(w->dev->ctx, rq_bytes, &q->qp_buf, &q->qp_umem);
+	ret = umem_alloc(w->dev->ctx, rq_bytes, w->populate, &q->qp_buf, &q->qp_umem);
 	if (ret < 0)
 		return ret;
 	q->qp_rq_dbr = (uint8_t *)q->cq_buf + cq_bytes + DBR_BYTES;
@@ -491,9 +496,9 @@ vq_res_build(struct vq_res_work *w)
 
 int
 mvdpa_vq_res_create(struct mvdpa_dev *dev, struct mvdpa_conf *c, struct mvdpa_vq *q,
-		    uint16_t size)
+		    uint16_t size, bool populate)
 {
-	struct vq_res_work w = { .dev = dev, .c = c, .q = q, .size = size };
+	struct vq_res_work w = { .dev = dev, .c = c, .q = q, .size = size, .populate = populate };
 	int ret = vq_res_build(&w);
 
 	if (ret < 0) {
@@ -614,7 +619,7 @@ vq_prepare(struct mvdpa_dev *dev, struct mvdpa_conf *c, uint16_t index, uint64_t
 			memset(&q->counters_zero, 0, sizeof(q->counters_zero));
 	} else {
 		if (!mvdpa_prealloc_take_vq(dev, c, index, vr.size)) {
-			ret = mvdpa_vq_res_create(dev, c, q, vr.size);
+			ret = mvdpa_vq_res_create(dev, c, q, vr.size, false);
 			if (ret < 0)
 				goto err;
 		}

@@ -175,10 +175,11 @@ void mvdpa_conf_base_destroy(struct mvdpa_conf *c);
  * on failure. Reset makes used resources as good as new without re-creating them (the virtq
  * object must be gone): the channel's QPs back through RST, buffers cleared, counters' current
  * values recorded as their zero. Both issue their independent commands on the calling thread
- * and up to dev's max_conf_threads configuration workers. Destroy tolerates half-done creation.
+ * and up to dev's max_conf_threads configuration workers. `populate` makes every page of the
+ * buffers resident at once (pre-created resources). Destroy tolerates half-done creation.
  */
 int mvdpa_vq_res_create(struct mvdpa_dev *dev, struct mvdpa_conf *c, struct mvdpa_vq *q,
-			uint16_t size);
+			uint16_t size, bool populate);
 int mvdpa_vq_res_reset(struct mvdpa_dev *dev, struct mvdpa_vq *q);
 void mvdpa_vq_res_destroy(struct mvdpa_vq *q);
 
