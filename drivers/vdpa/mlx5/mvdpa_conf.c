@@ -255,17 +255,17 @@ chunk_key_destroy(void *ctx, uint32_t i)
 
 /*
  * The guest-memory keys and registrations go: the indirect key first (it refers to the
- * chunks'), then the chunks' keys on the calling thread and up to `workers` configuration
- * workers, then the umems under them.
+ * chunks'), then the chunks' keys on the calling thread and up to dev's max_conf_threads
+ * configuration workers, then the umems under them.
  */
 static void
-mem_unregister(struct mvdpa_conf *c, uint32_t workers)
+mem_unregister(struct mvdpa_dev *dev, struct mvdpa_conf *c)
 {
 	devx_obj_destroy(&c->mkey);
 	if (c->null_mr)
 		ibv_dereg_mr(c->null_mr);
 	c->null_mr = NULL;
-	mvdpa_parallel_for(c->nchunks, workers, chunk_key_destroy, c);
+	mvdpa_parallel_for(c->nchunks, dev->args.max_conf_threads, chunk_key_destroy, c);
 	free(c->chunks);
 	c->chunks = NULL;
 	c->nchunks = 0;
@@ -363,7 +363,7 @@ vq_rq_bytes(unsigned int log_size)
  */
 struct vq_res_work {
 	struct mvdpa_dev *dev;
-	struct mvdpa_conf *c;
+	struct mvdpa_conf *c;	/* creation only: its UAR and event queue */
 	struct mvdpa_vq *q;
 	uint16_t size;
 	bool populate;	/* umem_alloc's */
@@ -379,7 +379,7 @@ vq_res_umems_counters(struct vq_res_work *w)
 
 	if (w->reset) {
 		for (int i = 0; i < 3; i++)
-			memset(q->umem_buf[i], 0, vq_umem_size(w->dev, i, q->res_size));
+			memset(q->umem_buf[i], 0, vq_umem_size(w->dev, i, w->size));
 		return q->counters.id != 0 ?
 		       devx_virtq_counters_query(&q->counters, &q->counters_zero) : 0;
 	}
@@ -881,7 +881,7 @@ mem_early_join(struct mvdpa_dev *dev)
 static void
 mem_early_free(struct mvdpa_mem_early *e)
 {
-	mem_unregister(&e->keys, e->keys.dev->args.max_conf_threads);
+	mem_unregister(e->keys.dev, &e->keys);
 	free(e->mem);
 	free(e);
 }
@@ -1250,7 +1250,7 @@ conf_free(struct mvdpa_dev *dev, struct mvdpa_conf *c)
 		mvdpa_prealloc_give_base(dev, c);
 	else
 		mvdpa_conf_base_destroy(c);
-	mem_unregister(c, dev->args.max_conf_threads);
+	mem_unregister(dev, c);
 	free(c->stop.queue_state);
 	pthread_cond_destroy(&c->stop.cond);
 	pthread_mutex_destroy(&c->stop.lock);
@@ -1653,7 +1653,7 @@ mvdpa_conf_create(struct mvdpa_dev *dev, int vid)
 	}
 	if (kept) {
 		/* No queue uses the old keys now: each took the new one or was re-created. */
-		mem_unregister(&old_mem, dev->args.max_conf_threads);
+		mem_unregister(dev, &old_mem);
 		mvdpa_migrate_log_release(&old_log);
 		c->kept_logging = false;
 		MVDPA_LOG(INFO, "vid %d: configured again after a stop: %" PRIu64 " queue(s) "
@@ -1692,7 +1692,7 @@ err:
 	mvdpa_conf_mem_early_discard(dev);	/* keys built ahead and not taken yet */
 	mvdpa_conf_destroy(dev);
 	/* After the queues that may still use them. */
-	mem_unregister(&old_mem, dev->args.max_conf_threads);
+	mem_unregister(dev, &old_mem);
 	mvdpa_migrate_log_release(&old_log);
 	free(map);
 	free(mem);
