@@ -115,13 +115,11 @@ def measure(msgs, timing, qp, fe_gets=()):
     }
 
 
-CREATE_TIR = 0x900
-
-
 def rx_ready_ns(cmds, start_ns):
     """When the last TIR created from start_ns on was done: a function's RX steering is ready then
     (its flow rules follow without a firmware command). None without one."""
-    done = [c["done_ns"] for c in cmds if c["opcode"] == CREATE_TIR and c["issued_ns"] >= start_ns
+    create_tir = {name: op for op, name in opcode_names().items()}["CREATE_TIR"]
+    done = [c["done_ns"] for c in cmds if c["opcode"] == create_tir and c["issued_ns"] >= start_ns
             and c["status"] == 0]
     return max(done) if done else None
 
