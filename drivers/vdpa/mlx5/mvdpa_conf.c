@@ -863,16 +863,16 @@ mem_early_build(void *ctx, uint32_t i)
 }
 
 /*
- * The build dev has, finished (on this thread when no worker took it yet) and taken from dev;
- * NULL when there is none.
+ * The build dev has, taken from dev once finished (on this thread when no worker took it yet)
+ * or, when it is not wanted any more, cancelled; NULL when there is none.
  */
 static struct mvdpa_mem_early *
-mem_early_join(struct mvdpa_dev *dev)
+mem_early_join(struct mvdpa_dev *dev, bool cancel)
 {
 	struct mvdpa_mem_early *e = dev->mem_early;
 
 	if (e != NULL) {
-		e->ret = mvdpa_job_finish(&e->build);
+		e->ret = cancel ? mvdpa_job_cancel(&e->build) : mvdpa_job_finish(&e->build);
 		dev->mem_early = NULL;
 	}
 	return e;
@@ -889,7 +889,7 @@ mem_early_free(struct mvdpa_mem_early *e)
 void
 mvdpa_conf_mem_early_discard(struct mvdpa_dev *dev)
 {
-	struct mvdpa_mem_early *e = mem_early_join(dev);
+	struct mvdpa_mem_early *e = mem_early_join(dev, true);
 
 	if (e != NULL)
 		mem_early_free(e);
@@ -943,7 +943,7 @@ mem_table_same(const struct rte_vhost_memory *a, const struct rte_vhost_memory *
 static int
 mem_early_take(struct mvdpa_conf *c, const struct rte_vhost_memory *mem)
 {
-	struct mvdpa_mem_early *e = mem_early_join(c->dev);
+	struct mvdpa_mem_early *e = mem_early_join(c->dev, false);
 	int ret = 0;
 
 	if (e == NULL)

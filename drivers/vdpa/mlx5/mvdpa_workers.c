@@ -190,6 +190,17 @@ mvdpa_job_finish(struct mvdpa_job *j)
 }
 
 int
+mvdpa_job_cancel(struct mvdpa_job *j)
+{
+	int zero = 0;
+
+	/* job_run takes no item after it sees an error. */
+	__atomic_compare_exchange_n(&j->err, &zero, -ECANCELED, false, __ATOMIC_RELAXED,
+				    __ATOMIC_RELAXED);
+	return mvdpa_job_finish(j);
+}
+
+int
 mvdpa_parallel_for(uint32_t n, uint32_t workers, int (*fn)(void *ctx, uint32_t i), void *ctx)
 {
 	struct mvdpa_job j;

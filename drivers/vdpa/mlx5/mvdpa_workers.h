@@ -57,6 +57,12 @@ void mvdpa_job_start(struct mvdpa_job *j, uint32_t n, uint32_t workers,
  */
 int mvdpa_job_finish(struct mvdpa_job *j);
 /*
+ * mvdpa_job_finish for work no longer wanted: the items not started yet are skipped, none is
+ * run on the caller; waits for those running. Returns -ECANCELED, or the first error of an item
+ * that failed before.
+ */
+int mvdpa_job_cancel(struct mvdpa_job *j);
+/*
  * Runs fn on items 0..n-1 on the calling thread and up to `workers` of the threads, as many as
  * are free (the caller never waits for one, it takes items meanwhile): mvdpa_job_start, then
  * mvdpa_job_finish at once. Returns the first error.
