@@ -363,8 +363,9 @@ vq_rq_bytes(unsigned int log_size)
  */
 struct vq_res_work {
 	struct mvdpa_dev *dev;
-	struct mvdpa_conf *c;	/* creation only: its UAR and event queue */
 	struct mvdpa_vq *q;
+	uint32_t uar_page;	/* creation only: where the CQ and QP ring their doorbells */
+	uint32_t eqn;		/* ... and the event queue of the CQ's completion events */
 	uint16_t size;
 	bool populate;	/* umem_alloc's */
 	bool reset;	/* the resources exist: back to their state just after creation */
@@ -420,7 +421,7 @@ vq_res_driver_side(struct vq_res_work *w)
 	if (ret < 0)
 		return ret;
 	ret = devx_cq_create(w->dev->ctx, &(struct devx_cq_attr){
-		.log_size = (uint8_t)log_size, .uar_page = w->c->uar->page_id, .eqn = w->c->eqn,
+		.log_size = (uint8_t)log_size, .uar_page = w->uar_page, .eqn = w->eqn,
 		.umem_id = q->cq_umem.id, .db_umem_id = q->cq_umem.id, .db_offset = cq_bytes,
 		.overrun_ignore = true, .collapsed = true,
 	}, &q->cq);
@@ -431,7 +432,7 @@ vq_res_driver_side(struct vq_res_work *w)
 		return ret;
 	q->qp_rq_dbr = (uint8_t *)q->cq_buf + cq_bytes + DBR_BYTES;
 	return devx_qp_create(w->dev->ctx, &(struct devx_qp_attr){
-		.pdn = w->dev->pdn, .uar_page = w->c->uar->page_id, .cqn = q->cq.id,
+		.pdn = w->dev->pdn, .uar_page = w->uar_page, .cqn = q->cq.id,
 		.log_rq_size = (uint8_t)log_size, .log_rq_stride = RQ_STRIDE_LOG,
 		.wq_umem_id = q->qp_umem.id, .db_umem_id = q->cq_umem.id,
 		.db_offset = cq_bytes + DBR_BYTES,
@@ -495,10 +496,11 @@ vq_res_build(struct vq_res_work *w)
 }
 
 int
-mvdpa_vq_res_create(struct mvdpa_dev *dev, struct mvdpa_conf *c, struct mvdpa_vq *q,
-		    uint16_t size, bool populate)
+mvdpa_vq_res_create(struct mvdpa_dev *dev, struct mvdpa_vq *q, uint16_t size, uint32_t uar_page,
+		    uint32_t eqn, bool populate)
 {
-	struct vq_res_work w = { .dev = dev, .c = c, .q = q, .size = size, .populate = populate };
+	struct vq_res_work w = { .dev = dev, .q = q, .uar_page = uar_page, .eqn = eqn,
+				 .size = size, .populate = populate };
 	int ret = vq_res_build(&w);
 
 	if (ret < 0) {
@@ -619,7 +621,7 @@ vq_prepare(struct mvdpa_dev *dev, struct mvdpa_conf *c, uint16_t index, uint64_t
 			memset(&q->counters_zero, 0, sizeof(q->counters_zero));
 	} else {
 		if (!mvdpa_prealloc_take_vq(dev, c, index, vr.size)) {
-			ret = mvdpa_vq_res_create(dev, c, q, vr.size, false);
+			ret = mvdpa_vq_res_create(dev, q, vr.size, c->uar->page_id, c->eqn, false);
 			if (ret < 0)
 				goto err;
 		}

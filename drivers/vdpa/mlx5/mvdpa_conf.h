@@ -170,16 +170,17 @@ void mvdpa_conf_base_destroy(struct mvdpa_conf *c);
 
 /*
  * A queue's resources for rings of `size` entries (umems sized from the caps, counters, the
- * notification channel connected; each configuration subscribes its CQ's completion events,
- * mvdpa_event_queue_init): q->res_size is set on success; 0 or a negative errno, nothing left
- * on failure. Reset makes used resources as good as new without re-creating them (the virtq
+ * notification channel connected, its CQ on event queue eqn and both its and the QP's doorbells
+ * on UAR page uar_page: a configuration's; each configuration subscribes its CQ's completion
+ * events, mvdpa_event_queue_init): q->res_size is set on success; 0 or a negative errno,
+ * nothing left on failure. Reset makes used resources as good as new without re-creating them (the virtq
  * object must be gone): the channel's QPs back through RST, buffers cleared, counters' current
  * values recorded as their zero. Both issue their independent commands on the calling thread
  * and up to dev's max_conf_threads configuration workers. `populate` makes every page of the
  * buffers resident at once (pre-created resources). Destroy tolerates half-done creation.
  */
-int mvdpa_vq_res_create(struct mvdpa_dev *dev, struct mvdpa_conf *c, struct mvdpa_vq *q,
-			uint16_t size, bool populate);
+int mvdpa_vq_res_create(struct mvdpa_dev *dev, struct mvdpa_vq *q, uint16_t size,
+			uint32_t uar_page, uint32_t eqn, bool populate);
 int mvdpa_vq_res_reset(struct mvdpa_dev *dev, struct mvdpa_vq *q);
 void mvdpa_vq_res_destroy(struct mvdpa_vq *q);
 

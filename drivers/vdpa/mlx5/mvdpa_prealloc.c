@@ -68,7 +68,8 @@ queue_res_create(void *ctx, uint32_t i)
 {
 	struct mvdpa_conf *p = ctx;
 
-	return mvdpa_vq_res_create(p->dev, p, &p->vqs[i], p->dev->args.queue_size, true);
+	return mvdpa_vq_res_create(p->dev, &p->vqs[i], p->dev->args.queue_size, p->uar->page_id,
+				   p->eqn, true);
 }
 
 int
