@@ -13,6 +13,8 @@
  *
  * With VRING:TIMES, once the device is up, vring VRING is disabled and enabled again TIMES times
  * (0.3 s apart), as a VMM does when the guest changes its queue count (tests/pmd/).
+ * VU_PAUSE_BEFORE_ENABLE=<seconds> in the environment: a pause between the vrings' set-up and
+ * their enabling (and DRIVER_OK), where the back-end may work ahead (tests/pmd/).
  * With --run, once the device is up CMD plays the guest (bench/relay_load.c): it inherits the
  * guest memory and the vrings' eventfds, named in VU_MEM_FD, VU_MEM_SIZE, VU_KICK_FDS and
  * VU_CALL_FDS (one per vring, comma-separated), VU_RINGS_GPA, VU_RING_STRIDE and VU_QUEUE_SIZE;
@@ -142,6 +144,7 @@ struct frontend {
 	unsigned int nvrings;
 	int *call;		/* per vring, of the last configuration; -1 when none */
 	int *kick;
+	double pause_before_enable;	/* seconds between the vrings' set-up and their enabling */
 };
 
 static int
@@ -320,6 +323,16 @@ vu_set_vring_fd(struct frontend *fe, uint32_t request, uint32_t index, int fd)
 	return vu_send_u64(fe, request, index, fd);
 }
 
+static void
+sleep_seconds(double seconds)
+{
+	struct timespec ts = { .tv_sec = (time_t)seconds,
+			       .tv_nsec = (long)((seconds - (double)(time_t)seconds) * 1e9) };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
 /*
  * Sets every vring up from the base given for it (with new eventfds), enables them all and
  * sets DRIVER_OK. A VMM bringing a device up sends the call fd first; QEMU starting a device
@@ -358,6 +371,8 @@ frontend_configure(struct frontend *fe, const uint32_t *bases, bool call_first)
 		if (ret == 0 && !call_first)
 			ret = vu_set_vring_fd(fe, VU_SET_VRING_CALL, i, fe->call[i]);
 	}
+	if (ret == 0 && fe->pause_before_enable > 0)
+		sleep_seconds(fe->pause_before_enable);
 	for (unsigned int i = 0; i < fe->nvrings && ret == 0; i++)
 		ret = vu_send_vring_state(fe, VU_SET_VRING_ENABLE, i, 1);
 	if (ret == 0 && (fe->protocol_features & PROTOCOL_STATUS))
@@ -427,16 +442,6 @@ frontend_stop(struct frontend *fe, uint32_t *bases)
 		bases[i] = state.num;
 	}
 	return 0;
-}
-
-static void
-sleep_seconds(double seconds)
-{
-	struct timespec ts = { .tv_sec = (time_t)seconds,
-			       .tv_nsec = (long)((seconds - (double)(time_t)seconds) * 1e9) };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
 }
 
 static int
@@ -615,6 +620,11 @@ main(int argc, char **argv)
 		}
 	}
 	fe.path = argv[1];
+	if (getenv("VU_PAUSE_BEFORE_ENABLE") != NULL) {
+		fe.pause_before_enable = strtod(getenv("VU_PAUSE_BEFORE_ENABLE"), &end);
+		if (*end != '\0' || !(fe.pause_before_enable >= 0))
+			return usage();
+	}
 	fe.nvrings = (unsigned int)(2 * qps);
 	fe.mem_size = (uint64_t)gib << 30;
 	if (RINGS_GPA + fe.nvrings * RING_STRIDE > fe.mem_size) {

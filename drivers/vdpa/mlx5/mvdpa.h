@@ -82,6 +82,11 @@ struct mvdpa_dev {
 	/* Pre-created resources (device-wide; virtqs with devargs queues, queue_size) not lent now. */
 	struct mvdpa_conf *prealloc;
 	/*
+	 * Each vring's resources being built ahead of dev_conf (mvdpa_prealloc_vq_ahead); NULL:
+	 * none. Under conf_lock; during dev_conf each queue's worker takes its own.
+	 */
+	struct mvdpa_vq_ahead *vq_ahead[2 * MVDPA_MAX_QUEUE_PAIRS];
+	/*
 	 * Vrings the front-end has ready (set_vring_state), which RX steering follows. Forgotten
 	 * at dev_close: until the next front-end reports any, every created queue counts as ready
 	 * (vhost reconfigures after a memory-table change without reporting them again).

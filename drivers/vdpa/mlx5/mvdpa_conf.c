@@ -1056,6 +1056,7 @@ queues_configure(struct mvdpa_conf *c, const struct rte_vhost_memory *mem,
 	int ret = early ? 0 : mem_prepare(c->dev, c, mem);
 
 	args->nkeys = early ? 0 : c->nchunks;
+	mvdpa_prealloc_ahead_settle(c->dev);	/* before the workers take the queues */
 	if (ret == 0)
 		ret = mvdpa_parallel_for(args->nkeys + c->nvqs, workers, keys_and_queue_resources,
 					 args);
@@ -1686,12 +1687,18 @@ mvdpa_conf_create(struct mvdpa_dev *dev, int vid)
 		  "%s rings%s\n", vid, prepared, c->nvqs, running,
 		  (features >> VIRTIO_F_RING_PACKED) & 1 ? "packed" : "split",
 		  (features >> VIRTIO_NET_F_MRG_RXBUF) & 1 ? ", mergeable RX buffers" : "");
+	if (c->vqs_ahead > 0)
+		MVDPA_LOG(INFO, "vid %d: the resources of %u queues built ahead, while vhost took "
+			  "the vrings\n", vid, c->vqs_ahead);
+	c->vqs_ahead = 0;
+	mvdpa_prealloc_ahead_discard(dev);	/* for vrings the front-end did not set up */
 	free(map);
 	free(mem);
 	return 0;
 err:
 	MVDPA_LOG(ERR, "vid %d: configuration failed: %s\n", vid, strerror(-ret));
 	mvdpa_conf_mem_early_discard(dev);	/* keys built ahead and not taken yet */
+	mvdpa_prealloc_ahead_discard(dev);	/* ... and queue resources */
 	mvdpa_conf_destroy(dev);
 	/* After the queues that may still use them. */
 	mem_unregister(dev, &old_mem);

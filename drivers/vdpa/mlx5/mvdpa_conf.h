@@ -129,6 +129,7 @@ struct mvdpa_conf {
 	struct mlx5dv_var *var;		/* the doorbell page */
 	volatile uint32_t *doorbell;
 	bool pooled;			/* TD, TIS, UAR, event channel, doorbell: pre-created ones */
+	uint32_t vqs_ahead;		/* queues whose resources were built ahead (atomic) */
 	uint32_t nvqs;
 	struct mvdpa_vq *vqs;
 	/* RX steering over the created RX queues the front-end enabled; none while it has none. */
@@ -173,9 +174,9 @@ void mvdpa_conf_base_destroy(struct mvdpa_conf *c);
  * notification channel connected, its CQ on event queue eqn and both its and the QP's doorbells
  * on UAR page uar_page: a configuration's; each configuration subscribes its CQ's completion
  * events, mvdpa_event_queue_init): q->res_size is set on success; 0 or a negative errno,
- * nothing left on failure. Reset makes used resources as good as new without re-creating them (the virtq
- * object must be gone): the channel's QPs back through RST, buffers cleared, counters' current
- * values recorded as their zero. Both issue their independent commands on the calling thread
+ * nothing left on failure. Reset makes used resources as good as new without re-creating them
+ * (the virtq object must be gone): the channel's QPs back through RST, buffers cleared,
+ * counters' current values recorded as their zero. Both issue their independent commands on the calling thread
  * and up to dev's max_conf_threads configuration workers. `populate` makes every page of the
  * buffers resident at once (pre-created resources). Destroy tolerates half-done creation.
  */

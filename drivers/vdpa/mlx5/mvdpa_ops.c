@@ -29,6 +29,7 @@
 #include <rte_vhost.h>
 
 #include "mvdpa.h"
+#include "mvdpa_prealloc.h"
 
 struct feature_map {
 	uint8_t devx_bit;	/* enum devx_virtio_net_feature */
@@ -165,6 +166,7 @@ dev_of_vid(int vid)
 /* The vhost-user requests the hooks act on, and the header every message starts with. */
 #define VU_SET_MEM_TABLE 5u
 #define VU_SET_LOG_BASE 6u
+#define VU_SET_VRING_NUM 8u
 #define VU_GET_VRING_BASE 11u
 struct vu_msg_hdr {
 	uint32_t request;
@@ -252,11 +254,33 @@ msg_before(int vid, void *msg)
 	return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
 }
 
+/* A vring's size before dev_conf: its queue's resources are built while vhost takes the rest. */
+static void
+vring_num_set(int vid, const struct vu_vring_state_msg *m)
+{
+	struct mvdpa_dev *dev = dev_of_vid(vid);
+	int ret;
+
+	if (dev == NULL || m->hdr.size < 2 * sizeof(uint32_t))
+		return;
+	pthread_mutex_lock(&dev->conf_lock);
+	if (!dev->removing && dev->conf == NULL) {
+		ret = mvdpa_prealloc_vq_ahead(dev, vid, m->index, m->num);
+		if (ret < 0)
+			MVDPA_LOG(WARNING, "vid %d: vring %u: its queue's resources not built ahead "
+				  "(%s): dev_conf builds them\n", vid, m->index, strerror(-ret));
+	}
+	pthread_mutex_unlock(&dev->conf_lock);
+}
+
 /* After vhost handled the message (it failed: not called). */
 static enum rte_vhost_msg_result
 msg_after(int vid, void *msg)
 {
 	switch (((const struct vu_msg_hdr *)msg)->request) {
+	case VU_SET_VRING_NUM:
+		vring_num_set(vid, msg);
+		break;
 	case VU_SET_LOG_BASE:
 		mvdpa_migrate_log_base_hook(vid, false);
 		break;
@@ -286,8 +310,9 @@ static void
 msg_hooks_register(int vid)
 {
 	if (rte_vhost_extern_callback_register(vid, &msg_hooks, NULL) != 0)
-		MVDPA_LOG(WARNING, "vid %d: no vhost message hooks: guest-memory keys are built at "
-			  "dev_conf, a new dirty log sent while logging is not followed\n", vid);
+		MVDPA_LOG(WARNING, "vid %d: no vhost message hooks: guest-memory keys and queue "
+			  "resources are built at dev_conf, a new dirty log sent while logging is "
+			  "not followed\n", vid);
 }
 
 static int
@@ -332,6 +357,7 @@ mvdpa_dev_cleanup(int vid)
 	if (dev->kept != NULL && dev->kept->vid == vid)
 		mvdpa_conf_kept_destroy(dev);
 	mvdpa_conf_mem_early_discard(dev);	/* a table that never reached dev_conf */
+	mvdpa_prealloc_ahead_discard(dev);	/* ... and vrings */
 	pthread_mutex_unlock(&dev->conf_lock);
 	return 0;
 }

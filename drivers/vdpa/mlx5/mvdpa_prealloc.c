@@ -114,6 +114,7 @@ mvdpa_prealloc_create(struct mvdpa_dev *dev)
 void
 mvdpa_prealloc_destroy(struct mvdpa_dev *dev)
 {
+	mvdpa_prealloc_ahead_discard(dev);	/* they use the device-wide resources */
 	if (dev->prealloc == NULL)
 		return;
 	prealloc_free(dev->prealloc);
@@ -149,6 +150,150 @@ mvdpa_prealloc_give_base(struct mvdpa_dev *dev, struct mvdpa_conf *c)
 	c->pooled = false;
 }
 
+/* ---- Built ahead of dev_conf ---- */
+
+/* A vring's resources being built from its SET_VRING_NUM on (mvdpa_prealloc_vq_ahead). */
+struct mvdpa_vq_ahead {
+	struct mvdpa_dev *dev;
+	int vid;
+	uint16_t size;
+	/* The device-wide UAR and event queue they use: a configuration must hold the same. */
+	uint32_t uar_page;
+	uint32_t eqn;
+	struct mvdpa_vq res;	/* only its resources */
+	struct mvdpa_job build;	/* on a configuration worker, until settled */
+	bool settled;		/* the build finished or was cancelled */
+	int ret;		/* the build's; -ECANCELED: it never ran */
+};
+
+static int
+vq_ahead_build(void *ctx, uint32_t i)
+{
+	struct mvdpa_vq_ahead *a = ctx;
+
+	(void)i;
+	a->ret = mvdpa_vq_res_create(a->dev, &a->res, a->size, a->uar_page, a->eqn, false);
+	return a->ret;
+}
+
+/*
+ * Waits for the build when a worker runs it, and cancels it when none took it yet: the caller
+ * would otherwise run it, one build after another on a thread that has better to do.
+ */
+static void
+vq_ahead_settle(struct mvdpa_vq_ahead *a)
+{
+	if (!a->settled)
+		mvdpa_job_cancel(&a->build);
+	a->settled = true;
+}
+
+/* dev's build for vring index, settled and taken from dev; NULL: none. */
+static struct mvdpa_vq_ahead *
+vq_ahead_take_entry(struct mvdpa_dev *dev, uint16_t index)
+{
+	struct mvdpa_vq_ahead *a = dev->vq_ahead[index];
+
+	if (a != NULL) {
+		vq_ahead_settle(a);
+		dev->vq_ahead[index] = NULL;
+	}
+	return a;
+}
+
+/* A settled build and whatever it made that was not handed over. */
+static void
+vq_ahead_free(struct mvdpa_vq_ahead *a)
+{
+	mvdpa_vq_res_destroy(&a->res);
+	free(a);
+}
+
+int
+mvdpa_prealloc_vq_ahead(struct mvdpa_dev *dev, int vid, uint32_t index, uint32_t size)
+{
+	struct mvdpa_conf *p = dev->prealloc;
+	struct mvdpa_vq_ahead *a;
+
+	/* Sizes vhost or dev_conf refuse, vrings beyond the device's: nothing to build. */
+	if (index >= 2 * dev->queue_pairs || size == 0 || size > UINT16_MAX ||
+	    (size & (size - 1)) != 0)
+		return 0;
+	a = dev->vq_ahead[index];
+	if (a != NULL && a->vid == vid && a->size == size)
+		return 0;	/* the same ring size again */
+	a = vq_ahead_take_entry(dev, (uint16_t)index);
+	if (a != NULL)
+		vq_ahead_free(a);
+	/*
+	 * Only while the device-wide resources are in the pool (a kept configuration holds them
+	 * and its queues are taken up instead) and when no pre-created resources fit.
+	 */
+	if (p == NULL || p->events == NULL ||
+	    (index < p->nvqs && p->vqs[index].res_size == size))
+		return 0;
+	a = calloc(1, sizeof(*a));
+	if (a == NULL)
+		return -ENOMEM;
+	*a = (struct mvdpa_vq_ahead){ .dev = dev, .vid = vid, .size = (uint16_t)size,
+				      .uar_page = p->uar->page_id, .eqn = p->eqn,
+				      .ret = -ECANCELED };
+	mvdpa_job_start(&a->build, 1, 1, vq_ahead_build, a);
+	dev->vq_ahead[index] = a;
+	return 0;
+}
+
+void
+mvdpa_prealloc_ahead_settle(struct mvdpa_dev *dev)
+{
+	for (uint16_t i = 0; i < RTE_DIM(dev->vq_ahead); i++)
+		if (dev->vq_ahead[i] != NULL)
+			vq_ahead_settle(dev->vq_ahead[i]);
+}
+
+void
+mvdpa_prealloc_ahead_discard(struct mvdpa_dev *dev)
+{
+	uint32_t built = 0;
+	int vid = -1;
+
+	for (uint16_t i = 0; i < RTE_DIM(dev->vq_ahead); i++) {
+		struct mvdpa_vq_ahead *a = vq_ahead_take_entry(dev, i);
+
+		if (a == NULL)
+			continue;
+		built += a->ret == 0;
+		vid = a->vid;
+		vq_ahead_free(a);
+	}
+	if (built > 0)
+		MVDPA_LOG(INFO, "vid %d: the resources built ahead for %u vrings destroyed: no "
+			  "configuration took them\n", vid, built);
+}
+
+/* Hands the resources built ahead for c's queue index over to it, when they fit. */
+static bool
+vq_ahead_take(struct mvdpa_dev *dev, struct mvdpa_conf *c, uint16_t index, uint16_t size)
+{
+	struct mvdpa_vq_ahead *a = index < RTE_DIM(dev->vq_ahead) ?
+				   vq_ahead_take_entry(dev, index) : NULL;
+	bool fits;
+
+	if (a == NULL)
+		return false;
+	fits = a->ret == 0 && a->vid == c->vid && a->size == size && c->uar != NULL &&
+	       a->uar_page == c->uar->page_id && a->eqn == c->eqn;
+	if (a->ret < 0 && a->ret != -ECANCELED)
+		MVDPA_LOG(WARNING, "vid %d: virtq %u: building its resources ahead failed (%s): "
+			  "created again\n", c->vid, index, strerror(-a->ret));
+	if (fits) {
+		vq_res_move(&c->vqs[index], &a->res);
+		__atomic_fetch_add(&c->vqs_ahead, 1, __ATOMIC_RELAXED);
+	}
+	vq_ahead_free(a);
+	return fits;
+}
+
 bool
 mvdpa_prealloc_take_vq(struct mvdpa_dev *dev, struct mvdpa_conf *c, uint16_t index,
 		       uint16_t size)
@@ -156,12 +301,12 @@ mvdpa_prealloc_take_vq(struct mvdpa_dev *dev, struct mvdpa_conf *c, uint16_t ind
 	struct mvdpa_conf *p = dev->prealloc;
 
 	if (p == NULL || !c->pooled || index >= p->nvqs || p->vqs[index].res_size == 0)
-		return false;
+		return vq_ahead_take(dev, c, index, size);
 	if (p->vqs[index].res_size != size) {
 		MVDPA_LOG(INFO, "vid %d: virtq %u has %u entries, not the %u of its pre-created "
-			  "resources: creating its own\n", c->vid, index, size,
+			  "resources: it has its own\n", c->vid, index, size,
 			  p->vqs[index].res_size);
-		return false;
+		return vq_ahead_take(dev, c, index, size);
 	}
 	vq_res_move(&c->vqs[index], &p->vqs[index]);
 	c->vqs[index].pooled = true;

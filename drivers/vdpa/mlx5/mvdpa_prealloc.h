@@ -6,6 +6,8 @@
  * devargs queues=<queue pairs>, queue_size=<ring entries> also every virtq's, so a bring-up (or
  * a migration destination's switch-over) sends the firmware only the commands that depend on
  * the front-end: guest memory keys and virtq objects. Device removal destroys them.
+ * Without those devargs, a queue's resources are built ahead of dev_conf, from its vring's size
+ * on, and handed over to the configuration as its own.
  *
  * Thread: probe and removal on the EAL control thread; take/give under the device's conf_lock
  * (dev_conf, dev_close), the queues' from configuration workers, each on its own queue index.
@@ -36,10 +38,30 @@ bool mvdpa_prealloc_take_base(struct mvdpa_dev *dev, struct mvdpa_conf *c);
 void mvdpa_prealloc_give_base(struct mvdpa_dev *dev, struct mvdpa_conf *c);
 
 /*
+ * Resources built ahead of dev_conf: vhost hands each vring's size over (SET_VRING_NUM) before
+ * DRIVER_OK, and a queue's resources need nothing else, so a configuration worker builds them
+ * while vhost takes the rest of the messages, over the device-wide resources of the pool (which
+ * dev_conf lends to the configuration). Not when pre-created ones fit, nor while a kept
+ * configuration holds the device-wide ones. Start replaces an earlier build of the vring for
+ * another size or front-end; it is called from vhost's message hook, conf_lock held; 0 (started,
+ * or nothing to build) or -ENOMEM.
+ * Settle, at dev_conf before its parallel work: waits for the builds a worker runs and cancels
+ * those no worker took yet (dev_conf builds those queues itself, on all its workers; waiting for
+ * a build on a worker that waits for its own would leave too few to share a queue's parts).
+ * Discard settles every build as well and destroys what they made (the end of dev_conf,
+ * dev_cleanup, removal). Both with conf_lock held.
+ */
+int mvdpa_prealloc_vq_ahead(struct mvdpa_dev *dev, int vid, uint32_t index, uint32_t size);
+void mvdpa_prealloc_ahead_settle(struct mvdpa_dev *dev);
+void mvdpa_prealloc_ahead_discard(struct mvdpa_dev *dev);
+
+/*
  * Lends queue index's resources to c->vqs[index] for rings of `size` entries, setting its
- * `pooled`; false (and a log line when the size is why) when there are none that fit: the
- * caller creates its own. Only to a configuration holding the device-wide ones (their CQ events
- * arrive on that channel).
+ * `pooled`; or, when there are none that fit, hands over those built ahead for c's front-end
+ * (c's own then, counted in c->vqs_ahead); false (and a log line when the size or a failed
+ * build is why) when there are neither: the caller creates its own. Only to a configuration
+ * holding the device-wide ones (their CQ events arrive on that channel). A configuration worker
+ * for its own queue index, during dev_conf.
  */
 bool mvdpa_prealloc_take_vq(struct mvdpa_dev *dev, struct mvdpa_conf *c, uint16_t index,
 			    uint16_t size);

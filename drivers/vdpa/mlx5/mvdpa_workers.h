@@ -34,7 +34,8 @@ struct mvdpa_job {
 /*
  * Takes a reference on the workers and grows them to at least n + 1 threads: a device's
  * max_conf_threads, plus one for the work done ahead of its caller (the guest-memory keys
- * from SET_MEM_TABLE on, a stop's other queues), which then has n to share its items with.
+ * from SET_MEM_TABLE on, the queues' resources from SET_VRING_NUM on, a stop's other queues),
+ * which then has n to share its items with.
  * EAL control threads, with their CPU affinity. A thread that cannot be created is logged and
  * its share of the work is left to the others. Probe; paired with mvdpa_workers_put.
  */
