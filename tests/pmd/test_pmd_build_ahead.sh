@@ -42,7 +42,7 @@ n=$(grep -c "building its resources ahead failed (Invalid argument): created aga
 [ "$n" -eq 1 ]; check "pausing front-end: one failed build, its queue's resources created again ($n)" $?
 
 # Leaves in the middle of its pause: no dev_conf, the builds are destroyed at dev_cleanup.
-VU_PAUSE_BEFORE_ENABLE=30 timeout "$(e2e_t 1)" "$frontend" "$tmp/sock0" 4 1 0 >/dev/null 2>&1
+VU_PAUSE_BEFORE_ENABLE=30 timeout "$(e2e_t 3)" "$frontend" "$tmp/sock0" 4 1 0 >/dev/null 2>&1
 [ $? -eq 124 ]; check "leaving front-end: stopped during its pause" $?
 destroyed() { grep -q "the resources built ahead for 8 vrings destroyed: no configuration took them" "$log"; }
 e2e_wait_for 10 destroyed; check "leaving front-end: the 8 vrings' resources destroyed" $?

@@ -88,9 +88,10 @@ n=$(grep -c "vid [0-9]*: closed" "$log")
 [ "$n" -eq 6 ]; check "every configuration closed ($n of 6)" $?
 n=$(grep -c "has 512 entries, not the 256 of its pre-created resources: it has its own" "$log")
 [ "$n" -eq 4 ]; check "the 512-entry rings fell back to their own resources (2 queues x 2 devices: $n)" $?
-# Pre-created ones that fit are not built again ahead; the 512-entry rings' own are.
-n=$(grep -c "the resources of 2 queues built ahead" "$log")
-[ "$n" -eq 2 ]; check "the 512-entry rings' resources built ahead (1 connection x 2 devices: $n)" $?
+# Pre-created ones that fit are not built again ahead: only the 512-entry rings' own may be
+# (whether a worker took their builds before DRIVER_OK is timing: test_pmd_build_ahead.sh).
+n=$(grep -c "queues built ahead" "$log")
+[ "$n" -le 2 ]; check "only the 512-entry connection's queues built ahead (at most 1 x 2 devices: $n)" $?
 ! grep -q "resources ahead failed" "$log"; check "no build ahead failed" $?
 # Per function: 2 CQs and 4 QPs at probe, as many again for the 512-entry connection alone; the
 # two borrowing connections' queues went back through RST (2 QPs x 2 queues x 2 connections).
