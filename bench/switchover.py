@@ -115,10 +115,11 @@ def measure(msgs, timing, qp, fe_gets=()):
     }
 
 
-def rx_ready_ns(cmds, start_ns):
+def rx_ready_ns(cmds, start_ns, names=None):
     """When the last TIR created from start_ns on was done: a function's RX steering is ready then
-    (its flow rules follow without a firmware command). None without one."""
-    create_tir = {name: op for op, name in opcode_names().items()}["CREATE_TIR"]
+    (its flow rules follow without a firmware command). None without one. names: opcode_names(),
+    when the caller has read them already."""
+    create_tir = {name: op for op, name in (names or opcode_names()).items()}["CREATE_TIR"]
     done = [c["done_ns"] for c in cmds if c["opcode"] == create_tir and c["issued_ns"] >= start_ns
             and c["status"] == 0]
     return max(done) if done else None
@@ -142,7 +143,7 @@ def parse_run(path, qp):
             r[side + "_mean_slots_busy"] = p["mean_slots_busy"]
             r[side + "_fw_in_window_ms"] = p["slot_busy_ms"]
         start = r["dest_window_ns"][0]
-        t_rx = rx_ready_ns(cmds, start)
+        t_rx = rx_ready_ns(cmds, start, names)
         r["dest_rx_ready_ms"] = (t_rx - start) / 1e6 if t_rx is not None else None
     if "error" not in r:
         r["ok"] = r["frontend_rc"] == 0

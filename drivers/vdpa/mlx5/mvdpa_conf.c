@@ -1690,7 +1690,7 @@ mvdpa_conf_create(struct mvdpa_dev *dev, int vid)
 	if (c->vqs_ahead > 0)
 		MVDPA_LOG(INFO, "vid %d: the resources of %u queues built ahead, while vhost took "
 			  "the vrings\n", vid, c->vqs_ahead);
-	c->vqs_ahead = 0;
+	c->vqs_ahead = 0;	/* a configuration kept over a stop counts again */
 	mvdpa_prealloc_ahead_discard(dev);	/* for vrings the front-end did not set up */
 	free(map);
 	free(mem);

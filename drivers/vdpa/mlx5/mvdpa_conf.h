@@ -176,9 +176,10 @@ void mvdpa_conf_base_destroy(struct mvdpa_conf *c);
  * events, mvdpa_event_queue_init): q->res_size is set on success; 0 or a negative errno,
  * nothing left on failure. Reset makes used resources as good as new without re-creating them
  * (the virtq object must be gone): the channel's QPs back through RST, buffers cleared,
- * counters' current values recorded as their zero. Both issue their independent commands on the calling thread
- * and up to dev's max_conf_threads configuration workers. `populate` makes every page of the
- * buffers resident at once (pre-created resources). Destroy tolerates half-done creation.
+ * counters' current values recorded as their zero. Both issue their independent commands on
+ * the calling thread and up to dev's max_conf_threads configuration workers. `populate` makes
+ * every page of the buffers resident at once (pre-created resources). Destroy tolerates
+ * half-done creation.
  */
 int mvdpa_vq_res_create(struct mvdpa_dev *dev, struct mvdpa_vq *q, uint16_t size,
 			uint32_t uar_page, uint32_t eqn, bool populate);

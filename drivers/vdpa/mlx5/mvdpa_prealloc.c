@@ -114,7 +114,8 @@ mvdpa_prealloc_create(struct mvdpa_dev *dev)
 void
 mvdpa_prealloc_destroy(struct mvdpa_dev *dev)
 {
-	mvdpa_prealloc_ahead_discard(dev);	/* they use the device-wide resources */
+	/* Removal's: builds ahead use the device-wide resources (no new one starts: removing). */
+	mvdpa_prealloc_ahead_discard(dev);
 	if (dev->prealloc == NULL)
 		return;
 	prealloc_free(dev->prealloc);

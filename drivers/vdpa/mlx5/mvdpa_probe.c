@@ -192,7 +192,6 @@ mvdpa_remove(struct rte_device *rte_dev)
 	}
 	mvdpa_conf_kept_destroy(dev);	/* queues a stop left suspended, under the same lock */
 	mvdpa_conf_mem_early_discard(dev);
-	mvdpa_prealloc_ahead_discard(dev);
 	pthread_mutex_unlock(&dev->conf_lock);
 	if (rte_vdpa_unregister_device(vdev) != 0) {
 		MVDPA_LOG(ERR, "%s: vhost library refused to unregister the device\n",
