@@ -10,8 +10,7 @@ back-end and fe.log of the front-end):
 - t_drv_ok: the back-end reading the last SET_STATUS (DRIVER_OK) before t_rdy, which is when
   vhost calls the PMD's dev_conf;
 - the bring-up's firmware commands and their modelled time: the emulator's totals at t_rdy minus
-  the commands executed before the connection (counted by conn_clock at accept, costed with the
-  per-opcode latencies of the emulator's command table);
+  its totals at the connection (conn_clock's accept record);
 - the limit: the modelled time divided by the parallel command slots, but no less than the
   longest dependent chain (a CQ, its QP, the virtq created RDY).
 """
@@ -48,23 +47,18 @@ def command_costs(fw_core, prm_cmd):
     return costs
 
 
-def parse_run(path, costs):
+def parse_run(path):
     r = {"ok": False}
     app = open(os.path.join(path, "app.log"), errors="replace").read()
     fe = open(os.path.join(path, "fe.log"), errors="replace").read()
     rc_file = os.path.join(path, "fe.rc")
     r["frontend_rc"] = int(open(rc_file).read()) if os.path.exists(rc_file) else None
-    m = re.search(r"conn_clock: accept fd=\d+ t_ns=(\d+)", app)
+    m = re.search(r"conn_clock: accept fd=\d+ t_ns=(\d+) fw_executed=(\d+) fw_modelled_ns=(\d+)",
+                  app)
     if not m:
-        r["error"] = "no connection accepted"
+        r["error"] = "no connection accepted (with the emulator's totals)"
         return r
-    t0 = int(m.group(1))
-    before = {}
-    m = re.search(r"commands before the connection:(.*)", app)
-    if m:
-        for item in m.group(1).split():
-            op, n = item.split("=")
-            before[int(op, 16)] = int(n)
+    t0, before_cmds, before_ns = (int(g) for g in m.groups())
     timings = [dict((k, int(v)) for k, v in re.findall(r"(\w+)=(\d+)", line))
                for line in re.findall(r"mlx5emu: mlx5_0: timing: (.*)", app)]
     timings = [t for t in timings if t.get("executed", 0) > 0]
@@ -78,7 +72,6 @@ def parse_run(path, costs):
     drv_ok = [ts for q, ts in recvs if q == VHOST_USER_SET_STATUS and ts <= t_rdy]
     m = re.search(r"conn_clock: connect fd=\d+ t_ns=(\d+)", fe)
     cmds = re.findall(r"mlx5emu: mlx5_0: commands:(.*)", app)
-    before_ns = sum(n * costs.get(op, ("", 0))[1] for op, n in before.items())
     r.update({
         "ok": r["frontend_rc"] == 0,
         "bringup_ms": (t_rdy - t0) / 1e6,
@@ -86,9 +79,9 @@ def parse_run(path, costs):
         "configuration_ms": (t_rdy - drv_ok[-1]) / 1e6 if drv_ok else None,
         "connect_to_accept_ms": (t0 - int(m.group(1))) / 1e6 if m else None,
         "virtq_rdy_commands": t["rdy_sets"],
-        "fw_commands": t["executed_at_last_rdy"] - sum(before.values()),
+        "fw_commands": t["executed_at_last_rdy"] - before_cmds,
         "fw_modelled_ms": (t["modelled_ns_at_last_rdy"] - before_ns) / 1e6,
-        "fw_commands_before_connection": sum(before.values()),
+        "fw_commands_before_connection": before_cmds,
         "process_commands_at_exit": cmds[-1].split() if cmds else [],
     })
     return r
@@ -148,7 +141,7 @@ def main():
             continue
         fe, pmd, cost = m.group(1), m.group(2), m.group(3)
         mem, qp, rep = int(m.group(4)), int(m.group(5)), int(m.group(6))
-        r = parse_run(os.path.join(a.runs, d), costs)
+        r = parse_run(os.path.join(a.runs, d))
         r["rep"] = rep
         if r["ok"] and r["virtq_rdy_commands"] < 2 * qp:
             r["ok"] = False
