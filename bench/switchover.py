@@ -19,8 +19,9 @@ timing line:
   than max(virtqs x (MODIFY + QUERY) / slots, MODIFY + QUERY); the destination's limit is the
   PMD's own firmware time inside the window (from the command trace: each command's time in a
   slot, cut to the window) / slots, but no less than one virtq CREATE (the rings come in the
-  window) nor than the chain key -> key -> virtq started at the memory table; without a trace, its firmware time of the commands that completed in the window /
-  slots, but no less than the chain guest-memory key -> indirect key -> virtq created RDY;
+  window) nor than the chain of guest memory's keys -> virtq (bringup.key_chain_ms, their
+  translation entries included) started at the memory table; without a trace, its firmware
+  time of the commands that completed in the window / slots, but no less than that chain;
 - the destination from its memory table (SET_MEM_TABLE read -> last RDY), which holds work a PMD
   may do before the window;
 - where each window's time goes, from the emulator's command trace (cmds.0, bench/fw_timeline.py):
@@ -32,12 +33,12 @@ import os
 import re
 import sys
 
-from bringup import arg_parser, command_costs, fmt, median, provenance, ratio
+from bringup import (arg_parser, command_costs, fmt, key_chain_ms, median, mkey_entry_ns,
+                     provenance, ratio)
 from fw_timeline import opcode_names, read_commands, window_profile
 
 SET_MEM_TABLE, GET_VRING_BASE, SET_VRING_BASE, SET_STATUS = 5, 11, 10, 39
 SOURCE_CHAIN = ("MODIFY_GENERAL_OBJECT", "QUERY_GENERAL_OBJECT")
-DEST_CHAIN = ("CREATE_MKEY", "CREATE_MKEY", "CREATE_GENERAL_OBJECT")
 VARIANTS = ("ours-default", "ours-best", "dpdk-default", "dpdk-threads")
 MSG = re.compile(r"conn_clock: (recv|send) fd=\d+ req=(\d+) t_ns=(\d+)"
                  r"(?: fw_executed=(\d+) fw_modelled_ns=(\d+))?")
@@ -152,14 +153,15 @@ def parse_run(path, qp):
     return r
 
 
-def limits(costs, slots, qp):
-    """(source limit ms, destination chain ms) under the cost model."""
+def limits(costs, entry_ns, slots, qp, mem_gib):
+    """(source limit ms, destination chain ms: bringup.key_chain_ms) under the cost model."""
     by_name = {name: ns for name, ns in costs.values()}
     pair = sum(by_name[n] for n in SOURCE_CHAIN)
-    return max(2 * qp * pair / slots, pair) / 1e6, sum(by_name[n] for n in DEST_CHAIN) / 1e6
+    return (max(2 * qp * pair / slots, pair) / 1e6,
+            key_chain_ms(costs, entry_ns, mem_gib, slots))
 
 
-def summarize(points, costs, slots):
+def summarize(points, costs, entry_ns, slots):
     """Medians per (variant, mem, qp), limits, and the rows of the two tables."""
     results = []
     for (variant, mem, qp), runs in sorted(points.items()):
@@ -172,8 +174,8 @@ def summarize(points, costs, slots):
                 "dest_fw_in_window_ms", "dest_from_mem_table_ms", "dest_mem_table_lead_ms",
                 "dest_rx_ready_ms")
                if all(r.get(k) is not None for r in good)} if good else {}
-        src_limit, dest_chain = limits(costs, slots, qp)
-        virtq_create = {name: ns for name, ns in costs.values()}[DEST_CHAIN[-1]] / 1e6
+        src_limit, dest_chain = limits(costs, entry_ns, slots, qp, mem)
+        virtq_create = {name: ns for name, ns in costs.values()}["CREATE_GENERAL_OBJECT"] / 1e6
         med["source_limit_ms"] = src_limit
         if med.get("dest_fw_in_window_ms") is not None and \
                 med.get("dest_mem_table_lead_ms") is not None:
@@ -301,15 +303,16 @@ def main():
         points.setdefault((m.group(1), int(m.group(2)), qp), []).append(r)
     if not points:
         sys.exit("no runs in " + a.runs)
-    results, rows = summarize(points, costs, a.slots)
+    entry_ns = mkey_entry_ns(a.costs_from)
+    results, rows = summarize(points, costs, entry_ns, a.slots)
 
     print("\nLoad average before / after: %s / %s" % (a.load_before, a.load_after))
     print("Variants: ours/dpdk default devargs; best = %s" % ", ".join(a.devargs))
     print_table("source", "Source: first GET_VRING_BASE read -> reply to the last one sent "
                 "(median ms); limit: suspend + query of every virtq at %d slots" % a.slots, rows)
     print_table("dest", "Destination: first SET_VRING_BASE read -> last virtq RDY (median ms); "
-                "limit: own firmware time in it / %d slots, at least a virtq CREATE and key -> key -> "
-                "virtq from the memory table" % a.slots,
+                "limit: own firmware time in it / %d slots, at least a virtq CREATE and memory keys "
+                "-> virtq from the memory table" % a.slots,
                 rows)
     print_source_split(results)
     print_breakdown(rows)
@@ -333,7 +336,7 @@ def main():
     info["machine"].update(load_before=a.load_before, load_after=a.load_after)
     with open(path, "w") as f:
         json.dump(dict(info, slots=a.slots, devargs=a.devargs, source_chain=SOURCE_CHAIN,
-                       dest_chain=DEST_CHAIN, table=rows, points=results), f, indent=1)
+                       mkey_entry_ns=entry_ns, table=rows, points=results), f, indent=1)
     print("wrote", path)
 
 
