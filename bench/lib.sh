@@ -54,20 +54,26 @@ bench_pci_tree() {
 # (MLX5_EMU=emu-config), serving <dir>/sock0, logging to <dir>/app.log, with conn_clock
 # preloaded; its PID (of `timeout`) in be and pids. DPDK's PMD runs in a private mount namespace
 # over the tree of bench_pci_tree, as tests/dpdk_pmd/ does.
+# vhost's INFO lines are off for both PMDs (bench_vhost_log; BENCH_VHOST_LOG_LEVEL=info keeps
+# them): two per vhost-user message, each a write and, with no syslog daemon (none here), a
+# failed syslog connect, on vhost's thread (docs/performance.md, "vhost's log").
+bench_vhost_log=--log-level=lib.vhost.config:${BENCH_VHOST_LOG_LEVEL:-notice}
 bench_start_backend() {	# pmd emu-config dir devargs
 	if [ "$1" = ours ]; then
 		MLX5_EMU=$2 LD_PRELOAD="$emu $clock" timeout 300 "$app" -l 0-1 --no-huge \
 			-m 256 --no-pci --no-telemetry --file-prefix "$bench_prefix" -d "$pmd" \
 			--vdev "vdpa_mlx5x0,ibdev=mlx5_0${4:+,$4}" \
-			--log-level=pmd.vdpa.mlx5x:info \
+			--log-level=pmd.vdpa.mlx5x:info "$bench_vhost_log" \
 			-- --iface "$3/sock" </dev/null >"$3/app.log" 2>&1 &
 	else
 		MLX5_EMU=$2 unshare -m sh -c '
 			mount --bind "$1/devices" /sys/bus/pci/devices || exit 99
 			exec env SYSFS_PCI_DEVICES=/sys/bus/pci/devices LD_PRELOAD="$2" timeout 300 \
 				"$3" -l 0-1 --no-huge -m 256 --no-telemetry --file-prefix "$7" \
-				-a "$4,class=vdpa$6" --log-level=pmd.vdpa.mlx5:info -- --iface "$5/sock"
+				-a "$4,class=vdpa$6" --log-level=pmd.vdpa.mlx5:info "$8" \
+				-- --iface "$5/sock"
 		' sh "$tmp" "$emu $clock" "$app" "$addr" "$3" "${4:+,$4}" "$bench_prefix" \
+			"$bench_vhost_log" \
 			</dev/null >"$3/app.log" 2>&1 &
 	fi
 	be=$!

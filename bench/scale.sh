@@ -57,7 +57,7 @@ run_one() {	# pmd n dir
 		t0=$(now_ms)
 		MLX5_EMU=$emucfg LD_PRELOAD="$emu $clock" timeout 300 "$app" -l 0-1 --no-huge -m 512 \
 			--no-pci --no-telemetry --file-prefix "$prefix" -d "$pmd" "${args[@]}" \
-			-- --iface "$dir/sock" </dev/null >"$dir/app.log" 2>&1 &
+			"$bench_vhost_log" -- --iface "$dir/sock" </dev/null >"$dir/app.log" 2>&1 &
 	else
 		mkdir -p "$tmp/devices-$n"
 		mapfile -t addrs < <(MLX5_EMU="functions=$n" python3 tests/dpdk_pmd/write-pci-tree.py \
@@ -71,7 +71,7 @@ run_one() {	# pmd n dir
 			shift
 			exec env SYSFS_PCI_DEVICES=/sys/bus/pci/devices "$@"
 		' sh "$tmp/devices-$n" LD_PRELOAD="$emu $clock" timeout 300 "$app" -l 0-1 --no-huge \
-			-m 512 --no-telemetry --file-prefix "$prefix" "${args[@]}" \
+			-m 512 --no-telemetry --file-prefix "$prefix" "${args[@]}" "$bench_vhost_log" \
 			-- --iface "$dir/sock" </dev/null >"$dir/app.log" 2>&1 &
 	fi
 	be=$!
