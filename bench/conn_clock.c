@@ -107,8 +107,10 @@ record(const char *format, ...)
 	va_end(ap);
 	if (n < 0)
 		return;
-	if ((size_t)n >= sizeof(line))
+	if ((size_t)n >= sizeof(line)) {	/* cut, but still a line of its own */
 		n = sizeof(line) - 1;
+		line[n - 1] = '\n';
+	}
 	pthread_mutex_lock(&records.lock);
 	if (records.len + (size_t)n > sizeof(records.buf))
 		flush_records();
