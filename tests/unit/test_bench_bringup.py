@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""The bring-up benchmark's reader (bench/bringup.py) on a made-up run: the window from the
+accept to the last RDY, DRIVER_OK's share, the firmware work net of what ran before the
+connection (the accept record's totals), invalid runs, and the key chain of the limit from the
+emulator's real command table.
+Usage: test_bench_bringup.py <bench dir> <emu/fw/fw_core.c> <common/mlx5/prm_cmd.h>"""
+import os
+import shutil
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, sys.argv[1])
+import bringup  # noqa: E402
+
+COSTS = bringup.command_costs(sys.argv[2], sys.argv[3])
+ENTRY_NS = bringup.mkey_entry_ns(sys.argv[2])
+
+APP = """EAL: Detected CPU lcores: 2
+mlx5emu: mlx5_0: timing: executed=95 modelled_ns=60000000 rdy_sets=2 last_rdy_monotonic_ns=6000000 executed_at_last_rdy=44 modelled_ns_at_last_rdy=28500000
+conn_clock: accept fd=24 t_ns=1000000 fw_executed=7 fw_modelled_ns=1500000
+conn_clock: recv fd=24 req=5 t_ns=1300000 fw_executed=7 fw_modelled_ns=1500000
+conn_clock: recv fd=24 req=39 t_ns=2000000 fw_executed=20 fw_modelled_ns=9000000
+"""
+FE = "conn_clock: connect fd=4 t_ns=900000\n"
+
+
+def run(test, app=APP, fe=FE, rc=0):
+    """A run's folder as bench/bringup.sh leaves it, removed after the test; its path."""
+    d = tempfile.mkdtemp()
+    test.addCleanup(shutil.rmtree, d)
+    for name, text in (("app.log", app), ("fe.log", fe), ("fe.rc", str(rc))):
+        with open(os.path.join(d, name), "w") as f:
+            f.write(text)
+    return d
+
+
+class Reader(unittest.TestCase):
+    def test_window(self):
+        # The records come at exit, after the emulator's report: lines, not order, count.
+        r = bringup.parse_run(run(self))
+        self.assertTrue(r["ok"])
+        self.assertAlmostEqual(r["bringup_ms"], 5.0)          # accept 1 ms -> last RDY 6 ms
+        self.assertAlmostEqual(r["until_driver_ok_ms"], 1.0)
+        self.assertAlmostEqual(r["configuration_ms"], 4.0)
+        self.assertAlmostEqual(r["connect_to_accept_ms"], 0.1)
+        self.assertEqual(r["virtq_rdy_commands"], 2)
+        # Net of the probe's 7 commands and 1.5 ms, from the accept record.
+        self.assertEqual(r["fw_commands"], 37)
+        self.assertAlmostEqual(r["fw_modelled_ms"], 27.0)
+        self.assertEqual(r["fw_commands_before_connection"], 7)
+
+    def test_invalid(self):
+        self.assertFalse(bringup.parse_run(run(self, rc=124))["ok"])
+        # An accept without the emulator's totals cannot be told from the probe's work.
+        old = APP.replace(" fw_executed=7 fw_modelled_ns=1500000\nconn_clock: recv fd=24 req=5",
+                          "\nconn_clock: recv fd=24 req=5")
+        self.assertIn("error", bringup.parse_run(run(self, app=old)))
+        self.assertIn("error", bringup.parse_run(run(self, app=APP.replace("rdy_sets=2", "rdy_sets=0"))))
+
+
+class Limit(unittest.TestCase):
+    def test_key_chain(self):
+        # Keys 0.5 ms + 50 ns per octword (1 GiB of 4 KiB pages: 131072), virtq CREATE 1.0 ms.
+        self.assertEqual(ENTRY_NS, 50)
+        self.assertAlmostEqual(bringup.key_chain_ms(COSTS, ENTRY_NS, 1, 16),
+                               0.5 + 131072 * 50e-6 / 16 + 0.5 + 1.0)   # 2.41: 16 chunks
+        self.assertAlmostEqual(bringup.key_chain_ms(COSTS, ENTRY_NS, 16, 16),
+                               0.5 + 16 * 131072 * 50e-6 / 16 + 0.5 + 1.0)
+        # One slot: one key over all of it, no indirect key.
+        self.assertAlmostEqual(bringup.key_chain_ms(COSTS, ENTRY_NS, 1, 1),
+                               0.5 + 131072 * 50e-6 + 1.0)
+
+
+if __name__ == "__main__":
+    unittest.main(argv=sys.argv[:1])
