@@ -264,16 +264,6 @@ mvdpa_migrate_log_base_hook(int vid, bool before)
 	conf_unlock(dev, c);
 }
 
-static uint64_t
-bits_set(const uint8_t *p, uint64_t n)
-{
-	uint64_t count = 0;
-
-	for (uint64_t i = 0; i < n; i++)
-		count += (uint64_t)__builtin_popcount(p[i]);
-	return count;
-}
-
 /*
  * The front-end wants the log but the device did not keep it (switching logging on failed, and
  * vhost cannot fail set_features): every page counts as written, so the front-end's last pass
@@ -329,17 +319,19 @@ mvdpa_migrate_stop_queue(struct mvdpa_conf *c, uint32_t i)
 void
 mvdpa_migrate_stop(struct mvdpa_conf *c, bool queues_kept)
 {
-	uint64_t features, marked = 0;
+	uint64_t features;
 
 	if (vhost_logs(c, &features) && !c->log.on)
 		log_all_memory(c);
-	else if (c->log.on)	/* what the device logged since the front-end last read the log */
-		marked = bits_set((const uint8_t *)(uintptr_t)c->log.base, c->log.size);
+	/*
+	 * No count of the log's dirty pages here: reading all of it faults in every page the
+	 * device wrote through DMA only (at 16 GiB, 0.7 ms of this CPU, on which vhost then
+	 * waits to read the front-end's next GET_VRING_BASE).
+	 */
 	if (c->log.on) {
-		MVDPA_LOG(INFO, "vid %d: stopped while logging: %" PRIu64 " pages dirty in the "
-			  "log, %u used rings logged, logging started %u time(s)\n", c->vid,
-			  marked, __atomic_load_n(&c->log.rings_logged, __ATOMIC_RELAXED),
-			  c->log.starts);
+		MVDPA_LOG(INFO, "vid %d: stopped while logging: %u used rings logged, logging "
+			  "started %u time(s)\n", c->vid,
+			  __atomic_load_n(&c->log.rings_logged, __ATOMIC_RELAXED), c->log.starts);
 		c->log.on = false;
 	}
 	/*
