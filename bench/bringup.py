@@ -27,7 +27,7 @@ import sys
 
 VHOST_USER_SET_STATUS = 39
 # The front-ends' guest memory is in 4 KiB pages (memfd, no huge pages); a key's MTT entries are
-# 8 bytes, two per octword, the unit the emulator charges (COST_NS_PER_MKEY_ENTRY).
+# 8 bytes, two per octword, the unit the emulator charges (COST_NS_PER_MKEY_OCTWORD).
 GUEST_PAGE = 4096
 MTT_PER_OCTWORD = 2
 
@@ -50,16 +50,16 @@ def command_costs(fw_core, prm_cmd):
     return costs
 
 
-def mkey_entry_ns(fw_core):
+def mkey_octword_ns(fw_core):
     """The emulator's cost of one translation octword of CREATE_MKEY, from its source."""
     with open(fw_core) as f:
-        m = re.search(r"#define COST_NS_PER_MKEY_ENTRY (\d+)", f.read())
+        m = re.search(r"#define COST_NS_PER_MKEY_OCTWORD (\d+)", f.read())
     if not m:
-        sys.exit("no COST_NS_PER_MKEY_ENTRY in " + fw_core)
+        sys.exit("no COST_NS_PER_MKEY_OCTWORD in " + fw_core)
     return int(m.group(1))
 
 
-def key_chain_ms(costs, entry_ns, mem_gib, slots):
+def key_chain_ms(costs, octword_ns, mem_gib, slots):
     """The firmware chain between a guest's memory table and its first virtq, whatever the
     driver: a key over all of guest memory (one command), or chunks' keys splitting the
     translation entries over at most `slots` commands in flight and then the indirect key over
@@ -67,7 +67,7 @@ def key_chain_ms(costs, entry_ns, mem_gib, slots):
     a driver may create them before the connection."""
     by_name = {name: ns for name, ns in costs.values()}
     key, virtq = by_name["CREATE_MKEY"], by_name["CREATE_GENERAL_OBJECT"]
-    translation = (mem_gib << 30) // GUEST_PAGE // MTT_PER_OCTWORD * entry_ns
+    translation = (mem_gib << 30) // GUEST_PAGE // MTT_PER_OCTWORD * octword_ns
     return (min(key + translation, key + translation / slots + key) + virtq) / 1e6
 
 
@@ -155,7 +155,7 @@ def main():
     ap.add_argument("--gnuplot")
     a = ap.parse_args()
     costs = command_costs(a.costs_from, a.opcodes_from)
-    entry_ns = mkey_entry_ns(a.costs_from)
+    octword_ns = mkey_octword_ns(a.costs_from)
 
     points = {}
     for d in sorted(os.listdir(a.runs)):
@@ -178,7 +178,7 @@ def main():
                ("bringup_ms", "until_driver_ok_ms", "configuration_ms", "connect_to_accept_ms",
                 "fw_commands", "fw_modelled_ms", "virtq_rdy_commands")} if good else {}
         if good and cost != "zero":
-            med["key_chain_ms"] = key_chain_ms(costs, entry_ns, mem, a.slots)
+            med["key_chain_ms"] = key_chain_ms(costs, octword_ns, mem, a.slots)
             med["limit_ms"] = max(med["fw_modelled_ms"] / a.slots, med["key_chain_ms"])
         results.append({"frontend": fe, "pmd": pmd, "cost": cost, "mem_gib": mem, "queue_pairs": qp,
                         "runs": runs, "valid_runs": len(good), "median": med})
@@ -195,9 +195,10 @@ def main():
     print()
     print("Bring-up: front-end connection accepted -> every virtq RDY (median of runs, ms);")
     print("cfg: DRIVER_OK read by vhost -> every virtq RDY; limit: bring-up firmware time at")
+    chains = ["%.2f ms at %d GiB" % (key_chain_ms(costs, octword_ns, mem, a.slots), mem)
+              for mem in sorted({p["mem_gib"] for p in results})]
     print("%d slots, at least the chain memory keys -> indirect key -> virtq (%s)" % (
-        a.slots, ", ".join("%.2f ms at %d GiB" % (key_chain_ms(costs, entry_ns, mem, a.slots), mem)
-                           for mem in sorted({p["mem_gib"] for p in results}))))
+        a.slots, ", ".join(chains)))
     print(hdr)
     print("-" * len(hdr))
     keys = sorted({(p["frontend"], p["cost"], p["mem_gib"], p["queue_pairs"])
@@ -233,7 +234,7 @@ def main():
 
     os.makedirs(a.out, exist_ok=True)
     with open(os.path.join(a.out, "results.json"), "w") as f:
-        json.dump(dict(provenance(), slots=a.slots, mkey_entry_ns=entry_ns, table=table,
+        json.dump(dict(provenance(), slots=a.slots, mkey_octword_ns=octword_ns, table=table,
                        points=results), f, indent=1)
     print("wrote", os.path.join(a.out, "results.json"))
     if a.gnuplot:

@@ -33,7 +33,7 @@ import os
 import re
 import sys
 
-from bringup import (arg_parser, command_costs, fmt, key_chain_ms, median, mkey_entry_ns,
+from bringup import (arg_parser, command_costs, fmt, key_chain_ms, median, mkey_octword_ns,
                      provenance, ratio)
 from fw_timeline import opcode_names, read_commands, window_profile
 
@@ -153,15 +153,15 @@ def parse_run(path, qp):
     return r
 
 
-def limits(costs, entry_ns, slots, qp, mem_gib):
+def limits(costs, octword_ns, slots, qp, mem_gib):
     """(source limit ms, destination chain ms: bringup.key_chain_ms) under the cost model."""
     by_name = {name: ns for name, ns in costs.values()}
     pair = sum(by_name[n] for n in SOURCE_CHAIN)
     return (max(2 * qp * pair / slots, pair) / 1e6,
-            key_chain_ms(costs, entry_ns, mem_gib, slots))
+            key_chain_ms(costs, octword_ns, mem_gib, slots))
 
 
-def summarize(points, costs, entry_ns, slots):
+def summarize(points, costs, octword_ns, slots):
     """Medians per (variant, mem, qp), limits, and the rows of the two tables."""
     results = []
     for (variant, mem, qp), runs in sorted(points.items()):
@@ -174,7 +174,7 @@ def summarize(points, costs, entry_ns, slots):
                 "dest_fw_in_window_ms", "dest_from_mem_table_ms", "dest_mem_table_lead_ms",
                 "dest_rx_ready_ms")
                if all(r.get(k) is not None for r in good)} if good else {}
-        src_limit, dest_chain = limits(costs, entry_ns, slots, qp, mem)
+        src_limit, dest_chain = limits(costs, octword_ns, slots, qp, mem)
         virtq_create = {name: ns for name, ns in costs.values()}["CREATE_GENERAL_OBJECT"] / 1e6
         med["source_limit_ms"] = src_limit
         if med.get("dest_fw_in_window_ms") is not None and \
@@ -303,16 +303,16 @@ def main():
         points.setdefault((m.group(1), int(m.group(2)), qp), []).append(r)
     if not points:
         sys.exit("no runs in " + a.runs)
-    entry_ns = mkey_entry_ns(a.costs_from)
-    results, rows = summarize(points, costs, entry_ns, a.slots)
+    octword_ns = mkey_octword_ns(a.costs_from)
+    results, rows = summarize(points, costs, octword_ns, a.slots)
 
     print("\nLoad average before / after: %s / %s" % (a.load_before, a.load_after))
     print("Variants: ours/dpdk default devargs; best = %s" % ", ".join(a.devargs))
     print_table("source", "Source: first GET_VRING_BASE read -> reply to the last one sent "
                 "(median ms); limit: suspend + query of every virtq at %d slots" % a.slots, rows)
     print_table("dest", "Destination: first SET_VRING_BASE read -> last virtq RDY (median ms); "
-                "limit: own firmware time in it / %d slots, at least a virtq CREATE and memory keys "
-                "-> virtq from the memory table" % a.slots,
+                "limit: own firmware time in it / %d slots, at least a virtq CREATE and memory "
+                "keys -> virtq from the memory table" % a.slots,
                 rows)
     print_source_split(results)
     print_breakdown(rows)
@@ -336,7 +336,7 @@ def main():
     info["machine"].update(load_before=a.load_before, load_after=a.load_after)
     with open(path, "w") as f:
         json.dump(dict(info, slots=a.slots, devargs=a.devargs, source_chain=SOURCE_CHAIN,
-                       mkey_entry_ns=entry_ns, table=rows, points=results), f, indent=1)
+                       mkey_octword_ns=octword_ns, table=rows, points=results), f, indent=1)
     print("wrote", path)
 
 

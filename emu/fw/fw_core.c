@@ -82,8 +82,11 @@ static const struct cmd_desc commands[] = {
 };
 #undef CMD
 
-/* Cost per translation entry of CREATE_MKEY, on top of the command's latency. */
-#define COST_NS_PER_MKEY_ENTRY 50
+/*
+ * Cost per 16-byte translation octword of CREATE_MKEY (two 8-byte MTT entries, or one KLM
+ * entry), on top of the command's latency.
+ */
+#define COST_NS_PER_MKEY_OCTWORD 50
 
 static const struct cmd_desc *
 find_command(uint16_t opcode)
@@ -212,10 +215,10 @@ fw_trace_cmd_done(struct emu_fw *fw, uint64_t issued_ns, uint64_t slot_wait_ns, 
 }
 
 uint64_t
-fw_mkey_cost_ns(uint64_t entries)
+fw_mkey_cost_ns(uint64_t octwords)
 {
 	return (uint64_t)find_command(PRM_CMD_CREATE_MKEY)->cost_us * 1000 +
-	       entries * COST_NS_PER_MKEY_ENTRY;
+	       octwords * COST_NS_PER_MKEY_OCTWORD;
 }
 
 static uint64_t
@@ -225,7 +228,7 @@ command_cost_ns(const struct cmd_desc *d, const void *in, size_t inlen)
 
 	if (d->opcode == PRM_CMD_CREATE_MKEY && inlen >= PRM_SIZE(create_mkey_in))
 		ns += (uint64_t)PRM_GET(create_mkey_in, in, translations_octword_actual_size) *
-		      COST_NS_PER_MKEY_ENTRY;
+		      COST_NS_PER_MKEY_OCTWORD;
 	return ns;
 }
 

@@ -162,7 +162,7 @@ static inline void fw_obj_put(struct fw_obj *o) { if (o) o->refs--; }
  * a free slot), and a memory key's.
  */
 uint64_t fw_spend_slot(struct emu_fw *fw, uint64_t ns);
-uint64_t fw_mkey_cost_ns(uint64_t entries);
+uint64_t fw_mkey_cost_ns(uint64_t octwords);
 /* A command completed now (MLX5_EMU cmdtrace): recorded if the command trace is on. */
 void fw_trace_cmd_done(struct emu_fw *fw, uint64_t issued_ns, uint64_t slot_wait_ns, uint16_t opcode,
 		       uint16_t obj_type, uint8_t status);

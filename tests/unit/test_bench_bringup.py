@@ -15,14 +15,14 @@ sys.path.insert(0, sys.argv[1])
 import bringup  # noqa: E402
 
 COSTS = bringup.command_costs(sys.argv[2], sys.argv[3])
-ENTRY_NS = bringup.mkey_entry_ns(sys.argv[2])
+OCTWORD_NS = bringup.mkey_octword_ns(sys.argv[2])
 
-APP = """EAL: Detected CPU lcores: 2
-mlx5emu: mlx5_0: timing: executed=95 modelled_ns=60000000 rdy_sets=2 last_rdy_monotonic_ns=6000000 executed_at_last_rdy=44 modelled_ns_at_last_rdy=28500000
-conn_clock: accept fd=24 t_ns=1000000 fw_executed=7 fw_modelled_ns=1500000
-conn_clock: recv fd=24 req=5 t_ns=1300000 fw_executed=7 fw_modelled_ns=1500000
-conn_clock: recv fd=24 req=39 t_ns=2000000 fw_executed=20 fw_modelled_ns=9000000
-"""
+APP = ("EAL: Detected CPU lcores: 2\n"
+       "mlx5emu: mlx5_0: timing: executed=95 modelled_ns=60000000 rdy_sets=2 "
+       "last_rdy_monotonic_ns=6000000 executed_at_last_rdy=44 modelled_ns_at_last_rdy=28500000\n"
+       "conn_clock: accept fd=24 t_ns=1000000 fw_executed=7 fw_modelled_ns=1500000\n"
+       "conn_clock: recv fd=24 req=5 t_ns=1300000 fw_executed=7 fw_modelled_ns=1500000\n"
+       "conn_clock: recv fd=24 req=39 t_ns=2000000 fw_executed=20 fw_modelled_ns=9000000\n")
 FE = "conn_clock: connect fd=4 t_ns=900000\n"
 
 
@@ -57,19 +57,20 @@ class Reader(unittest.TestCase):
         old = APP.replace(" fw_executed=7 fw_modelled_ns=1500000\nconn_clock: recv fd=24 req=5",
                           "\nconn_clock: recv fd=24 req=5")
         self.assertIn("error", bringup.parse_run(run(self, app=old)))
-        self.assertIn("error", bringup.parse_run(run(self, app=APP.replace("rdy_sets=2", "rdy_sets=0"))))
+        none_rdy = APP.replace("rdy_sets=2", "rdy_sets=0")
+        self.assertIn("error", bringup.parse_run(run(self, app=none_rdy)))
 
 
 class Limit(unittest.TestCase):
     def test_key_chain(self):
         # Keys 0.5 ms + 50 ns per octword (1 GiB of 4 KiB pages: 131072), virtq CREATE 1.0 ms.
-        self.assertEqual(ENTRY_NS, 50)
-        self.assertAlmostEqual(bringup.key_chain_ms(COSTS, ENTRY_NS, 1, 16),
+        self.assertEqual(OCTWORD_NS, 50)
+        self.assertAlmostEqual(bringup.key_chain_ms(COSTS, OCTWORD_NS, 1, 16),
                                0.5 + 131072 * 50e-6 / 16 + 0.5 + 1.0)   # 2.41: 16 chunks
-        self.assertAlmostEqual(bringup.key_chain_ms(COSTS, ENTRY_NS, 16, 16),
+        self.assertAlmostEqual(bringup.key_chain_ms(COSTS, OCTWORD_NS, 16, 16),
                                0.5 + 16 * 131072 * 50e-6 / 16 + 0.5 + 1.0)
         # One slot: one key over all of it, no indirect key.
-        self.assertAlmostEqual(bringup.key_chain_ms(COSTS, ENTRY_NS, 1, 1),
+        self.assertAlmostEqual(bringup.key_chain_ms(COSTS, OCTWORD_NS, 1, 1),
                                0.5 + 131072 * 50e-6 + 1.0)
 
 

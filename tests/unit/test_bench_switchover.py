@@ -17,7 +17,7 @@ import fw_timeline  # noqa: E402
 import switchover  # noqa: E402
 
 COSTS = switchover.command_costs(sys.argv[2], sys.argv[3])
-ENTRY_NS = switchover.mkey_entry_ns(sys.argv[2])
+OCTWORD_NS = switchover.mkey_octword_ns(sys.argv[2])
 
 
 def line(direction, req, t, executed, modelled):
@@ -96,15 +96,15 @@ class Limits(unittest.TestCase):
     def test_from_the_command_table(self):
         # MODIFY and QUERY of a virtq, 1.1 ms each; keys 0.5 ms + 50 ns per octword of
         # translation entries (1 GiB of 4 KiB pages: 131072), virtq CREATE 1.0 ms.
-        self.assertEqual(ENTRY_NS, 50)
-        src, dest = switchover.limits(COSTS, ENTRY_NS, 16, 1, 1)
+        self.assertEqual(OCTWORD_NS, 50)
+        src, dest = switchover.limits(COSTS, OCTWORD_NS, 16, 1, 1)
         self.assertAlmostEqual(src, 2.2)
         self.assertAlmostEqual(dest, 0.5 + 131072 * 50e-6 / 16 + 0.5 + 1.0)  # 2.41: 16 chunks
-        self.assertEqual(switchover.limits(COSTS, ENTRY_NS, 16, 4, 1), (src, dest))
-        src, dest = switchover.limits(COSTS, ENTRY_NS, 16, 16, 16)
+        self.assertEqual(switchover.limits(COSTS, OCTWORD_NS, 16, 4, 1), (src, dest))
+        src, dest = switchover.limits(COSTS, OCTWORD_NS, 16, 16, 16)
         self.assertAlmostEqual(src, 4.4)                   # 64 commands over 16 slots
         self.assertAlmostEqual(dest, 0.5 + 16 * 131072 * 50e-6 / 16 + 0.5 + 1.0)
-        src, dest = switchover.limits(COSTS, ENTRY_NS, 1, 4, 1)
+        src, dest = switchover.limits(COSTS, OCTWORD_NS, 1, 4, 1)
         self.assertAlmostEqual(src, 17.6)                  # one slot: all in series
         self.assertAlmostEqual(dest, 0.5 + 131072 * 50e-6 + 1.0)  # one key, no indirect one
 

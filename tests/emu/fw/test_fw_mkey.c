@@ -218,6 +218,43 @@ registered_memory_belongs_to_its_pds_user(void **state)
 }
 
 /*
+ * The cost model charges a key's translation by the octword: an MR over 1 MiB (256 pages,
+ * registered by the kernel with one 8-byte MTT entry each) costs what a driver's MTT key over
+ * the same pages costs, 128 octwords on top of the command.
+ */
+static void
+registered_memory_costs_what_a_drivers_key_over_it_costs(void **state)
+{
+	struct mkey_fixture *f = *state;
+	uint8_t in[PRM_SIZE(create_mkey_in)] = { 0 }, out[PRM_SIZE(create_mkey_out)];
+	void *mkc = PRM_ADDR(create_mkey_in, in, memory_key_mkey_entry);
+	uint64_t n0, t0, n1, t1, n2, t2;
+	uint32_t lkey;
+
+	emu_fw_totals(f->fw, &n0, &t0);
+	assert_int_equal(emu_fw_mr_reg(f->fw, f->pd, f->buf[1], MB, 0, 1, &lkey), 0);
+	emu_fw_totals(f->fw, &n1, &t1);
+	PRM_SET(create_mkey_in, in, opcode, PRM_CMD_CREATE_MKEY);
+	PRM_SET(create_mkey_in, in, mkey_umem_valid, 1);
+	PRM_SET(create_mkey_in, in, mkey_umem_id, f->umem[0]);
+	PRM_SET(create_mkey_in, in, translations_octword_actual_size, MB / 4096 / 2);
+	PRM_SET(mkc, mkc, access_mode_1_0, PRM_MKC_ACCESS_MODE_MTT);
+	PRM_SET(mkc, mkc, lr, 1);
+	PRM_SET(mkc, mkc, pd, f->pd);
+	PRM_SET(mkc, mkc, log_page_size, 12);
+	PRM_SET(mkc, mkc, translations_octword_size, MB / 4096 / 2);
+	PRM_SET(mkc, mkc, len, MB);
+	assert_int_equal(fwt_exec(f->fw, in, sizeof(in), out, sizeof(out), NULL), PRM_STATUS_OK);
+	emu_fw_totals(f->fw, &n2, &t2);
+	assert_int_equal(t1 - t0, 500000 + 128 * 50);
+	assert_int_equal(t2 - t1, t1 - t0);
+	assert_int_equal(n2 - n1, 1);
+	assert_int_equal(fwt_destroy_by_id(f->fw, PRM_CMD_DESTROY_MKEY,
+					   (uint32_t)PRM_GET(create_mkey_out, out, mkey_index), NULL), 0);
+	assert_int_equal(emu_fw_mr_dereg(f->fw, lkey), 0);
+}
+
+/*
  * DPDK's layout: a fixed-size (KSM) key of 2 entries of 1 MiB, the list padded to 4 entries
  * with empty ones; a padded KLMS list is accepted the same way.
  */
@@ -345,6 +382,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(klm_entries_over_2g_or_to_unknown_keys_are_refused,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(registered_memory_translates_by_iova, setup, teardown),
+		cmocka_unit_test_setup_teardown(registered_memory_costs_what_a_drivers_key_over_it_costs,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(registered_memory_belongs_to_its_pds_user, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(fixed_size_and_padded_lists_translate_like_dpdk_builds_them,
