@@ -27,9 +27,6 @@ _Static_assert(DEVX_KLM_MAX_BYTES <= PRM_KLM_MAX_ENTRY_SIZE, "KLM entries within
 /* A translation unit is 64 bytes: four 16-byte KLM entries. */
 #define KLM_ALIGN 4u
 
-/* MTT entries are 8 bytes, two per 16-byte octword. */
-#define MTT_PER_OCTWORD 2u
-
 static uint32_t
 klm_padded(uint32_t n)
 {
@@ -147,7 +144,7 @@ devx_mkey_create_encode(void *in, const struct devx_mkey_attr *attr)
 	}
 	/* one MTT entry per page of the umem range, counted in octwords */
 	octwords = ((attr->len + (1ull << attr->log_page_size) - 1) >> attr->log_page_size);
-	octwords = (octwords + MTT_PER_OCTWORD - 1) / MTT_PER_OCTWORD;
+	octwords = (octwords + PRM_MTT_PER_OCTWORD - 1) / PRM_MTT_PER_OCTWORD;
 	PRM_SET(mkc, mkc, log_page_size, attr->log_page_size);
 	PRM_SET(mkc, mkc, translations_octword_size, octwords);
 	PRM_SET(create_mkey_in, in, translations_octword_actual_size, octwords);

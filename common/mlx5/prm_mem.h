@@ -26,6 +26,9 @@ enum prm_mkc_access_mode {
  */
 #define PRM_KLM_MAX_ENTRY_SIZE (1ull << 31)
 
+/* MTT entries are 8 bytes, two per 16-byte translation octword (translations_octword_*). */
+#define PRM_MTT_PER_OCTWORD 2u
+
 struct prm_mkc_bits {
 	uint8_t reserved_at_0[0x1];
 	uint8_t free[0x1];

@@ -224,12 +224,9 @@ fw_mkey_cost_ns(uint64_t octwords)
 static uint64_t
 command_cost_ns(const struct cmd_desc *d, const void *in, size_t inlen)
 {
-	uint64_t ns = (uint64_t)d->cost_us * 1000;
-
 	if (d->opcode == PRM_CMD_CREATE_MKEY && inlen >= PRM_SIZE(create_mkey_in))
-		ns += (uint64_t)PRM_GET(create_mkey_in, in, translations_octword_actual_size) *
-		      COST_NS_PER_MKEY_OCTWORD;
-	return ns;
+		return fw_mkey_cost_ns(PRM_GET(create_mkey_in, in, translations_octword_actual_size));
+	return (uint64_t)d->cost_us * 1000;
 }
 
 /* The nth command matching a rule fails with the rule's status; each rule fires once. */

@@ -204,7 +204,6 @@ fw_query_special_contexts(struct fw_cmd *c)
 
 /* Pages of host memory behind an MR (the kernel maps 4 KiB pages when nothing larger backs it). */
 #define MR_PAGE 4096u
-#define MTT_PER_OCTWORD 2
 
 int
 emu_fw_mr_reg(struct emu_fw *fw, uint32_t pdn, void *addr, size_t len, uint64_t iova,
@@ -230,8 +229,8 @@ emu_fw_mr_reg(struct emu_fw *fw, uint32_t pdn, void *addr, size_t len, uint64_t 
 	 * The kernel registers an MR with a CREATE_MKEY of one MTT entry per page: the same
 	 * firmware time as a driver's own key over the same memory (its octwords).
 	 */
-	cost_ns = fw_mkey_cost_ns(((len + MR_PAGE - 1) / MR_PAGE + MTT_PER_OCTWORD - 1) /
-				  MTT_PER_OCTWORD);
+	cost_ns = fw_mkey_cost_ns(((len + MR_PAGE - 1) / MR_PAGE + PRM_MTT_PER_OCTWORD - 1) /
+				  PRM_MTT_PER_OCTWORD);
 	issued_ns = hw_clock_ns();
 	slot_wait_ns = fw_spend_slot(fw, cost_ns);
 	pthread_mutex_lock(&fw->lock);
