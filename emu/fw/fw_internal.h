@@ -158,10 +158,18 @@ static inline void fw_obj_put(struct fw_obj *o) { if (o) o->refs--; }
 
 /* Handlers, grouped by file. */
 /*
- * The cost model (fw_core.c): firmware time spent in a command slot (returns the ns waited for
- * a free slot), and a memory key's.
+ * The cost model (fw_core.c): a command takes a slot for its latency (fw_slot_take returns the
+ * ns it waited for a free one), executes, and completes when the latency is over
+ * (fw_slot_give sleeps until then and frees the slot); nothing to do with cost=zero. A memory
+ * key's latency.
  */
-uint64_t fw_spend_slot(struct emu_fw *fw, uint64_t ns);
+struct fw_slot {
+	uint64_t deadline_ns;	/* the command's completion; 0 when it holds no slot */
+};
+uint64_t fw_slot_take(struct emu_fw *fw, uint64_t ns, struct fw_slot *slot);
+void fw_slot_give(struct emu_fw *fw, const struct fw_slot *slot);
+/* How much sooner than its deadline a command's thread asks to be woken (0 until measured). */
+uint64_t fw_timer_late_ns(void);
 uint64_t fw_mkey_cost_ns(uint64_t octwords);
 /* A command completed now (MLX5_EMU cmdtrace): recorded if the command trace is on. */
 void fw_trace_cmd_done(struct emu_fw *fw, uint64_t issued_ns, uint64_t slot_wait_ns, uint16_t opcode,

@@ -210,6 +210,7 @@ emu_fw_mr_reg(struct emu_fw *fw, uint32_t pdn, void *addr, size_t len, uint64_t 
 	      uint32_t access, uint32_t *lkey)
 {
 	uint64_t cost_ns, issued_ns, slot_wait_ns;
+	struct fw_slot slot;
 	struct fw_mkey *m;
 	int ret = 0;
 
@@ -232,7 +233,7 @@ emu_fw_mr_reg(struct emu_fw *fw, uint32_t pdn, void *addr, size_t len, uint64_t 
 	cost_ns = fw_mkey_cost_ns(((len + MR_PAGE - 1) / MR_PAGE + PRM_MTT_PER_OCTWORD - 1) /
 				  PRM_MTT_PER_OCTWORD);
 	issued_ns = hw_clock_ns();
-	slot_wait_ns = fw_spend_slot(fw, cost_ns);
+	slot_wait_ns = fw_slot_take(fw, cost_ns, &slot);
 	pthread_mutex_lock(&fw->lock);
 	fw->modelled_ns += cost_ns;
 	m->pd = fw_obj_find(fw, EMU_OBJ_PD, pdn);
@@ -250,6 +251,7 @@ emu_fw_mr_reg(struct emu_fw *fw, uint32_t pdn, void *addr, size_t len, uint64_t 
 	*lkey = m->obj.id << 8 | m->key8;
 unlock:
 	pthread_mutex_unlock(&fw->lock);
+	fw_slot_give(fw, &slot);
 	fw_trace_cmd_done(fw, issued_ns, slot_wait_ns, PRM_CMD_CREATE_MKEY, 0,
 			  ret == 0 ? PRM_STATUS_OK : ret == -ENOSPC ? PRM_STATUS_BAD_RESOURCE :
 			  PRM_STATUS_BAD_PARAM);

@@ -3,8 +3,10 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "fw_internal.h"
 #include "fw_states.h"
 #include "fw_test.h"
+#include "hw_virtq.h"
 #include "prm_eq.h"
 #include "prm_net.h"
 #include "prm_virtq.h"
@@ -82,6 +84,39 @@ lifecycle_init_rdy_suspend_and_resume_only_where_supported(void **state)
 		fwt_vq_res_destroy(fw, &r);
 		fwt_destroy_checked(fw);
 	}
+}
+
+/*
+ * The bring-up benchmark's end of the clock: a command that sets a virtq RDY counts when it
+ * completes, at the end of its modelled latency, though the firmware executed it when it took
+ * its slot.
+ */
+static void
+a_virtq_set_rdy_is_timed_at_its_commands_completion(void **state)
+{
+	struct emu_fw *fw = fwt_create("bf3");
+	struct fwt_vq_res r;
+	uint64_t before, after;
+	uint32_t vq;
+
+	(void)state;
+	fwt_vq_res_create(fw, &r, 256);
+	vq = create_vq(fw, &r, 0, PRM_VIRTQ_STATE_INIT);
+	assert_int_equal(fw->rdy_sets, 0);
+	assert_int_equal(emu_fw_set_cost(fw, EMU_COST_CALIBRATED, 1), 0);
+	before = hw_clock_ns();
+	assert_int_equal(fwt_virtq_modify(fw, vq, PRM_VIRTQ_MODIFY_STATE, PRM_VIRTQ_STATE_RDY,
+					  NULL), PRM_STATUS_OK);
+	after = hw_clock_ns();
+	assert_int_equal(fw->rdy_sets, 1);
+	/* MODIFY_GENERAL_OBJECT's calibrated latency is 1.1 ms (emu/fw/fw_core.c). */
+	assert_true(fw->rdy_last_ns >= before + 1100000 - fw_timer_late_ns());
+	assert_true(fw->rdy_last_ns <= after);
+	assert_int_equal(fw->rdy_executed, fw->executed);
+	assert_int_equal(emu_fw_set_cost(fw, EMU_COST_ZERO, 1), 0);
+	assert_int_equal(fwt_gen_destroy(fw, PRM_OBJ_TYPE_VIRTIO_NET_Q, vq, NULL), 0);
+	fwt_vq_res_destroy(fw, &r);
+	fwt_destroy_checked(fw);
 }
 
 static void
@@ -452,6 +487,7 @@ main(void)
 		cmocka_unit_test(state_transition_table),
 		cmocka_unit_test(modifiable_fields_per_state),
 		cmocka_unit_test(lifecycle_init_rdy_suspend_and_resume_only_where_supported),
+		cmocka_unit_test(a_virtq_set_rdy_is_timed_at_its_commands_completion),
 		cmocka_unit_test(fields_are_modifiable_only_in_init_or_suspend),
 		cmocka_unit_test(extended_modify_bits_need_the_cap),
 		cmocka_unit_test(bad_create_inputs_get_their_status_and_syndrome),
