@@ -1308,7 +1308,7 @@ mvdpa_conf_kept_destroy(struct mvdpa_dev *dev)
  * stopped.
  */
 static void
-stop_all(struct mvdpa_conf *c)
+stop_all(struct mvdpa_conf *c, uint32_t workers)
 {
 	uint32_t running = 0;
 
@@ -1319,7 +1319,7 @@ stop_all(struct mvdpa_conf *c)
 	 * with the rest (conf_free) or when the configuration is taken up (conf_take_kept):
 	 * not in the reply's time.
 	 */
-	mvdpa_parallel_for(c->nvqs, c->dev->args.max_conf_threads, queue_stop_keep, c);
+	mvdpa_parallel_for(c->nvqs, workers, queue_stop_keep, c);
 	/* The queues vhost's thread took: the log stops after their used rings are in it. */
 	pthread_mutex_lock(&c->stop.lock);
 	while (c->stop.queues_left > 0)
@@ -1345,11 +1345,21 @@ stop_all(struct mvdpa_conf *c)
 	pthread_mutex_unlock(&c->stop.lock);
 }
 
+/*
+ * On a worker while vhost's thread stops the asked vring's queue: this thread and
+ * max_conf_threads - 1 others take the rest, so that as many threads issue commands as at a
+ * dev_conf (vhost's and max_conf_threads). One more competed with the asked queue's commands,
+ * which vhost's reply waits for, for the firmware's command slots (16 commands in flight on the
+ * emulator: the 17th waited a whole command) and for the CPU.
+ */
 static int
 stop_job(void *ctx, uint32_t i)
 {
+	struct mvdpa_conf *c = ctx;
+	uint32_t threads = c->dev->args.max_conf_threads;
+
 	(void)i;
-	stop_all(ctx);
+	stop_all(c, threads > 0 ? threads - 1 : 0);
 	return 0;
 }
 
@@ -1403,7 +1413,7 @@ mvdpa_conf_close(struct mvdpa_dev *dev, int vring)
 		queue_stop_taken(c, (uint32_t)vring);
 		return;
 	}
-	stop_all(c);
+	stop_all(c, dev->args.max_conf_threads);
 	dev->kept = c;
 	dev->conf = NULL;
 	vrings_forget(dev);
