@@ -15,6 +15,8 @@
  * (0.3 s apart), as a VMM does when the guest changes its queue count (tests/pmd/).
  * VU_PAUSE_BEFORE_ENABLE=<seconds> in the environment: a pause between the vrings' set-up and
  * their enabling (and DRIVER_OK), where the back-end may work ahead (tests/pmd/).
+ * VU_FIRST_BASE=<n>: vring i starts at index n + i (its base and its used ring's index; else
+ * 0), so that each vring's base handed back by a stop is its own (tests/pmd/).
  * With --run, once the device is up CMD plays the guest (bench/relay_load.c): it inherits the
  * guest memory and the vrings' eventfds, named in VU_MEM_FD, VU_MEM_SIZE, VU_KICK_FDS and
  * VU_CALL_FDS (one per vring, comma-separated), VU_RINGS_GPA, VU_RING_STRIDE and VU_QUEUE_SIZE;
@@ -644,6 +646,25 @@ main(int argc, char **argv)
 	if (fe.mem < 0 || ftruncate(fe.mem, (off_t)fe.mem_size) < 0) {
 		perror("vu-frontend: guest memory");
 		goto close_mem;
+	}
+	if (getenv("VU_FIRST_BASE") != NULL) {
+		unsigned long first;
+
+		if (!parse_ulong(getenv("VU_FIRST_BASE"), 0xffff, &first)) {
+			rc = usage();
+			goto close_mem;
+		}
+		/* The used ring's index too, as a guest left it: vhost starts from it. */
+		for (unsigned int i = 0; i < fe.nvrings; i++) {
+			uint16_t used_idx = (uint16_t)(first + i);
+
+			bases[i] = used_idx;
+			if (pwrite(fe.mem, &used_idx, sizeof(used_idx), (off_t)(RINGS_GPA +
+				   i * RING_STRIDE + RING_USED_OFFSET + 2)) != sizeof(used_idx)) {
+				perror("vu-frontend: guest memory");
+				goto close_mem;
+			}
+		}
 	}
 
 	ret = frontend_connect(&fe);

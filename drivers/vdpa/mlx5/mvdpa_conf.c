@@ -1429,8 +1429,27 @@ mvdpa_conf_stop_wait(struct mvdpa_conf *c, int vring)
 			queue_stop_taken(c, (uint32_t)vring);
 		pthread_mutex_lock(&c->stop.lock);
 		while (!c->stop.done && __atomic_load_n(&c->stop.queue_state[vring],
-							 __ATOMIC_RELAXED) != STOP_DONE)
-			pthread_cond_wait(&c->stop.cond, &c->stop.lock);
+							 __ATOMIC_RELAXED) != STOP_DONE) {
+			uint32_t i = c->nvqs;
+
+			/*
+			 * Another thread stops the asked queue: rather than wait, this thread
+			 * stops one no thread took yet, the last (vhost asks for the vrings in
+			 * order). With more queues than threads, a worker's extra round would
+			 * otherwise end the stop while this thread waits.
+			 */
+			while (i > 0 && !stop_take(c, i - 1))
+				i--;
+			if (i == 0) {
+				pthread_cond_wait(&c->stop.cond, &c->stop.lock);
+				continue;
+			}
+			pthread_mutex_unlock(&c->stop.lock);
+			MVDPA_LOG(DEBUG, "vid %d: vring %d's queue stops on another thread: queue "
+				  "%u stops here meanwhile\n", c->vid, vring, i - 1);
+			queue_stop_taken(c, i - 1);
+			pthread_mutex_lock(&c->stop.lock);
+		}
 		pthread_mutex_unlock(&c->stop.lock);
 		return;
 	}
