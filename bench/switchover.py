@@ -18,9 +18,9 @@ timing line:
   query every virtq (MODIFY then QUERY of each, the pair in sequence), so no driver stops sooner
   than max(virtqs x (MODIFY + QUERY) / slots, MODIFY + QUERY); the destination's limit is the
   PMD's own firmware time inside the window (from the command trace: each command's time in a
-  slot, cut to the window) / slots, but no less than one virtq CREATE (the rings come in the
-  window) nor than the chain of guest memory's keys -> virtq (bringup.key_chain_ms, their
-  translation entries included) started at the memory table; without a trace, its firmware
+  slot, cut to the window) / slots, but no less than every virtq's CREATE, `slots` at a time
+  (the rings come in the window), nor than the chain of guest memory's keys -> virtqs
+  (bringup.key_chain_ms, their translation entries included) started at the memory table; without a trace, its firmware
   time of the commands that completed in the window / slots, but no less than that chain;
 - the destination from its memory table (SET_MEM_TABLE read -> last RDY), which holds work a PMD
   may do before the window;
@@ -154,11 +154,14 @@ def parse_run(path, qp):
 
 
 def limits(costs, octword_ns, slots, qp, mem_gib):
-    """(source limit ms, destination chain ms: bringup.key_chain_ms) under the cost model."""
+    """(source limit ms, destination chain ms: bringup.key_chain_ms, destination virtq CREATEs
+    ms: every virtq's, `slots` at a time) under the cost model."""
     by_name = {name: ns for name, ns in costs.values()}
     pair = sum(by_name[n] for n in SOURCE_CHAIN)
+    rounds = -(-2 * qp // slots)
     return (max(2 * qp * pair / slots, pair) / 1e6,
-            key_chain_ms(costs, octword_ns, mem_gib, slots))
+            key_chain_ms(costs, octword_ns, mem_gib, slots, 2 * qp),
+            rounds * by_name["CREATE_GENERAL_OBJECT"] / 1e6)
 
 
 def summarize(points, costs, octword_ns, slots):
@@ -174,15 +177,14 @@ def summarize(points, costs, octword_ns, slots):
                 "dest_fw_in_window_ms", "dest_from_mem_table_ms", "dest_mem_table_lead_ms",
                 "dest_rx_ready_ms")
                if all(r.get(k) is not None for r in good)} if good else {}
-        src_limit, dest_chain = limits(costs, octword_ns, slots, qp, mem)
-        virtq_create = {name: ns for name, ns in costs.values()}["CREATE_GENERAL_OBJECT"] / 1e6
+        src_limit, dest_chain, virtq_creates = limits(costs, octword_ns, slots, qp, mem)
         med["source_limit_ms"] = src_limit
         if med.get("dest_fw_in_window_ms") is not None and \
                 med.get("dest_mem_table_lead_ms") is not None:
             # Work a PMD did before the window (keys built from the memory table on) is not in
             # it; no PMD creates a virtq before the window (its ring comes in it), nor ends the
-            # chain key -> key -> virtq sooner than that long after the memory table.
-            med["dest_limit_ms"] = max(med["dest_fw_in_window_ms"] / slots, virtq_create,
+            # chain key -> key -> virtqs sooner than that long after the memory table.
+            med["dest_limit_ms"] = max(med["dest_fw_in_window_ms"] / slots, virtq_creates,
                                        dest_chain - med["dest_mem_table_lead_ms"])
         elif med.get("dest_fw_modelled_ms") is not None:
             med["dest_limit_ms"] = max(med["dest_fw_modelled_ms"] / slots, dest_chain)

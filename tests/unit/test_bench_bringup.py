@@ -65,13 +65,18 @@ class Limit(unittest.TestCase):
     def test_key_chain(self):
         # Keys 0.5 ms + 50 ns per octword (1 GiB of 4 KiB pages: 131072), virtq CREATE 1.0 ms.
         self.assertEqual(OCTWORD_NS, 50)
-        self.assertAlmostEqual(bringup.key_chain_ms(COSTS, OCTWORD_NS, 1, 16),
+        self.assertAlmostEqual(bringup.key_chain_ms(COSTS, OCTWORD_NS, 1, 16, 2),
                                0.5 + 131072 * 50e-6 / 16 + 0.5 + 1.0)   # 2.41: 16 chunks
-        self.assertAlmostEqual(bringup.key_chain_ms(COSTS, OCTWORD_NS, 16, 16),
+        self.assertAlmostEqual(bringup.key_chain_ms(COSTS, OCTWORD_NS, 16, 16, 16),
                                0.5 + 16 * 131072 * 50e-6 / 16 + 0.5 + 1.0)
-        # One slot: one key over all of it, no indirect key.
-        self.assertAlmostEqual(bringup.key_chain_ms(COSTS, OCTWORD_NS, 1, 1),
-                               0.5 + 131072 * 50e-6 + 1.0)
+        # 17 to 32 virtqs: a second round of CREATE after the keys.
+        self.assertAlmostEqual(bringup.key_chain_ms(COSTS, OCTWORD_NS, 1, 16, 17),
+                               0.5 + 131072 * 50e-6 / 16 + 0.5 + 2 * 1.0)
+        self.assertAlmostEqual(bringup.key_chain_ms(COSTS, OCTWORD_NS, 1, 16, 32),
+                               0.5 + 131072 * 50e-6 / 16 + 0.5 + 2 * 1.0)
+        # One slot: one key over all of it, no indirect key, the virtqs one by one.
+        self.assertAlmostEqual(bringup.key_chain_ms(COSTS, OCTWORD_NS, 1, 1, 2),
+                               0.5 + 131072 * 50e-6 + 2 * 1.0)
 
 
 if __name__ == "__main__":

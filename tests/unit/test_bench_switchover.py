@@ -97,16 +97,20 @@ class Limits(unittest.TestCase):
         # MODIFY and QUERY of a virtq, 1.1 ms each; keys 0.5 ms + 50 ns per octword of
         # translation entries (1 GiB of 4 KiB pages: 131072), virtq CREATE 1.0 ms.
         self.assertEqual(OCTWORD_NS, 50)
-        src, dest = switchover.limits(COSTS, OCTWORD_NS, 16, 1, 1)
+        src, dest, creates = switchover.limits(COSTS, OCTWORD_NS, 16, 1, 1)
         self.assertAlmostEqual(src, 2.2)
         self.assertAlmostEqual(dest, 0.5 + 131072 * 50e-6 / 16 + 0.5 + 1.0)  # 2.41: 16 chunks
-        self.assertEqual(switchover.limits(COSTS, OCTWORD_NS, 16, 4, 1), (src, dest))
-        src, dest = switchover.limits(COSTS, OCTWORD_NS, 16, 16, 16)
+        self.assertAlmostEqual(creates, 1.0)
+        self.assertEqual(switchover.limits(COSTS, OCTWORD_NS, 16, 4, 1), (src, dest, creates))
+        src, dest, creates = switchover.limits(COSTS, OCTWORD_NS, 16, 16, 16)
         self.assertAlmostEqual(src, 4.4)                   # 64 commands over 16 slots
-        self.assertAlmostEqual(dest, 0.5 + 16 * 131072 * 50e-6 / 16 + 0.5 + 1.0)
-        src, dest = switchover.limits(COSTS, OCTWORD_NS, 1, 4, 1)
+        # 32 virtqs: two rounds of CREATE after the keys
+        self.assertAlmostEqual(dest, 0.5 + 16 * 131072 * 50e-6 / 16 + 0.5 + 2 * 1.0)
+        self.assertAlmostEqual(creates, 2.0)
+        src, dest, creates = switchover.limits(COSTS, OCTWORD_NS, 1, 4, 1)
         self.assertAlmostEqual(src, 17.6)                  # one slot: all in series
-        self.assertAlmostEqual(dest, 0.5 + 131072 * 50e-6 + 1.0)  # one key, no indirect one
+        self.assertAlmostEqual(dest, 0.5 + 131072 * 50e-6 + 8 * 1.0)  # one key, no indirect one
+        self.assertAlmostEqual(creates, 8.0)
 
 
 def trace(cmds):
