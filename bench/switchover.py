@@ -313,8 +313,8 @@ def main():
     print_table("source", "Source: first GET_VRING_BASE read -> reply to the last one sent "
                 "(median ms); limit: suspend + query of every virtq at %d slots" % a.slots, rows)
     print_table("dest", "Destination: first SET_VRING_BASE read -> last virtq RDY (median ms); "
-                "limit: own firmware time in it / %d slots, at least a virtq CREATE and memory "
-                "keys -> virtq from the memory table" % a.slots,
+                "limit: own firmware time in it / %d slots, at least every virtq's CREATE and "
+                "memory keys -> virtqs from the memory table" % a.slots,
                 rows)
     print_source_split(results)
     print_breakdown(rows)
