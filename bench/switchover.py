@@ -10,7 +10,10 @@ timing line:
   be one per vring); its firmware work is the difference of the totals at those two moments.
   After the first reply (the PMD's dev_close) the rest is one round trip per remaining vring;
   the front-end's part of each, from the reply's sending to the next request's sending (the
-  front-end's own conn_clock lines in fe.log, same clock), is summed apart;
+  front-end's own conn_clock lines in fe.log, same clock), is summed apart; and, from the
+  emulator's command trace, until the last queue stopped (the window issue #7 names): the last
+  SUSPEND or QUERY of a virtq issued in the window done (queues_stopped_ns), without the
+  replies' round trips after it;
 - destination: from reading the first SET_VRING_BASE after that (the destination's connection)
   to the completion of the last command that set a virtq RDY; its firmware work is the totals
   at that completion minus those at the first SET_VRING_BASE;
@@ -39,6 +42,7 @@ from fw_timeline import opcode_names, read_commands, window_profile
 
 SET_MEM_TABLE, GET_VRING_BASE, SET_VRING_BASE, SET_STATUS = 5, 11, 10, 39
 SOURCE_CHAIN = ("MODIFY_GENERAL_OBJECT", "QUERY_GENERAL_OBJECT")
+VIRTQ_OBJ = 0xd		# PRM_OBJ_TYPE_VIRTIO_NET_Q
 VARIANTS = ("ours-default", "ours-best", "dpdk-default", "dpdk-threads")
 MSG = re.compile(r"conn_clock: (recv|send) fd=\d+ req=(\d+) t_ns=(\d+)"
                  r"(?: fw_executed=(\d+) fw_modelled_ns=(\d+))?")
@@ -116,6 +120,17 @@ def measure(msgs, timing, qp, fe_gets=()):
     }
 
 
+def queues_stopped_ns(cmds, start_ns, end_ns, names=None):
+    """When the source's last virtq was stopped: the last SUSPEND or QUERY of a virtq issued in
+    [start_ns, end_ns] (the source's window) done by end_ns. None without one. names:
+    opcode_names(), when the caller has read them already."""
+    by_name = {name: op for op, name in (names or opcode_names()).items()}
+    ops = {by_name[n] for n in SOURCE_CHAIN}
+    done = [c["done_ns"] for c in cmds if c["opcode"] in ops and c["obj_type"] == VIRTQ_OBJ
+            and start_ns <= c["issued_ns"] and c["done_ns"] <= end_ns]
+    return max(done) if done else None
+
+
 def rx_ready_ns(cmds, start_ns, names=None):
     """When the last TIR created from start_ns on was done: a function's RX steering is ready then
     (its flow rules follow without a firmware command). None without one. names: opcode_names(),
@@ -143,6 +158,9 @@ def parse_run(path, qp):
             r[side + "_idle_ms"] = p["idle_ms"]
             r[side + "_mean_slots_busy"] = p["mean_slots_busy"]
             r[side + "_fw_in_window_ms"] = p["slot_busy_ms"]
+        t_stop = queues_stopped_ns(cmds, *r["source_window_ns"], names=names)
+        r["source_stopped_ms"] = (t_stop - r["source_window_ns"][0]) / 1e6 \
+            if t_stop is not None else None
         start = r["dest_window_ns"][0]
         t_rx = rx_ready_ns(cmds, start, names)
         r["dest_rx_ready_ms"] = (t_rx - start) / 1e6 if t_rx is not None else None
@@ -170,7 +188,7 @@ def summarize(points, costs, octword_ns, slots):
     for (variant, mem, qp), runs in sorted(points.items()):
         good = [r for r in runs if r["ok"]]
         med = {k: median([r[k] for r in good]) for k in
-               ("source_ms", "source_first_reply_ms", "source_rest_ms",
+               ("source_ms", "source_stopped_ms", "source_first_reply_ms", "source_rest_ms",
                 "source_rest_frontend_ms", "source_fw_commands", "source_fw_modelled_ms",
                 "source_idle_ms", "source_mean_slots_busy", "dest_ms", "dest_from_driver_ok_ms",
                 "dest_fw_commands", "dest_fw_modelled_ms", "dest_idle_ms", "dest_mean_slots_busy",
@@ -209,8 +227,13 @@ def summarize(points, costs, octword_ns, slots):
             row[side + "_ours-best_over_limit"] = ratio(best, lim)
             for v in VARIANTS:
                 for k in ("idle_ms", "mean_slots_busy", "from_mem_table_ms",
-                          "from_driver_ok_ms", "rx_ready_ms"):
+                          "from_driver_ok_ms", "rx_ready_ms", "stopped_ms"):
                     row["%s_%s_%s" % (side, v, k)] = med.get(v, {}).get("%s_%s" % (side, k))
+        stopped = row["source_ours-best_stopped_ms"]
+        row["source_ours-best_stopped_over_limit"] = ratio(
+            stopped, med.get("ours-best", {}).get("source_limit_ms"))
+        row["source_ours-best_stopped_over_dpdk-threads"] = ratio(
+            stopped, row["source_dpdk-threads_stopped_ms"])
         rows.append(row)
     return results, rows
 
@@ -257,6 +280,20 @@ def print_breakdown(rows):
                                                  for v in VARIANTS))]
                 cells = ["%-22s" % c for c in cells]
             print("%-6s %3d %4d | %s" % (side, r["mem_gib"], r["queue_pairs"], " | ".join(cells)))
+
+
+def print_source_stopped(rows):
+    """The source until its last queue stopped, the window issue #7 names, per variant."""
+    print()
+    print("Source: first GET_VRING_BASE read -> last virtq SUSPEND or QUERY done (median ms; the "
+          "replies after it are not in it)")
+    print("GiB   qp | " + " | ".join("%-13s" % v for v in VARIANTS) +
+          " | best/limit  best/dpdk thr")
+    for r in rows:
+        print("%3d %4d | %s | %10s  %13s" % (r["mem_gib"], r["queue_pairs"], " | ".join(
+            "%-13s" % fmt(r.get("source_%s_stopped_ms" % v), ".1f") for v in VARIANTS),
+            fmt(r.get("source_ours-best_stopped_over_limit"), ".2f"),
+            fmt(r.get("source_ours-best_stopped_over_dpdk-threads"), ".2f")))
 
 
 def print_dest_column(rows, key, title):
@@ -316,6 +353,7 @@ def main():
                 "limit: own firmware time in it / %d slots, at least every virtq's CREATE and "
                 "memory keys -> virtqs from the memory table" % a.slots,
                 rows)
+    print_source_stopped(rows)
     print_source_split(results)
     print_breakdown(rows)
     # dev_conf's share, which the PMD alone decides; before it vhost handles the vring messages

@@ -163,6 +163,20 @@ class Timeline(unittest.TestCase):
         self.assertEqual(switchover.rx_ready_ns(cmds, 1_000_000), 7_000_000)
         self.assertIsNone(switchover.rx_ready_ns(cmds, 5_400_000))
 
+    def test_queues_stopped(self):
+        # The source's window is 1-5 ms: a SUSPEND and two QUERYs in it (the last done at 3.5),
+        # a SUSPEND issued before it, a QUERY done after it, a TIR (not a queue's stop).
+        path = trace([(500_000, 0, 1_500_000, 0xa01, 0),
+                      (1_000_000, 0, 2_000_000, 0xa01, 0),
+                      (2_000_000, 0, 3_000_000, 0xa02, 0),
+                      (2_100_000, 0, 3_500_000, 0xa02, 0),
+                      (2_200_000, 0, 4_000_000, 0x900, 0),
+                      (3_600_000, 0, 6_000_000, 0xa02, 0)])
+        cmds = fw_timeline.read_commands(path)
+        os.unlink(path)
+        self.assertEqual(switchover.queues_stopped_ns(cmds, 1_000_000, 5_000_000), 3_500_000)
+        self.assertIsNone(switchover.queues_stopped_ns(cmds, 3_700_000, 5_000_000))
+
 
 if __name__ == "__main__":
     unittest.main(argv=sys.argv[:1], verbosity=2)
