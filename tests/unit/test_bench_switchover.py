@@ -113,9 +113,9 @@ class Limits(unittest.TestCase):
         self.assertAlmostEqual(creates, 8.0)
 
 
-def trace(cmds):
-    """A command trace file (emu/fw/fw_trace.h records) of (issued, wait, done, opcode, status)
-    in ns; its path."""
+def traced(cmds):
+    """(issued, wait, done, opcode, status) in ns written as a command trace file
+    (emu/fw/fw_trace.h records) and read back with fw_timeline.read_commands."""
     rec = struct.Struct("<QIHH")
     f = tempfile.NamedTemporaryFile(delete=False)
     f.write(rec.pack(1, 7, 1, 0))              # a doorbell record: not a command
@@ -123,17 +123,18 @@ def trace(cmds):
         f.write(rec.pack(done, opcode | 0xd << 16, fw_timeline.CMD, 0))
         f.write(rec.pack(issued, status << 24 | wait // 1000, fw_timeline.CMD_ISSUED, 0))
     f.close()
-    return f.name
+    try:
+        return fw_timeline.read_commands(f.name)
+    finally:
+        os.unlink(f.name)
 
 
 class Timeline(unittest.TestCase):
     def test_window_profile(self):
         # Two MODIFYs in parallel (the second waited 0.5 ms for a slot), a gap, a failed QUERY.
-        path = trace([(1_000_000, 0, 2_000_000, 0xa01, 0),
-                      (1_000_000, 500_000, 2_500_000, 0xa01, 0),
-                      (4_000_000, 0, 5_000_000, 0xa02, 3)])
-        cmds = fw_timeline.read_commands(path)
-        os.unlink(path)
+        cmds = traced([(1_000_000, 0, 2_000_000, 0xa01, 0),
+                       (1_000_000, 500_000, 2_500_000, 0xa01, 0),
+                       (4_000_000, 0, 5_000_000, 0xa02, 3)])
         self.assertEqual(len(cmds), 3)
         self.assertEqual(cmds[1]["wait_ns"], 500_000)
         self.assertEqual(cmds[2]["obj_type"], 0xd)
@@ -153,27 +154,23 @@ class Timeline(unittest.TestCase):
 
     def test_rx_ready(self):
         # Two TIRs of the window (the later one done at 7 ms), a failed one, one before it.
-        path = trace([(500_000, 0, 900_000, 0x900, 0),
-                      (5_000_000, 0, 6_000_000, 0x900, 0),
-                      (5_100_000, 0, 7_000_000, 0x900, 0),
-                      (5_200_000, 0, 8_000_000, 0x900, 3),
-                      (5_300_000, 0, 9_000_000, 0xa00, 0)])
-        cmds = fw_timeline.read_commands(path)
-        os.unlink(path)
+        cmds = traced([(500_000, 0, 900_000, 0x900, 0),
+                       (5_000_000, 0, 6_000_000, 0x900, 0),
+                       (5_100_000, 0, 7_000_000, 0x900, 0),
+                       (5_200_000, 0, 8_000_000, 0x900, 3),
+                       (5_300_000, 0, 9_000_000, 0xa00, 0)])
         self.assertEqual(switchover.rx_ready_ns(cmds, 1_000_000), 7_000_000)
         self.assertIsNone(switchover.rx_ready_ns(cmds, 5_400_000))
 
     def test_queues_stopped(self):
         # The source's window is 1-5 ms: a SUSPEND and two QUERYs in it (the last done at 3.5),
         # a SUSPEND issued before it, a QUERY done after it, a TIR (not a queue's stop).
-        path = trace([(500_000, 0, 1_500_000, 0xa01, 0),
-                      (1_000_000, 0, 2_000_000, 0xa01, 0),
-                      (2_000_000, 0, 3_000_000, 0xa02, 0),
-                      (2_100_000, 0, 3_500_000, 0xa02, 0),
-                      (2_200_000, 0, 4_000_000, 0x900, 0),
-                      (3_600_000, 0, 6_000_000, 0xa02, 0)])
-        cmds = fw_timeline.read_commands(path)
-        os.unlink(path)
+        cmds = traced([(500_000, 0, 1_500_000, 0xa01, 0),
+                       (1_000_000, 0, 2_000_000, 0xa01, 0),
+                       (2_000_000, 0, 3_000_000, 0xa02, 0),
+                       (2_100_000, 0, 3_500_000, 0xa02, 0),
+                       (2_200_000, 0, 4_000_000, 0x900, 0),
+                       (3_600_000, 0, 6_000_000, 0xa02, 0)])
         self.assertEqual(switchover.queues_stopped_ns(cmds, 1_000_000, 5_000_000), 3_500_000)
         self.assertIsNone(switchover.queues_stopped_ns(cmds, 3_700_000, 5_000_000))
 
