@@ -3,8 +3,8 @@
  * The emulated NIC's data plane: one port per function, switched by destination MAC like the
  * legacy SR-IOV embedded switch (unicast to the port owning the MAC, broadcast and multicast to
  * every other port), and one engine thread that moves frames from the ports' TX queues to the
- * destination ports' RX queues. The thread polls with bounded back-off, so an idle NIC costs
- * almost no CPU. A port receives through the steering the driver programmed: its flow rules
+ * destination ports' RX queues. The thread sleeps while no queue is attached and polls with
+ * bounded back-off while queues are idle, so an idle NIC costs almost no CPU. A port receives through the steering the driver programmed: its flow rules
  * (a classifier the rule store provides) name a TIR, the TIR's hash picks an entry of its RQT,
  * and the entry names a queue by firmware id. The firmware mirrors its TIRs and RQTs here as
  * they are created, changed and destroyed. The switch has an uplink port too (eswitch/): unknown
@@ -29,7 +29,10 @@ struct hw_nic_port_stats {
 	uint64_t rx_dropped;	/* no RX queue or no buffer */
 };
 
-/* A NIC of nports ports, port i with MAC macs[i]; its engine thread starts with the first queue. */
+/*
+ * A NIC of nports ports, port i with MAC macs[i]; its engine thread starts with it and sleeps
+ * while no queue is attached.
+ */
 int hw_nic_create(unsigned int nports, const uint8_t (*macs)[6], struct hw_nic **nic);
 /*
  * Connects the uplink to the backend `spec` names (eswitch_uplink.h), replacing the one before;
