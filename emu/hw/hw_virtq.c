@@ -67,6 +67,10 @@ struct hw_virtq {
 	struct ring_pos used;	/* the next used entry the device writes */
 	bool failed;
 	struct hw_virtq_counters cnt;
+	/*
+	 * Allocated at their first use by the engine, not at creation: the emulator's host memory
+	 * is no hardware cost, and a virtq's CREATE runs on the driver's CPU.
+	 */
 	uint8_t *frame;		/* TX gather buffer */
 	struct chain *chains;	/* RX: the chains one frame fills (MRG_RXBUF: up to size) */
 };
@@ -117,12 +121,6 @@ hw_virtq_create(const struct hw_virtq_config *cfg, struct hw_virtq **out)
 	q = calloc(1, sizeof(*q));
 	if (q == NULL)
 		return -ENOMEM;
-	q->frame = malloc(HW_VIRTQ_MAX_FRAME);
-	q->chains = calloc(cfg->size, sizeof(*q->chains));
-	if (q->frame == NULL || q->chains == NULL) {
-		hw_virtq_destroy(q);
-		return -ENOMEM;
-	}
 	q->cfg = *cfg;
 	q->packed = cfg->format == HW_VIRTQ_PACKED;
 	/* A packed slot beyond the ring fails the queue at its first use (next_chain()). */
@@ -412,6 +410,8 @@ hw_virtq_tx_poll(struct hw_virtq *q, unsigned int budget, hw_frame_out_t out, vo
 
 	if (q->failed || injected_failure(q))
 		return -EIO;
+	if (q->frame == NULL && (q->frame = malloc(HW_VIRTQ_MAX_FRAME)) == NULL)
+		return -ENOMEM;
 	while (done < budget) {
 		struct gather g = { 0 };
 		struct chain c = { 0 };
@@ -491,6 +491,8 @@ hw_virtq_rx_push(struct hw_virtq *q, const uint8_t *frame, size_t len)
 
 	if (q->failed || injected_failure(q))
 		return -EIO;
+	if (q->chains == NULL && (q->chains = calloc(q->cfg.size, sizeof(*q->chains))) == NULL)
+		return -ENOMEM;
 	/*
 	 * Chains are filled as they are found but taken only once the frame fits: when the ring
 	 * runs out first, the frame is dropped and the chains stay available (the bytes written

@@ -107,7 +107,8 @@ typedef void (*hw_frame_out_t)(void *ctx, const uint8_t *frame, size_t len);
 /*
  * TX: takes up to `budget` available chains, hands each frame (header stripped) to out(), and
  * returns them in the used ring. Returns the number of chains completed, or -EIO when the ring
- * is hostile (the queue is then in error and stays so).
+ * is hostile (the queue is then in error and stays so), -ENOMEM when its first call finds no
+ * memory for the queue's gather buffer (nothing taken: a later call tries again).
  */
 int hw_virtq_tx_poll(struct hw_virtq *q, unsigned int budget, hw_frame_out_t out, void *ctx);
 
@@ -116,7 +117,8 @@ int hw_virtq_tx_poll(struct hw_virtq *q, unsigned int budget, hw_frame_out_t out
  * into as many chains as the frame needs, num_buffers telling how many (1 otherwise).
  * 0 on success; -ENOBUFS when the frame is dropped: no chain (or, with MRG_RXBUF, too few)
  * available, nothing taken; or, without MRG_RXBUF, the chain too small, returned empty and
- * counted as invalid_buffer. -EIO when the ring is hostile (queue in error).
+ * counted as invalid_buffer. -EIO when the ring is hostile (queue in error); -ENOMEM when its
+ * first call finds no memory for the queue's chain list (the frame dropped, nothing taken).
  */
 int hw_virtq_rx_push(struct hw_virtq *q, const uint8_t *frame, size_t len);
 

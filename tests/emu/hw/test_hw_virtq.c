@@ -15,6 +15,12 @@
 #include <string.h>
 #include <time.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/allocator_interface.h>
+#else
+#include <malloc.h>
+#endif
+
 #include <cmocka.h>
 
 #include "hw_virtq.h"
@@ -189,6 +195,39 @@ tx_chained_frame_is_gathered_without_its_header(void **state)
 	assert_int_equal(c.received_desc, 1);
 	assert_int_equal(c.completed_desc, 1);
 	assert_false(hw_virtq_pending(q));
+	hw_virtq_destroy(q);
+}
+
+/* Bytes the process's heap has handed out (the sanitizer's allocator counts under ASan). */
+static size_t
+heap_in_use(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	return __sanitizer_get_current_allocated_bytes();
+#else
+	return mallinfo2().uordblks;
+#endif
+}
+
+/*
+ * A queue's CREATE runs on the driver's CPU: the engine's host buffers (TX gather, RX chain
+ * list) are allocated at their first use, not at creation.
+ */
+static void
+a_queue_takes_its_buffers_at_first_use(void **state)
+{
+	struct guest *g = *state;
+	size_t before = heap_in_use();
+	struct hw_virtq *q = make_queue(g, 1, 0);
+	struct sink s = { 0 };
+
+	assert_true(heap_in_use() - before < 4096);
+	write_frame(g, BUF_AT, 60);
+	set_desc(g, DESC_AT, 0, GPA_BASE + BUF_AT, 72, 0, 0);
+	make_avail(g, 0);
+	assert_int_equal(hw_virtq_tx_poll(q, 16, collect, &s), 1);
+	assert_int_equal(s.len, 60);
+	assert_true(heap_in_use() - before >= HW_VIRTQ_MAX_FRAME);
 	hw_virtq_destroy(q);
 }
 
@@ -873,6 +912,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(tx_chained_frame_is_gathered_without_its_header,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(tx_indirect_table_is_followed, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_queue_takes_its_buffers_at_first_use, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(indices_wrap_at_16_bits, setup, teardown),
 		cmocka_unit_test_setup_teardown(rx_frame_larger_than_the_chain_is_dropped_and_counted,
 						setup, teardown),
