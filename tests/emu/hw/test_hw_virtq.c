@@ -16,7 +16,8 @@
 #include <time.h>
 
 #if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/allocator_interface.h>
+/* The sanitizer's runtime has it; GCC's packages here ship no header for it. */
+size_t __sanitizer_get_current_allocated_bytes(void);
 #else
 #include <malloc.h>
 #endif
