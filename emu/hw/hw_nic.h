@@ -4,12 +4,13 @@
  * legacy SR-IOV embedded switch (unicast to the port owning the MAC, broadcast and multicast to
  * every other port), and one engine thread that moves frames from the ports' TX queues to the
  * destination ports' RX queues. The thread sleeps while no queue is attached and polls with
- * bounded back-off while queues are idle, so an idle NIC costs almost no CPU. A port receives through the steering the driver programmed: its flow rules
- * (a classifier the rule store provides) name a TIR, the TIR's hash picks an entry of its RQT,
- * and the entry names a queue by firmware id. The firmware mirrors its TIRs and RQTs here as
- * they are created, changed and destroyed. The switch has an uplink port too (eswitch/): unknown
- * unicast from a function goes to it, and group frames flood to it; what comes in from it goes
- * to the function owning its destination MAC, or floods to every function.
+ * bounded back-off while queues are idle, so an idle NIC costs almost no CPU. A port receives
+ * through the steering the driver programmed: its flow rules (a classifier the rule store
+ * provides) name a TIR, the TIR's hash picks an entry of its RQT, and the entry names a queue
+ * by firmware id. The firmware mirrors its TIRs and RQTs here as they are created, changed and
+ * destroyed. The switch has an uplink port too (eswitch/): unknown unicast from a function goes
+ * to it, and group frames flood to it; what comes in from it goes to the function owning its
+ * destination MAC, or floods to every function.
  */
 #ifndef EMU_HW_NIC_H
 #define EMU_HW_NIC_H
