@@ -15,16 +15,27 @@
 #include <string.h>
 #include <time.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-/* The sanitizer's runtime has it; GCC's packages here ship no header for it. */
-size_t __sanitizer_get_current_allocated_bytes(void);
-#else
 #include <malloc.h>
-#endif
 
 #include <cmocka.h>
 
 #include "hw_virtq.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+/* The sanitizer's runtime has it; GCC's packages here ship no header for it. */
+size_t __sanitizer_get_current_allocated_bytes(void);
+#endif
+
+/* Bytes the process's heap has handed out (the sanitizer's allocator counts under ASan). */
+static size_t
+heap_in_use(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	return __sanitizer_get_current_allocated_bytes();
+#else
+	return mallinfo2().uordblks;
+#endif
+}
 
 #define GPA_BASE 0x100000ull
 #define MEM_SIZE (1u << 20)
@@ -197,17 +208,6 @@ tx_chained_frame_is_gathered_without_its_header(void **state)
 	assert_int_equal(c.completed_desc, 1);
 	assert_false(hw_virtq_pending(q));
 	hw_virtq_destroy(q);
-}
-
-/* Bytes the process's heap has handed out (the sanitizer's allocator counts under ASan). */
-static size_t
-heap_in_use(void)
-{
-#if defined(__SANITIZE_ADDRESS__)
-	return __sanitizer_get_current_allocated_bytes();
-#else
-	return mallinfo2().uordblks;
-#endif
 }
 
 /*
