@@ -4,8 +4,8 @@
 # mlx5 vDPA PMD (Debian's binary), one device of one queue pair on the emulator served by
 # examples/vdpa, in each event mode (devargs event_mode=0/1/2):
 # - kick to doorbell: the front-end writes vring 0's kickfd, the PMD's relay writes the
-#   doorbell, the emulator's trace stamps it (a hardware breakpoint on the PMD's mapping of the
-#   doorbell as root, else a watcher polling it: BENCH_RELAY_DOORBELLS=trap|poll);
+#   doorbell, the emulator's trace stamps it (a write trap on the PMD's mapping of the doorbell,
+#   or a watcher polling it: BENCH_RELAY_DOORBELLS=trap|poll);
 # - completion to callfd: the device completes a chain of vring 1 and writes the CQE, the PMD's
 #   event path writes the callfd, the front-end wakes up;
 # - the CPU time of the back-end's threads but the emulator's (per thread, from
@@ -22,7 +22,7 @@
 # Environment (defaults): BENCH_PMDS="ours dpdk" BENCH_RELAY_MODES="0 1 2"
 #   BENCH_RELAY_RATES="10000 1000000" (offered per second) BENCH_RELAY_SECONDS=3 (per rate)
 #   BENCH_RELAY_IDLE_SECONDS=5 BENCH_OURS_DEVARGS="" BENCH_DPDK_DEVARGS=""
-#   BENCH_RELAY_DOORBELLS=trap as root, else poll (the emulator's trace_doorbells)
+#   BENCH_RELAY_DOORBELLS=trap (or poll: the emulator's trace_doorbells)
 #   BENCH_RELAY_FE_CPU=1 (the front-end's CPU: a guest's vCPUs are not the back-end's)
 # DPDK's PMD needs root (a private mount namespace replaces /sys/bus/pci/devices).
 set -euo pipefail
@@ -34,7 +34,7 @@ secs=${BENCH_RELAY_SECONDS:-3}
 idle_secs=${BENCH_RELAY_IDLE_SECONDS:-5}
 ours_devargs=${BENCH_OURS_DEVARGS-}
 dpdk_devargs=${BENCH_DPDK_DEVARGS-}
-doorbells=${BENCH_RELAY_DOORBELLS:-$([ "$(id -u)" -eq 0 ] && echo trap || echo poll)}
+doorbells=${BENCH_RELAY_DOORBELLS:-trap}
 fe_cpu=${BENCH_RELAY_FE_CPU:-1}
 if [ "$(nproc)" -lt 2 ]; then
 	echo "relay: needs 2 CPUs (the back-end's relays on CPU 0, the front-end on another)" >&2

@@ -81,8 +81,8 @@ int emu_fw_var_free(struct emu_fw *fw, uint32_t page_id);
 /*
  * The notification trace (MLX5_EMU trace=<path>, fw_trace.h): from now on, doorbells written to
  * the function's VAR pages, CQEs written and completion events raised are recorded with their
- * CLOCK_MONOTONIC time into `path`, as function `function`; doorbells seen by a hardware
- * breakpoint when `trap_doorbells`, else by polling (fw_trace.h). Stop flushes the file; destroy
+ * CLOCK_MONOTONIC time into `path`, as function `function`; doorbells seen by a write trap
+ * when `trap_doorbells`, else by polling (fw_trace.h). Stop flushes the file; destroy
  * stops it too. 0 or -errno.
  */
 int emu_fw_trace_start(struct emu_fw *fw, const char *path, uint16_t function,

@@ -1,41 +1,57 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Doorbell stamps by hardware breakpoint, for the notification trace (fw_trace.h,
- * trace_doorbells=trap): a write breakpoint on the driver's mapping of a doorbell word, one perf
- * event per CPU (every thread of every process on that CPU; samples carry the writer's pid), each
- * write sampled into a ring buffer with its CLOCK_MONOTONIC time. Unlike polling the word, it
- * sees every write, costs nothing while none comes, and stamps a write when it happens plus the
- * trap's own delay (measured by fw_doorbell_trap_calibrate). The writer pays for the trap (about
- * 20 µs in a virtual machine). Needs perf_event_open of PERF_TYPE_BREAKPOINT system-wide: root,
- * CAP_PERFMON or perf_event_paranoid <= 0; at most 4 breakpoints per CPU on x86.
+ * Doorbell stamps by write protection, for the notification trace (fw_trace.h,
+ * trace_doorbells=trap). The page of the driver's own mapping of a doorbell word is made
+ * read-only. A write to it faults; the fault's handler stamps the write (CLOCK_MONOTONIC) when
+ * it is to the word, makes the page writable and lets the writing instruction run alone (the
+ * trap flag); the single step's trap makes the page read-only again. So every write to the
+ * word is stamped, a fixed delay after the write began (measured by fw_doorbell_trap_calibrate),
+ * the writer pays two signals and two mprotect calls per write (its page's other words too),
+ * and nothing runs while no write comes. The driver's mapping is in this process (the emulator
+ * is the driver's rdma-core), so it needs no privilege and no debug register: hardware
+ * breakpoints, which it replaced, do not fire in some virtual machines.
+ *
+ * Limits: a write another thread makes to the same page while one write is single-stepped (a
+ * few µs) is not stamped; both PMDs write a queue's doorbell from one thread at a time. The
+ * process's threads must not block SIGSEGV or SIGTRAP: the kernel kills a process whose
+ * fault signal is blocked. Faults and traps that are not an armed page's go to the handlers
+ * that were installed before the first trap (the default: the process ends as it would have).
  */
 #ifndef EMU_FW_DOORBELL_TRAP_H
 #define EMU_FW_DOORBELL_TRAP_H
 
+#include <stdbool.h>
 #include <stdint.h>
+
+#define FW_DOORBELL_TRAPS 64		/* armed at once in a process */
 
 struct fw_doorbell_trap {
 	uintptr_t addr;			/* the watched word; 0: not armed */
-	unsigned int cpus;
-	int *fd;			/* per CPU: the breakpoint event, -1 for an offline CPU */
-	uint8_t **ring;			/* per CPU: its mapped ring buffer */
+	unsigned int slot;		/* its place in the process's table */
 };
 
-/* Arms a write breakpoint on the 4-byte word at `addr` on every online CPU. 0 or -errno. */
-int fw_doorbell_trap_arm(struct fw_doorbell_trap *trap, uintptr_t addr);
-/* Disarms and frees; tolerates a trap never armed. */
-void fw_doorbell_trap_disarm(struct fw_doorbell_trap *trap);
 /*
- * Takes the writes sampled since the last call: the stamps (ns) of writes by process `pid`, at
- * most `max` of them into `stamps`, in time order. Returns their count; adds the samples
- * the kernel dropped (ring full) and those past `max` to *lost.
+ * Write-protects the page of the 4-byte word at `addr` (a mapping the caller knows is
+ * readable and writable) and stamps every write to the word from now on. 0 or -errno (-EBUSY:
+ * the page is armed already, or all FW_DOORBELL_TRAPS are).
  */
-unsigned int fw_doorbell_trap_take(struct fw_doorbell_trap *trap, int pid, uint64_t *stamps,
+int fw_doorbell_trap_arm(struct fw_doorbell_trap *trap, uintptr_t addr);
+/*
+ * Disarms; tolerates a trap never armed. `mapped`: the page is still the mapping armed, made
+ * writable again; else (the driver unmapped it) its address is left alone, as another mapping
+ * may be there now.
+ */
+void fw_doorbell_trap_disarm(struct fw_doorbell_trap *trap, bool mapped);
+/*
+ * Takes the writes stamped since the last call: at most `max` stamps (ns) into `stamps`, in
+ * time order. Returns their count; adds those that did not fit the trap's buffer to *lost.
+ */
+unsigned int fw_doorbell_trap_take(struct fw_doorbell_trap *trap, uint64_t *stamps,
 				   unsigned int max, uint64_t *lost);
 /*
- * Measures what a trap adds, on a word of its own: the median time from a write to its stamp
- * (*delay_ns) and the mean time a trapped write costs its writer (*cost_ns). 0 or -errno (the
- * breakpoints are not available).
+ * Measures what a trap adds, on a page of its own: the median time from the start of a write to
+ * its stamp (*delay_ns) and the mean time a trapped write costs its writer (*cost_ns). 0 or
+ * -errno (-EIO: a write went unstamped).
  */
 int fw_doorbell_trap_calibrate(uint64_t *delay_ns, uint64_t *cost_ns);
 

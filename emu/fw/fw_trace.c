@@ -19,7 +19,7 @@
 #define TRAP_TICK_NS 10000000	/* trap: the watcher takes the stamps this often */
 #define TRAP_LOOK_NS 1000000	/* trap: it looks for a new VAR page's mapping this often */
 #define TRAP_LOOK_FOR_NS 1000000000ull	/* trap: for at most this long after the page came */
-#define TRAP_STAMPS 4096	/* trap: stamps taken from one breakpoint at once */
+#define TRAP_STAMPS 4096	/* trap: stamps taken from one trap at once */
 
 _Static_assert(FW_BAR_PAGES <= 64, "var_pages has a bit per BAR page");
 
@@ -148,7 +148,7 @@ trap_take(struct fw_trace *t)
 	uint64_t stamps[TRAP_STAMPS];
 
 	for (unsigned int i = 0; i < t->ntraps; i++) {
-		unsigned int n = fw_doorbell_trap_take(&t->traps[i], getpid(), stamps, TRAP_STAMPS,
+		unsigned int n = fw_doorbell_trap_take(&t->traps[i], stamps, TRAP_STAMPS,
 						       &t->trap_lost);
 
 		for (unsigned int k = 0; k < n; k++)
@@ -157,29 +157,33 @@ trap_take(struct fw_trace *t)
 }
 
 /*
- * Traps exactly the driver's mappings of the watched pages' doorbells (as far as they fit).
- * True when every watched page has one.
+ * Traps exactly the driver's mappings of the doorbells of `pages` (as far as traps go): disarms
+ * the others, making a page that is still mapped writable again. True when every page in
+ * `pages` has one.
  */
 static bool
-trap_follow_maps(struct fw_trace *t)
+trap_follow_maps(struct fw_trace *t, uint64_t pages)
 {
-	uint64_t pages = __atomic_load_n(&t->var_pages, __ATOMIC_ACQUIRE), trapped = 0;
-	uintptr_t addr[FW_TRACE_TRAPS * 2];
-	uint32_t page[FW_TRACE_TRAPS * 2];
+	uintptr_t addr[2 * FW_BAR_PAGES];
+	uint32_t page[2 * FW_BAR_PAGES];
+	uint64_t armed_pages = 0, trapped = 0;
 	unsigned int n, i = 0;
 
-	n = driver_doorbells(t, pages, addr, page, FW_TRACE_TRAPS * 2);
+	for (i = 0; i < t->ntraps; i++)
+		armed_pages |= 1ull << t->trap_page[i];
+	n = driver_doorbells(t, pages | armed_pages, addr, page, 2 * FW_BAR_PAGES);
 	trap_take(t);
+	i = 0;
 	while (i < t->ntraps) {
-		bool wanted = false;
+		bool mapped = false;
 
 		for (unsigned int k = 0; k < n; k++)
-			wanted |= addr[k] == t->traps[i].addr && page[k] == t->trap_page[i];
-		if (wanted) {
+			mapped |= addr[k] == t->traps[i].addr && page[k] == t->trap_page[i];
+		if (mapped && (pages >> t->trap_page[i] & 1)) {
 			i++;
 			continue;
 		}
-		fw_doorbell_trap_disarm(&t->traps[i]);
+		fw_doorbell_trap_disarm(&t->traps[i], mapped);
 		t->ntraps--;
 		t->traps[i] = t->traps[t->ntraps];
 		t->trap_page[i] = t->trap_page[t->ntraps];
@@ -187,9 +191,11 @@ trap_follow_maps(struct fw_trace *t)
 	for (unsigned int k = 0; k < n && t->ntraps < FW_TRACE_TRAPS; k++) {
 		bool armed = false;
 
+		if (!(pages >> page[k] & 1))
+			continue;
 		for (i = 0; i < t->ntraps; i++)
 			armed |= addr[k] == t->traps[i].addr;
-		/* A failure (the CPUs' breakpoints taken) leaves that doorbell unstamped. */
+		/* A failure (every trap of the process taken) leaves that doorbell unstamped. */
 		if (!armed && fw_doorbell_trap_arm(&t->traps[t->ntraps], addr[k]) == 0)
 			t->trap_page[t->ntraps++] = page[k];
 	}
@@ -243,17 +249,15 @@ trap_main(void *arg)
 			look_until = hw_clock_ns() + TRAP_LOOK_FOR_NS;
 		}
 		if (look_until != 0) {
-			if (trap_follow_maps(t) || hw_clock_ns() > look_until)
+			if (trap_follow_maps(t, __atomic_load_n(&t->var_pages, __ATOMIC_ACQUIRE)) ||
+			    hw_clock_ns() > look_until)
 				look_until = 0;
 		} else {
 			trap_take(t);
 		}
 		trap_sleep(t, seen_changes, look_until ? TRAP_LOOK_NS : TRAP_TICK_NS);
 	}
-	trap_take(t);
-	while (t->ntraps != 0)
-		fw_doorbell_trap_disarm(&t->traps[--t->ntraps]);
-	__atomic_store_n(&t->traps_armed, 0, __ATOMIC_RELEASE);
+	trap_follow_maps(t, 0);		/* takes the last stamps, disarms all */
 	if (t->trap_lost != 0)
 		fw_trace_record(t, FW_TRACE_TRAP_LOST,
 				(uint32_t)(t->trap_lost > UINT32_MAX ? UINT32_MAX : t->trap_lost));

@@ -18,12 +18,12 @@
  *   doorbell is stamped up to one scan period late (the mean period is the trace's last record;
  *   the first doorbell after a quiet time up to 1 ms late). While doorbells come it costs a good
  *   part of a CPU.
- * - trap (trace_doorbells=trap): a hardware write breakpoint on the driver's own mapping of each
- *   doorbell word (fw_doorbell_trap.h) stamps every write, the trap's delay later; the watcher
- *   finds the driver's mappings of a new VAR page in /proc/self/maps (woken by the page's
- *   allocation, then looking every 1 ms until one is there, for at most 1 s) and takes the
- *   stamps every 10 ms. The trace starts with the trap's calibration
- *   (FW_TRACE_TRAP_DELAY, FW_TRACE_TRAP_COST). Needs root (perf_event_open).
+ * - trap (trace_doorbells=trap): the driver's own mapping of each doorbell word is write-trapped
+ *   (fw_doorbell_trap.h), which stamps every write, the trap's delay after it; the watcher finds
+ *   the driver's mappings of a new VAR page in /proc/self/maps (woken by the page's allocation,
+ *   then looking every 1 ms until one is there, for at most 1 s) and takes the stamps every
+ *   10 ms. The trace starts with the trap's calibration (FW_TRACE_TRAP_DELAY,
+ *   FW_TRACE_TRAP_COST).
  * Tracing is for benchmarks only.
  *
  * The file holds fixed records (struct fw_trace_record, little-endian), buffered and flushed at
@@ -42,7 +42,7 @@
 #include "fw_doorbell_trap.h"
 
 #define FW_TRACE_DB_IDLE 0xffffffffu	/* what the watcher leaves in a doorbell word it read */
-#define FW_TRACE_TRAPS 4		/* doorbell words trapped at once (x86: 4 breakpoints) */
+#define FW_TRACE_TRAPS FW_DOORBELL_TRAPS	/* doorbell words trapped at once */
 
 enum fw_trace_kind {
 	FW_TRACE_DOORBELL = 1,		/* arg: the value written (a queue index) */
@@ -81,7 +81,7 @@ struct fw_trace {
 	uint32_t var_changes;		/* atomic: bumped when a VAR page comes or goes */
 	pthread_mutex_t wake_lock;	/* trap: the watcher's sleep ends at a VAR change */
 	pthread_cond_t wake;
-	bool trap;			/* doorbells stamped by breakpoints, not polled */
+	bool trap;			/* doorbells stamped by traps, not polled */
 	bool stop;			/* atomic: the watcher returns */
 	bool running;
 	pthread_t watcher;
@@ -95,7 +95,7 @@ struct fw_trace {
 
 /*
  * Starts tracing function `function` into `path` (created or truncated); bar_fd / bar_size is
- * the function's BAR memfd; `trap`: doorbells stamped by breakpoints (see above), else polled.
+ * the function's BAR memfd; `trap`: doorbells stamped by traps (see above), else polled.
  * 0 or -errno.
  */
 int fw_trace_start(struct fw_trace *t, const char *path, uint16_t function, int bar_fd,

@@ -87,7 +87,7 @@ struct emu_config {
 	int report_at_exit;		/* print each function's live objects when the process exits */
 	char trace[256];		/* notification trace: function i writes <trace>.<i> */
 	char cmdtrace[256];		/* command trace: function i writes <cmdtrace>.<i> */
-	int trace_doorbells_trap;	/* the trace stamps doorbells by breakpoint, not polling */
+	int trace_doorbells_trap;	/* the trace stamps doorbells by write trap, not polling */
 };
 
 /*

@@ -90,8 +90,7 @@ traces_start(struct emu_fw *fw, unsigned int i, const struct emu_config *ec)
 		if (ret != 0) {
 			MLX5_LOG(ERR, LOG_ORIGIN, "MLX5_EMU trace: cannot start %s: %s%s", path,
 				 strerror(-ret), ec->trace_doorbells_trap ?
-				 " (trace_doorbells=trap needs perf_event_open's hardware breakpoints: "
-				 "root, CAP_PERFMON or perf_event_paranoid <= 0)" : "");
+				 " (trace_doorbells=trap: x86-64, SIGSEGV and SIGTRAP not blocked)" : "");
 			return ret;
 		}
 	}

@@ -607,7 +607,7 @@ wait_traps_armed(struct emu_fw *fw, unsigned int n)
 	assert_int_equal(__atomic_load_n(&fw->trace.traps_armed, __ATOMIC_ACQUIRE), n);
 }
 
-/* Needs root (perf_event_open of hardware breakpoints), as the benchmark that uses it. */
+/* The driver's mapping write-trapped (fw_doorbell_trap.h): every write stamped, none after the free. */
 static void
 a_trapping_trace_stamps_every_write_of_the_drivers_doorbell_mapping(void **state)
 {
