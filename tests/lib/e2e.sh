@@ -143,12 +143,20 @@ check() {
 	fi
 }
 
+# Lines that begin a guest kernel's report of a fault (a guest's console log).
+e2e_kernel_report="BUG: |Oops|general protection fault|Kernel panic|WARNING: CPU: |exited with irqs disabled"
+
 # e2e_finish [LOG...]: the closing line; on failure the tails of the given logs first.
 e2e_finish() {
 	if [ "$e2e_fails" -ne 0 ]; then
 		for f in "$@"; do
 			echo "--- $f"
 			grep -vE "read message|reply|VHOST_CONFIG" "$f" 2>/dev/null | tail -20
+			# A guest kernel's report outgrows the tail: its first one whole.
+			if grep -qE "$e2e_kernel_report" "$f" 2>/dev/null; then
+				echo "--- $f: the guest kernel's first report"
+				grep -m1 -A60 -E "$e2e_kernel_report" "$f"
+			fi
 		done
 	fi
 	echo "$((e2e_cases - e2e_fails)) passed, $e2e_fails failed"

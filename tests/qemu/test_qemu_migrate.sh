@@ -123,6 +123,8 @@ after=$(grep -o "seq=[0-9]*" "$tmp/dst/dst.log" | cut -d= -f2 |
 [ -n "$seen" ]
 check "replies after the switch-over (last on the source: seq=$last_src; $after on the destination)" $?
 ! grep -q "DUP!" "$tmp/src/guest.log" "$tmp/dst/dst.log"; check "no duplicated reply" $?
+! grep -qE "$e2e_kernel_report" "$tmp/src/guest.log" "$tmp/dst/dst.log"
+check "no guest kernel fault report on either side" $?
 lost=$(cat "$tmp/src/guest.log" "$tmp/dst/dst.log" | grep -o "seq=[0-9]*" | cut -d= -f2 |
 	sort -nu | awk -v n="${last_dst:-0}" '{seen[$1] = 1} END {
 		for (i = 0; i <= n; i++) if (!seen[i]) printf "%d ", i}')
