@@ -38,6 +38,7 @@ static struct {
 	TAILQ_HEAD(, mvdpa_job) jobs;	/* jobs that want more workers, oldest first */
 	pthread_t threads[MVDPA_MAX_CONF_THREADS + 1];
 	uint32_t nthreads;
+	uint32_t idle;		/* threads waiting for a job */
 	uint32_t refs;
 	bool quit;
 } pool = {
@@ -81,8 +82,10 @@ worker_main(void *arg)
 	for (;;) {
 		struct mvdpa_job *j;
 
+		pool.idle++;
 		while (!pool.quit && TAILQ_EMPTY(&pool.jobs))
 			pthread_cond_wait(&pool.work, &pool.lock);
+		pool.idle--;
 		if (pool.quit)
 			break;
 		j = TAILQ_FIRST(&pool.jobs);
@@ -168,6 +171,8 @@ void
 mvdpa_job_start(struct mvdpa_job *j, uint32_t n, uint32_t workers,
 		int (*fn)(void *ctx, uint32_t i), void *ctx)
 {
+	bool all;
+
 	*j = (struct mvdpa_job){ .fn = fn, .ctx = ctx, .n = n };
 	if (workers > n)
 		workers = n;
@@ -178,10 +183,20 @@ mvdpa_job_start(struct mvdpa_job *j, uint32_t n, uint32_t workers,
 		j->wanted = workers;
 		j->queued = true;
 		TAILQ_INSERT_TAIL(&pool.jobs, j, link);
+	}
+	all = workers >= pool.idle;
+	pthread_mutex_unlock(&pool.lock);
+	/*
+	 * Woken with the lock free, so that a worker that runs at once (it may preempt this
+	 * thread: they share a CPU) takes the job instead of sleeping again on the lock; and all
+	 * in one call when the job wants every idle worker, so that none waits for this thread to
+	 * get the CPU back before it is woken (behind vhost's busy thread: 3 ms seen).
+	 */
+	if (all && workers > 0)
+		pthread_cond_broadcast(&pool.work);
+	else
 		for (uint32_t i = 0; i < workers; i++)
 			pthread_cond_signal(&pool.work);
-	}
-	pthread_mutex_unlock(&pool.lock);
 }
 
 int
