@@ -266,21 +266,27 @@ struct meeting {
 	uint32_t nseen;
 };
 
+static bool
+seen_has(const pthread_t *seen, uint32_t n, pthread_t t)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (pthread_equal(seen[i], t))
+			return true;
+	return false;
+}
+
 static int
 meet(void *ctx, uint32_t i)
 {
 	struct meeting *m = ctx;
 	struct timespec until;
-	bool known = false;
 	int ret = 0;
 
 	(void)i;
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += 5;
 	pthread_mutex_lock(&m->lock);
-	for (uint32_t k = 0; k < m->nseen; k++)
-		known |= pthread_equal(m->seen[k], pthread_self()) != 0;
-	if (!known && m->nseen < 8)
+	if (!seen_has(m->seen, m->nseen, pthread_self()) && m->nseen < 8)
 		m->seen[m->nseen++] = pthread_self();
 	m->inside++;
 	pthread_cond_broadcast(&m->cond);
@@ -302,15 +308,6 @@ meeting_threads(uint32_t want, uint32_t workers, pthread_t *seen)
 	assert_int_equal(mvdpa_parallel_for(want, workers, meet, &m), 0);
 	memcpy(seen, m.seen, sizeof(m.seen));
 	return m.nseen;
-}
-
-static bool
-seen_has(const pthread_t *seen, uint32_t n, pthread_t t)
-{
-	for (uint32_t i = 0; i < n; i++)
-		if (pthread_equal(seen[i], t))
-			return true;
-	return false;
 }
 
 /*

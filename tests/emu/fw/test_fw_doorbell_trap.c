@@ -37,6 +37,24 @@ doorbell_page(void)
 	return p;
 }
 
+/* A doorbell page whose word *trap has armed. */
+static volatile uint32_t *
+armed_doorbell(struct fw_doorbell_trap *trap)
+{
+	volatile uint32_t *db = doorbell_page();
+
+	assert_int_equal(fw_doorbell_trap_arm(trap, (uintptr_t)db), 0);
+	return db;
+}
+
+/* Disarms *trap and unmaps its page. */
+static void
+doorbell_release(struct fw_doorbell_trap *trap, volatile uint32_t *db)
+{
+	fw_doorbell_trap_disarm(trap, true);
+	munmap((void *)db, page_len());
+}
+
 /* The protection /proc/self/maps shows for the page at `p` ("rw-s", ...), or "" unmapped. */
 static void
 protection_of(const volatile void *p, char perms[5])
@@ -60,13 +78,13 @@ protection_of(const volatile void *p, char perms[5])
 static void
 every_write_to_the_word_is_stamped_in_order_and_lands(void **state)
 {
-	volatile uint32_t *db = doorbell_page();
+	volatile uint32_t *db;
 	uint64_t before[WRITES + 1], stamps[WRITES + 1], lost = 0;
 	struct fw_doorbell_trap trap;
 	unsigned int n;
 
 	(void)state;
-	assert_int_equal(fw_doorbell_trap_arm(&trap, (uintptr_t)db), 0);
+	db = armed_doorbell(&trap);
 	for (unsigned int i = 0; i < WRITES; i++) {
 		before[i] = hw_clock_ns();
 		db[0] = i;
@@ -79,27 +97,25 @@ every_write_to_the_word_is_stamped_in_order_and_lands(void **state)
 	for (unsigned int i = 0; i < WRITES; i++)
 		assert_true(stamps[i] >= before[i] && stamps[i] <= before[i + 1]);
 	assert_int_equal(fw_doorbell_trap_take(&trap, stamps, WRITES, &lost), 0);
-	fw_doorbell_trap_disarm(&trap, true);
-	munmap((void *)db, page_len());
+	doorbell_release(&trap, db);
 }
 
 static void
 the_pages_other_words_land_unstamped(void **state)
 {
-	volatile uint32_t *db = doorbell_page();
+	volatile uint32_t *db;
 	struct fw_doorbell_trap trap;
 	uint64_t stamps[4], lost = 0;
 
 	(void)state;
-	assert_int_equal(fw_doorbell_trap_arm(&trap, (uintptr_t)db), 0);
+	db = armed_doorbell(&trap);
 	db[1] = 7;
 	db[1023] = 8;
 	assert_int_equal(db[1], 7);
 	assert_int_equal(db[1023], 8);
 	assert_int_equal(fw_doorbell_trap_take(&trap, stamps, 4, &lost), 0);
 	assert_int_equal(lost, 0);
-	fw_doorbell_trap_disarm(&trap, true);
-	munmap((void *)db, page_len());
+	doorbell_release(&trap, db);
 }
 
 static void
@@ -170,20 +186,19 @@ static void
 writes_past_the_buffer_are_counted_lost(void **state)
 {
 	enum { TOO_MANY = 4096 + 10 };	/* fw_doorbell_trap.c's STAMPS and more */
-	volatile uint32_t *db = doorbell_page();
+	volatile uint32_t *db;
 	static uint64_t stamps[TOO_MANY];
 	struct fw_doorbell_trap trap;
 	uint64_t lost = 0;
 
 	(void)state;
-	assert_int_equal(fw_doorbell_trap_arm(&trap, (uintptr_t)db), 0);
+	db = armed_doorbell(&trap);
 	for (unsigned int i = 0; i < TOO_MANY; i++)
 		db[0] = i;
 	assert_int_equal(fw_doorbell_trap_take(&trap, stamps, TOO_MANY, &lost), 4096);
 	assert_int_equal(lost, 10);
 	assert_int_equal(db[0], TOO_MANY - 1);
-	fw_doorbell_trap_disarm(&trap, true);
-	munmap((void *)db, page_len());
+	doorbell_release(&trap, db);
 }
 
 struct writer {
@@ -209,10 +224,8 @@ threads_writing_their_own_doorbells_are_each_stamped(void **state)
 	uint64_t stamps[WRITES + 1], lost = 0;
 
 	(void)state;
-	for (unsigned int i = 0; i < 2; i++) {
-		w[i].db = doorbell_page();
-		assert_int_equal(fw_doorbell_trap_arm(&traps[i], (uintptr_t)w[i].db), 0);
-	}
+	for (unsigned int i = 0; i < 2; i++)
+		w[i].db = armed_doorbell(&traps[i]);
 	for (unsigned int i = 0; i < 2; i++)
 		assert_int_equal(pthread_create(&w[i].thread, NULL, write_all, &w[i]), 0);
 	for (unsigned int i = 0; i < 2; i++)
@@ -220,8 +233,7 @@ threads_writing_their_own_doorbells_are_each_stamped(void **state)
 	for (unsigned int i = 0; i < 2; i++) {
 		assert_int_equal(fw_doorbell_trap_take(&traps[i], stamps, WRITES + 1, &lost), WRITES);
 		assert_int_equal(w[i].db[0], WRITES - 1);
-		fw_doorbell_trap_disarm(&traps[i], true);
-		munmap((void *)w[i].db, page_len());
+		doorbell_release(&traps[i], w[i].db);
 	}
 	assert_int_equal(lost, 0);
 }
