@@ -5,6 +5,7 @@
  * must reach the doorbell while the thread waits or sleeps between polls, without an extra
  * poll, and a stop must end a sleep at once.
  */
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -46,6 +47,7 @@ setup(void **state)
 	mvdpa_devargs_default(&f->dev.args);
 	f->dev.args.event_core = 0;	/* without EAL there is no main lcore to pin to */
 	f->dev.args.no_traffic_time = UINT32_MAX;	/* the timers never fall back to events */
+	mvdpa_event_thread_init(&f->dev.event_thread);
 	f->completions.fd = eventfd(0, EFD_CLOEXEC);
 	f->errors.fd = eventfd(0, EFD_CLOEXEC);
 	f->vq.kickfd = eventfd(0, EFD_CLOEXEC);
@@ -72,6 +74,7 @@ teardown(void **state)
 	struct fixture *f = *state;
 
 	mvdpa_event_stop(&f->conf);
+	mvdpa_event_thread_fini(&f->dev.event_thread);
 	close(f->completions.fd);
 	close(f->errors.fd);
 	close(f->vq.kickfd);
@@ -130,7 +133,7 @@ kick_during_a_timer_sleep(struct fixture *f, enum mvdpa_event_mode mode)
 	assert_true(now_ms() - t < 500);
 	assert_false(c->ev.running);
 	assert_int_equal(c->ev.stop_fd, -1);
-	assert_int_equal(f->doorbell, 0);	/* queue 0's index; read after the join */
+	assert_int_equal(f->doorbell, 0);	/* queue 0's index; read after the stop */
 }
 
 static void
@@ -184,6 +187,50 @@ an_unprepared_queue_s_kickfd_is_not_relayed(void **state)
 	assert_int_equal(v, 1);
 }
 
+/* The threads of this process, from /proc/self/task. */
+static unsigned int
+threads(void)
+{
+	unsigned int n = 0;
+	struct dirent *e;
+	DIR *d = opendir("/proc/self/task");
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/*
+ * The device's thread outlives a configuration's stop and serves the next one; it ends only
+ * at removal (mvdpa_event_thread_fini).
+ */
+static void
+one_thread_serves_configurations_one_after_another(void **state)
+{
+	struct fixture *f = *state;
+	struct mvdpa_conf *c = &f->conf;
+	unsigned int before = threads(), serving;
+
+	f->dev.args.event_mode = MVDPA_EVENT_MODE_INTERRUPT;
+	for (uint64_t i = 1; i <= 3; i++) {
+		assert_int_equal(mvdpa_event_start(&f->dev, c), 0);
+		serving = threads();
+		assert_int_equal(serving, before + 1);
+		assert_int_equal(eventfd_write(f->vq.kickfd, 1), 0);
+		wait_kicks_or_polls(c, i, 1);
+		assert_int_equal(mvdpa_counter(&c->kicks), i);
+		mvdpa_event_stop(c);
+		assert_false(c->ev.running);
+		assert_int_equal(threads(), serving);	/* waiting for the next configuration */
+	}
+	mvdpa_event_thread_fini(&f->dev.event_thread);
+	assert_false(f->dev.event_thread.exists);
+	assert_int_equal(threads(), before);
+	mvdpa_event_thread_init(&f->dev.event_thread);	/* for the teardown's fini */
+}
+
 int
 main(void)
 {
@@ -196,6 +243,8 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(an_unprepared_queue_s_kickfd_is_not_relayed, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(one_thread_serves_configurations_one_after_another,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

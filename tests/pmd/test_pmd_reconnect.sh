@@ -50,6 +50,11 @@ app_pid=$(pgrep -P "$apid" | head -1)
 app_fds() { ls "/proc/$app_pid/fd" 2>/dev/null | wc -l; }
 app_rss() { awk '/^VmRSS:/ {print $2}' "/proc/$app_pid/status" 2>/dev/null; }
 app_objects() { [ -z "$probe" ] || e2e_probe_objects "$tmp/probe"; }
+# The thread ids of the devices' event threads (mvdpa-ev-<vid>), sorted.
+event_threads() {
+	grep -l "^mvdpa-ev-" /proc/"$app_pid"/task/*/comm 2>/dev/null | awk -F/ '{print $5}' |
+		sort -n | tr '\n' ' '
+}
 
 # received_since LINE: two stats lines of device 1's RX queue after LINE of the app's log (the
 # app prints every queue's counters every 0.2 s while a front-end is connected) differ by more
@@ -91,11 +96,13 @@ for i in $(seq "$cycles"); do
 		fds1=$(app_fds)
 		rss1=$(app_rss)
 		objs1=$(app_objects)
+		evt1=$(event_threads)
 	fi
 done
 fds=$(app_fds)
 rss=$(app_rss)
 objs=$(app_objects)
+evt=$(event_threads)
 [ "$resumed" -eq "$cycles" ]
 check "traffic resumed after each of $cycles reconnections ($resumed did)" $?
 [ "$fds" -le "$fds1" ]; check "app's open fds not grown ($fds1 after the first cycle, $fds after the last)" $?
@@ -107,6 +114,10 @@ slack=4096
 case $san in *libtsan*) slack=16384 ;; esac
 [ "$rss" -le $((rss1 + slack)) ]
 check "app's resident memory not grown by more than $((slack / 1024)) MiB (${rss1} kB, then ${rss} kB)" $?
+# Each device's event thread is created at its first configuration and waits for the next one
+# between connections: the same two threads after the last cycle as after the first.
+[ -n "$evt1" ] && [ "$(echo $evt1 | wc -w)" -eq 2 ] && [ "$evt" = "$evt1" ]
+check "the devices' event threads kept across connections (first cycle: $evt1; last: $evt)" $?
 if [ -n "$probe" ]; then
 	[ "$objs" -le "$objs1" ]
 	check "live firmware objects not grown ($objs1 after the first cycle, $objs after the last)" $?

@@ -60,6 +60,7 @@ struct mvdpa_dev {
 	 */
 	pthread_mutex_t conf_lock;
 	struct mvdpa_conf *conf;	/* while a front-end's device is configured */
+	struct mvdpa_event_thread event_thread;	/* serves conf while it runs */
 	/*
 	 * A configuration dev_close left suspended for the next dev_conf (mvdpa_conf_close);
 	 * NULL: none. Under conf_lock.

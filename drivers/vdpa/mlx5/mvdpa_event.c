@@ -335,19 +335,94 @@ timer_loop(struct mvdpa_conf *c)
 	}
 }
 
-static void *
-event_main(void *arg)
+/* Relays for configuration c until its stop fd is written. */
+static void
+serve(struct mvdpa_conf *c)
 {
-	struct mvdpa_conf *c = arg;
+	char name[16];
 	uint32_t n;
 
+	snprintf(name, sizeof(name), "mvdpa-ev-%d", c->vid);
+	pthread_setname_np(pthread_self(), name);
 	if (c->dev->args.event_mode == MVDPA_EVENT_MODE_INTERRUPT) {
 		while (wait_event(c, &n) >= 0)
 			;
 	} else {
 		timer_loop(c);
 	}
+}
+
+static void *
+event_main(void *arg)
+{
+	struct mvdpa_event_thread *t = arg;
+
+	pthread_mutex_lock(&t->lock);
+	for (;;) {
+		struct mvdpa_conf *c;
+
+		while (t->serving == NULL && !t->quit)
+			pthread_cond_wait(&t->cond, &t->lock);
+		if (t->quit)
+			break;
+		c = t->serving;
+		pthread_mutex_unlock(&t->lock);
+		serve(c);
+		pthread_mutex_lock(&t->lock);
+		t->serving = NULL;
+		pthread_cond_broadcast(&t->cond);
+	}
+	pthread_mutex_unlock(&t->lock);
 	return NULL;
+}
+
+void
+mvdpa_event_thread_init(struct mvdpa_event_thread *t)
+{
+	pthread_mutex_init(&t->lock, NULL);
+	pthread_cond_init(&t->cond, NULL);
+	t->exists = false;
+	t->quit = false;
+	t->serving = NULL;
+}
+
+void
+mvdpa_event_thread_fini(struct mvdpa_event_thread *t)
+{
+	if (t->exists) {
+		pthread_mutex_lock(&t->lock);
+		t->quit = true;
+		pthread_cond_broadcast(&t->cond);
+		pthread_mutex_unlock(&t->lock);
+		pthread_join(t->thread, NULL);
+		t->exists = false;
+	}
+	pthread_cond_destroy(&t->cond);
+	pthread_mutex_destroy(&t->lock);
+}
+
+/* The device's event thread, pinned to event_core or else the main lcore's CPUs. */
+static int
+thread_create(struct mvdpa_dev *dev, struct mvdpa_event_thread *t)
+{
+	pthread_attr_t attr;
+	rte_cpuset_t cpus;
+	int ret;
+
+	CPU_ZERO(&cpus);
+	if (dev->args.event_core >= 0)
+		CPU_SET(dev->args.event_core, &cpus);
+	else
+		cpus = rte_lcore_cpuset(rte_get_main_lcore());
+	pthread_attr_init(&attr);
+	ret = pthread_attr_setaffinity_np(&attr, sizeof(cpus), &cpus);
+	if (ret == 0)
+		ret = pthread_create(&t->thread, &attr, event_main, t);
+	pthread_attr_destroy(&attr);
+	if (ret != 0)
+		return -ret;
+	t->exists = true;
+	return 0;
 }
 
 static void
@@ -397,42 +472,41 @@ wait_set_build(struct mvdpa_conf *c)
 int
 mvdpa_event_start(struct mvdpa_dev *dev, struct mvdpa_conf *c)
 {
-	rte_cpuset_t cpus;
-	char name[16];
+	struct mvdpa_event_thread *t = &dev->event_thread;
 	int ret;
 
 	ret = wait_set_build(c);
 	if (ret < 0)
 		return ret;
-	ret = pthread_create(&c->ev.thread, NULL, event_main, c);
-	if (ret != 0) {
-		wait_set_free(c);
-		return -ret;
+	if (!t->exists) {
+		ret = thread_create(dev, t);
+		if (ret < 0) {
+			MVDPA_LOG(ERR, "vid %d: cannot start the event thread: %s\n", c->vid,
+				  strerror(-ret));
+			wait_set_free(c);
+			return ret;
+		}
 	}
+	pthread_mutex_lock(&t->lock);
+	t->serving = c;
+	pthread_cond_broadcast(&t->cond);
+	pthread_mutex_unlock(&t->lock);
 	c->ev.running = true;
-	CPU_ZERO(&cpus);
-	if (dev->args.event_core >= 0)
-		CPU_SET(dev->args.event_core, &cpus);
-	else
-		cpus = rte_lcore_cpuset(rte_get_main_lcore());
-	ret = pthread_setaffinity_np(c->ev.thread, sizeof(cpus), &cpus);
-	if (ret != 0) {
-		MVDPA_LOG(ERR, "vid %d: cannot pin the event thread: %s\n", c->vid, strerror(ret));
-		mvdpa_event_stop(c);
-		return -ret;
-	}
-	snprintf(name, sizeof(name), "mvdpa-ev-%d", c->vid);
-	pthread_setname_np(c->ev.thread, name);
 	return 0;
 }
 
 void
 mvdpa_event_stop(struct mvdpa_conf *c)
 {
+	struct mvdpa_event_thread *t = &c->dev->event_thread;
+
 	if (!c->ev.running)
 		return;
 	eventfd_write(c->ev.stop_fd, 1);
-	pthread_join(c->ev.thread, NULL);
+	pthread_mutex_lock(&t->lock);
+	while (t->serving == c)
+		pthread_cond_wait(&t->cond, &t->lock);
+	pthread_mutex_unlock(&t->lock);
 	c->ev.running = false;
 	wait_set_free(c);
 }

@@ -90,6 +90,7 @@ dev_free(struct mvdpa_dev *dev)
 	devx_pd_free(&dev->pd);
 	if (dev->ctx != NULL)
 		ibv_close_device(dev->ctx);
+	mvdpa_event_thread_fini(&dev->event_thread);
 	pthread_mutex_destroy(&dev->conf_lock);
 	mvdpa_workers_put();
 	rte_free(dev);
@@ -112,6 +113,7 @@ mvdpa_probe(struct rte_device *rte_dev, const char *ibdev_name, const struct mvd
 	if (dev == NULL)
 		return -ENOMEM;
 	pthread_mutex_init(&dev->conf_lock, NULL);
+	mvdpa_event_thread_init(&dev->event_thread);
 	dev->close_vring = -1;
 	dev->rte_dev = rte_dev;
 	dev->args = *args;
