@@ -3,10 +3,10 @@
 # A stop with more queues than threads (a migration's source: GET_VRING_BASE on every vring in
 # turn), under the calibrated firmware cost so that each queue's stop takes milliseconds: 4
 # queue pairs, the default max_conf_threads=0 (one stop thread beside vhost's). vhost's thread
-# stops vring 0's queue, the stop thread the others in order; when vhost asks for a vring whose
-# queue the stop thread is stopping, vhost's thread stops the last queue nobody took meanwhile
-# (from queue 7 down) instead of waiting. Every vring's base comes back as its own (the
-# scripted front-end starts vring i at 100 + i), the destination (a new connection) starts
+# stops vring 0's queue, the stop thread the others in order; before each later answer vhost's
+# thread stops the last queue nobody took yet (from queue 7 down), and more while the stop
+# thread stops the asked vring's, instead of waiting. Every vring's base comes back as its own
+# (the scripted front-end starts vring i at 100 + i), the destination (a new connection) starts
 # every virtq from it, and nothing is left at exit.
 # Usage: test_pmd_stop.sh <vdpa-app> <our PMD .so> <libmlx5emu.so> <vu-frontend>
 set -u
@@ -35,10 +35,10 @@ check "front-end exit status 0" $?
 bases=$(grep "^source: vring bases" "$tmp/fe.log")
 [ "$bases" = "source: vring bases 100 101 102 103 104 105 106 107" ]
 check "every vring's base handed back as its own (${bases:-no bases})" $?
-helped=$(sed -n "s/.*vring [0-9]*'s queue stops on another thread: queue \([0-9]*\) stops here.*/\1/p" \
+helped=$(sed -n "s/.*queue \([0-9]*\), which no thread took yet, stops here before vring.*/\1/p" \
 	"$log" | tr '\n' ' ')
 [ "${helped%% *}" = 7 ]
-check "vhost's thread stopped queues while it waited, the last first (${helped:-none})" $?
+check "vhost's thread stopped queues nobody took, the last first (${helped:-none})" $?
 started=0
 for i in 0 1 2 3 4 5 6 7; do
 	n=$(grep -c "virtq $i started at avail $((100 + i)) used $((100 + i))$" "$log")

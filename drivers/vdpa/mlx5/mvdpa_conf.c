@@ -1439,28 +1439,38 @@ mvdpa_conf_stop_wait(struct mvdpa_conf *c, int vring)
 	bool one = vring >= 0 && (uint32_t)vring < c->nvqs && c->stop.queue_state != NULL;
 
 	if (one) {
-		if (stop_take(c, (uint32_t)vring))	/* none of the stop's threads got to it */
+		/* Whether this thread stopped a queue for this vring's answer. */
+		bool helped = stop_take(c, (uint32_t)vring);
+
+		if (helped)	/* none of the stop's threads got to the asked one */
 			queue_stop_taken(c, (uint32_t)vring);
 		pthread_mutex_lock(&c->stop.lock);
-		while (!c->stop.done && __atomic_load_n(&c->stop.queue_state[vring],
-							 __ATOMIC_RELAXED) != STOP_DONE) {
+		while (!c->stop.done) {
+			bool asked_done = __atomic_load_n(&c->stop.queue_state[vring],
+							  __ATOMIC_RELAXED) == STOP_DONE;
 			uint32_t i = c->nvqs;
 
+			if (asked_done && helped)
+				break;
 			/*
-			 * Another thread stops the asked queue: rather than wait, this thread
-			 * stops one no thread took yet, the last (vhost asks for the vrings in
-			 * order). With more queues than threads, a worker's extra round would
-			 * otherwise end the stop while this thread waits.
+			 * Before answering, this thread stops a queue no thread took yet, the last
+			 * (vhost asks for the vrings in order), and more while another thread stops
+			 * the asked one. With more queues than threads, the stop's threads are all
+			 * busy with their second round when vhost's thread is free again; a queue left
+			 * for a worker's third round would end the stop.
 			 */
 			while (i > 0 && !stop_take(c, i - 1))
 				i--;
 			if (i == 0) {
+				if (asked_done)
+					break;
 				pthread_cond_wait(&c->stop.cond, &c->stop.lock);
 				continue;
 			}
+			helped = true;
 			pthread_mutex_unlock(&c->stop.lock);
-			MVDPA_LOG(DEBUG, "vid %d: vring %d's queue stops on another thread: queue "
-				  "%u stops here meanwhile\n", c->vid, vring, i - 1);
+			MVDPA_LOG(DEBUG, "vid %d: queue %u, which no thread took yet, stops here "
+				  "before vring %d's answer\n", c->vid, i - 1, vring);
 			queue_stop_taken(c, i - 1);
 			pthread_mutex_lock(&c->stop.lock);
 		}
