@@ -69,7 +69,8 @@ for qp in 1 4; do
 	front_end 0 "$qp" "vu$qp" 5 -i --rxq="$qp" --txq="$qp"
 	e2e_wait_for 30 eval '[ "$(count "vDPA device 0 was configured")" -gt "$configured" ] &&
 		[ "$(count "virtq [0-9]+ was created successfully")" -ge $((created + 2 * qp)) ]'
-	check "$qp queue pair(s): device configured, $((2 * qp)) virtqs created (log shows $(($(count "virtq [0-9]+ was created successfully") - created)))" $?
+	st=$?	# before the message's command substitution, which sets $?
+	check "$qp queue pair(s): device configured, $((2 * qp)) virtqs created (log shows $(($(count "virtq [0-9]+ was created successfully") - created)))" $st
 	exec 5>&-
 	wait "$fpid"; rc=$?
 	check "$qp queue pair(s): front-end exit status 0 (got $rc)" $rc

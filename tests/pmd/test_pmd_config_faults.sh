@@ -43,7 +43,8 @@ run "" "$tmp/clean.log"
 cmds=$(sed -n 's/^mlx5emu: mlx5_0: commands: //p' "$tmp/clean.log")
 ops=$(for c in $cmds; do echo "${c%%=*}"; done |
 	grep -vE '^(QUERY_HCA_CAP|ALLOC_PD|ALLOC_TRANSPORT_DOMAIN|CREATE_TIS|CREATE_UCTX|QUERY_SPECIAL_CONTEXTS|DESTROY_.*|DEALLOC_.*|QUERY_GENERAL_OBJECT)$')
-[ -n "$ops" ]; check "configuration commands found in the clean run: $(echo $ops)" $?
+[ -n "$ops" ]; st=$?
+check "configuration commands found in the clean run: $(echo $ops)" $st
 
 declare -A opcode=(
 	[ALLOC_TRANSPORT_DOMAIN]=0x816 [CREATE_MKEY]=0x200

@@ -86,8 +86,8 @@ n=$(e2e_stat "$tmp/app.log" vdpa_mlx5x0 0 completed_desc)
 n=$(e2e_stat "$tmp/app.log" vdpa_mlx5x0 1 completed_desc)
 [ "${n:-0}" -eq 128 ]; check "TX queue completed 128 descriptors (${n:-none})" $?
 # The emulator's report at exit: the NIC's side of the uplink.
-grep -q "mlx5emu: uplink: 128 frames sent, 0 dropped, 130 received" "$tmp/app.log"
-check "the uplink's counters: '$(grep -o 'mlx5emu: uplink: .*' "$tmp/app.log")'" $?
+grep -q "mlx5emu: uplink: 128 frames sent, 0 dropped, 130 received" "$tmp/app.log"; st=$?
+check "the uplink's counters: '$(grep -o 'mlx5emu: uplink: .*' "$tmp/app.log")'" $st
 grep -q "mlx5emu: mlx5_0: 0 live firmware objects" "$tmp/app.log"; check "no firmware object left" $?
 # The app closed the TAP: the interface is there (persistent) but has no carrier.
 ip link show "$tap" | grep -q NO-CARRIER; check "the app let go of the TAP at exit" $?
@@ -108,7 +108,7 @@ for b in "${bad[@]}"; do
 		--vdev vdpa_mlx5x0,ibdev=mlx5_0 -- --iface "$tmp/bad" --duration 1 --emu-wire "$spec" \
 		</dev/null >"$tmp/bad.log" 2>&1
 	rc=$?
-	[ "$rc" -ne 0 ] && grep -qF "MLX5_EMU wire=$spec: $says" "$tmp/bad.log"
-	check "wire=$spec refused: exit status $rc, '$(grep -m1 -o 'MLX5_EMU wire=.*' "$tmp/bad.log")'" $?
+	[ "$rc" -ne 0 ] && grep -qF "MLX5_EMU wire=$spec: $says" "$tmp/bad.log"; st=$?
+	check "wire=$spec refused: exit status $rc, '$(grep -m1 -o 'MLX5_EMU wire=.*' "$tmp/bad.log")'" $st
 done
 e2e_finish "$tmp/app.log" "$tmp/testpmd.log" "$tmp/host.txt" "$tmp/bad.log"

@@ -94,8 +94,8 @@ for s in a b; do
 	[ "${n:-0}" -eq $((32 * ${bursts[$p]})) ]
 	check "app $s's RX queue completed ${n:-none} descriptors" $?
 	line="mlx5emu: uplink: $((32 * ${bursts[$s]})) frames sent, 0 dropped, $((32 * ${bursts[$p]})) received"
-	grep -q "$line" "$tmp/app$s.log"
-	check "app $s's uplink counters: '$(grep -o 'mlx5emu: uplink: .*' "$tmp/app$s.log")'" $?
+	grep -q "$line" "$tmp/app$s.log"; st=$?
+	check "app $s's uplink counters: '$(grep -o 'mlx5emu: uplink: .*' "$tmp/app$s.log")'" $st
 	grep -q "mlx5emu: mlx5_0: 0 live firmware objects" "$tmp/app$s.log"
 	check "app $s: no firmware object left" $?
 done

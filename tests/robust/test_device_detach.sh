@@ -84,7 +84,8 @@ e2e_wait_for 10 grep -q "^vdpa>" "$log"
 fd_idle3=$(fds)
 cmd "detach vdpa_mlx5x2" "detached vdpa_mlx5x2"
 check "an idle device is detached" $?
-e2e_wait_for 10 no_objects 2; check "no firmware object of the idle device left ($(objects 2))" $?
+e2e_wait_for 10 no_objects 2; st=$?
+check "no firmware object of the idle device left ($(objects 2))" $st
 idle_fds=$((fd_idle3 - $(fds)))
 [ "$idle_fds" -gt 0 ]; check "the idle device's fds are closed ($idle_fds)" $?
 
@@ -110,13 +111,14 @@ busy_threads=$(pmd_threads)
 cmd "detach vdpa_mlx5x1" "detached vdpa_mlx5x1"; check "the receiving device is detached under traffic" $?
 grep -q "vid [0-9]*: closed; [1-9][0-9]* completion events relayed" "$log"
 check "its configuration was closed (front-end disconnected first)" $?
-e2e_wait_for 10 no_objects 1; check "no firmware object of the detached device left ($(objects 1))" $?
+e2e_wait_for 10 no_objects 1; st=$?
+check "no firmware object of the detached device left ($(objects 1))" $st
 want=$((before - idle_fds - 1))	# its socket's listening fd too
-e2e_wait_for 10 fds_are "$want"
-check "the app holds the fds it held before the receiver came, less the device's (now $(fds), want $want)" $?
+e2e_wait_for 10 fds_are "$want"; st=$?
+check "the app holds the fds it held before the receiver came, less the device's (now $(fds), want $want)" $st
 # Its event thread (which also relays its kicks).
-[ "$(pmd_threads)" -eq "$before_threads" ] && [ "$busy_threads" -eq $((before_threads + 1)) ]
-check "the detached device's PMD threads are gone ($busy_threads while configured, now $(pmd_threads) = $before_threads)" $?
+[ "$(pmd_threads)" -eq "$before_threads" ] && [ "$busy_threads" -eq $((before_threads + 1)) ]; st=$?
+check "the detached device's PMD threads are gone ($busy_threads while configured, now $(pmd_threads) = $before_threads)" $st
 [ "$(objects 0)" -gt 0 ] && kill -0 "$tpid"
 check "the sending device is still configured and its front-end runs" $?
 
