@@ -120,6 +120,7 @@ struct mvdpa_conf {
 	struct mvdpa_region *regions;
 	uint32_t nchunks;
 	struct mvdpa_mem_chunk *chunks;
+	uint32_t chunk_keys_issued;	/* chunk keys whose command is going out (atomic, futex) */
 	struct ibv_mr *null_mr;		/* its lkey fills the guest-memory key's holes */
 	struct devx_obj mkey;		/* indirect key over guest physical memory */
 	struct devx_obj td;
@@ -226,9 +227,10 @@ bool mvdpa_conf_can_resume_kept(const struct devx_hca_caps *caps);
  * builds them while vhost takes the rest of the messages; dev_conf then waits for them instead of
  * building them (or builds them itself when no worker was free to start).
  * Start replaces an earlier build (for a table that changed again); it is called from vhost's
- * message hook after the table was mapped, conf_lock held; 0 or a negative errno (dev_conf then
- * builds the keys itself). Discard waits for the build and destroys what it made (dev_cleanup,
- * removal, a table dev_conf did not use); conf_lock held.
+ * message hook after the table was mapped, conf_lock held, and returns once the build's commands
+ * are out (2 ms at most); 0 or a negative errno (dev_conf then builds the keys itself). Discard
+ * waits for the build and destroys what it made (dev_cleanup, removal, a table dev_conf did not
+ * use); conf_lock held.
  */
 int mvdpa_conf_mem_early_start(struct mvdpa_dev *dev, int vid);
 void mvdpa_conf_mem_early_discard(struct mvdpa_dev *dev);

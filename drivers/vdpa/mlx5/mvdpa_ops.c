@@ -17,7 +17,6 @@
  * from the memory table); MTU and STATUS (not reported by the device yet).
  */
 #include <errno.h>
-#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <linux/vhost.h>
@@ -236,13 +235,6 @@ mem_table_set(int vid)
 				  "dev_conf builds them\n", vid, strerror(-ret));
 	}
 	pthread_mutex_unlock(&dev->conf_lock);
-	/*
-	 * The build's workers share vhost's CPUs (EAL control threads, both); a front-end that
-	 * sends the next messages at once keeps vhost's thread busy for milliseconds, and the
-	 * build would start only then. Let it issue its commands first: they take no CPU while
-	 * the firmware works.
-	 */
-	sched_yield();
 }
 
 static enum rte_vhost_msg_result
