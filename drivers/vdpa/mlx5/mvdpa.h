@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <rte_common.h>
 #include <rte_log.h>
@@ -101,6 +102,16 @@ struct mvdpa_dev {
 	struct devx_virtq_counters stats_carry[2 * MVDPA_MAX_QUEUE_PAIRS];
 	struct devx_virtq_counters stats_base[2 * MVDPA_MAX_QUEUE_PAIRS];
 };
+
+/* CLOCK_MONOTONIC in ns: the deadlines of the PMD's bounded waits and polls. */
+static inline uint64_t
+mvdpa_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 static inline struct mvdpa_dev *
 mvdpa_from_vdpa(const struct rte_vdpa_device *vdev)

@@ -851,15 +851,6 @@ keys_and_queue_resources(void *ctx, uint32_t i)
 	return vq_prepare(c->dev, c, (uint16_t)(i - a->nkeys), a->features, a->map, a->nmap);
 }
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void
 futex_wake_all(uint32_t *word)
 {
@@ -927,11 +918,11 @@ mem_early_build(void *ctx, uint32_t i)
 static void
 mem_early_issued_wait(struct mvdpa_mem_early *e)
 {
-	uint64_t end = now_ns() + 2000000, now;
+	uint64_t end = mvdpa_now_ns() + 2000000, now;
 	uint32_t n;
 
 	while ((n = __atomic_load_n(&e->keys.chunk_keys_issued, __ATOMIC_ACQUIRE)) < e->chunks &&
-	       (now = now_ns()) < end) {
+	       (now = mvdpa_now_ns()) < end) {
 		struct timespec left = { .tv_sec = (time_t)((end - now) / 1000000000u),
 					 .tv_nsec = (long)((end - now) % 1000000000u) };
 
@@ -1177,7 +1168,7 @@ vq_recover(struct mvdpa_conf *c, uint16_t index)
 {
 	struct mvdpa_vq *q = &c->vqs[index];
 	struct devx_virtq_attr st = { 0 }, a;
-	uint64_t t = now_ns();
+	uint64_t t = mvdpa_now_ns();
 	uint64_t past[MVDPA_ERRORS_LIMIT];
 	uint32_t n;
 	int ret;

@@ -265,15 +265,6 @@ arm_idle_cqs(struct mvdpa_conf *c)
 			arm(c, &c->vqs[i].ecq);
 }
 
-static uint64_t
-monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /*
  * Sleeps delay_us between two polls (or yields for 0), relaying kicks and handling error events
  * as they come: the sleep goes on for the time left, so polls keep their period. False when
@@ -283,7 +274,7 @@ static bool
 timer_sleep(struct mvdpa_conf *c, uint32_t delay_us)
 {
 	static const struct timespec no_wait;
-	uint64_t deadline = monotonic_ns() + (uint64_t)delay_us * 1000u, now;
+	uint64_t deadline = mvdpa_now_ns() + (uint64_t)delay_us * 1000u, now;
 
 	if (delay_us == 0) {
 		if (wait_once(c, false, &no_wait) == WAKE_STOP)
@@ -291,7 +282,7 @@ timer_sleep(struct mvdpa_conf *c, uint32_t delay_us)
 		sched_yield();
 		return true;
 	}
-	while ((now = monotonic_ns()) < deadline) {
+	while ((now = mvdpa_now_ns()) < deadline) {
 		struct timespec left = { .tv_sec = (time_t)((deadline - now) / 1000000000u),
 					 .tv_nsec = (long)((deadline - now) % 1000000000u) };
 
