@@ -187,7 +187,7 @@ mem_prepare(struct mvdpa_dev *dev, struct mvdpa_conf *c, const struct rte_vhost_
 	c->chunks = calloc(n, sizeof(*c->chunks));
 	if (c->chunks == NULL)
 		return -ENOMEM;
-	c->chunk_keys_issued = 0;
+	__atomic_store_n(&c->chunk_keys_issued, 0, __ATOMIC_RELAXED);
 	for (uint32_t i = 0; i < mem->nregions; i++) {
 		const struct rte_vhost_mem_region *r = &mem->regions[i];
 		int ret = devx_umem_reg(dev->ctx, (void *)(uintptr_t)r->host_user_addr, r->size,
