@@ -48,24 +48,21 @@ n=$(grep -c "guest-memory keys built ahead, while vhost took the vrings" "$log")
 # Per memory table: the CREATE_MKEYs issued between vhost reading it and reading the next
 # message, out of those issued before the table's first virtq (the chunks' and the indirect).
 out=$(PYTHONPATH="$bench" python3 - "$log" "$tmp/cmds.0" <<'EOF'
-import re
 import sys
 
 import fw_timeline
+import switchover
 
-SET_MEM_TABLE = 5
-VIRTQ = 0xd	# the virtio net queue object type
 app = open(sys.argv[1], errors="replace").read()
-recvs = [(int(q), int(t)) for q, t in re.findall(r"conn_clock: recv fd=\d+ req=(\d+) t_ns=(\d+)",
-                                                  app)]
+recvs = [(req, t) for way, req, t, _, _ in switchover.parse_log(app)[0] if way == "recv"]
 names = fw_timeline.opcode_names()
 cmds = sorted(fw_timeline.read_commands(sys.argv[2]), key=lambda c: c["issued_ns"])
 for k, (req, t_table) in enumerate(recvs):
-    if req != SET_MEM_TABLE or k + 1 == len(recvs):
+    if req != switchover.SET_MEM_TABLE or k + 1 == len(recvs):
         continue
     t_next = recvs[k + 1][1]
     after = [c for c in cmds if c["issued_ns"] > t_table]
-    virtq = next((i for i, c in enumerate(after) if c["obj_type"] == VIRTQ and
+    virtq = next((i for i, c in enumerate(after) if c["obj_type"] == switchover.VIRTQ_OBJ and
                   names.get(c["opcode"]) == "CREATE_GENERAL_OBJECT"), len(after))
     keys = [c for c in after[:virtq] if names.get(c["opcode"]) == "CREATE_MKEY"]
     early = [c for c in keys if c["issued_ns"] < t_next]
