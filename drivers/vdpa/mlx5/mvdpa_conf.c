@@ -831,25 +831,30 @@ vq_stop_keep(struct mvdpa_conf *c, uint16_t index)
 	return 0;
 }
 
+/*
+ * dev_conf's parallel work (queues_configure): items 0..nkeys-1 build the guest memory's chunk
+ * keys, the others each take one queue from its resources to its virtq when the key over the
+ * chunks is there by then, so that virtqs go out while other queues are still being built; the
+ * queues that found no key yet are started once it is (a second job).
+ */
 struct conf_args {
 	struct mvdpa_conf *c;
+	const struct rte_vhost_memory *mem;
 	uint64_t features;
 	const struct mvdpa_gpa_map *map;
 	uint32_t nmap;
 	uint32_t nkeys;		/* chunk keys to build: 0 when they were built ahead */
+	bool early;		/* the keys were built ahead (mem_early) */
+	uint16_t *order;	/* the queues, in the order the items take them */
+	bool *started;		/* per queue: by its item */
+	uint32_t chunks_done;	/* chunk keys' items finished (atomic) */
+	bool chunk_failed;	/* ... and one of them failed (atomic) */
+	/* The virtqs' key: KEY_PENDING, 0 once c has it, or why it failed. */
+	pthread_mutex_t key_lock;
+	int key;
 };
 
-/* The work that needs no guest-memory key: every chunk's key, then every queue's resources. */
-static int
-keys_and_queue_resources(void *ctx, uint32_t i)
-{
-	const struct conf_args *a = ctx;
-	struct mvdpa_conf *c = a->c;
-
-	if (i < a->nkeys)
-		return mem_chunk_key(c->dev, c, i);
-	return vq_prepare(c->dev, c, (uint16_t)(i - a->nkeys), a->features, a->map, a->nmap);
-}
+#define KEY_PENDING 1
 
 static void
 futex_wake_all(uint32_t *word)
@@ -1114,33 +1119,134 @@ queue_stop_keep(void *ctx, uint32_t i)
 	return 0;
 }
 
+/* Whether the keys are there to take or build over (conf_key's lock held). */
+static bool
+keys_ready(const struct conf_args *a)
+{
+	const struct mvdpa_mem_early *e = a->c->dev->mem_early;
+
+	if (a->early)	/* mem_early_build's last store: the build is over */
+		return __atomic_load_n(&e->keys.chunk_keys_issued, __ATOMIC_ACQUIRE) == UINT32_MAX;
+	return __atomic_load_n(&a->chunks_done, __ATOMIC_ACQUIRE) == a->nkeys;
+}
+
 /*
- * Guest-memory keys and every queue: the chunks' keys and the queues' resources in parallel,
- * then the indirect key over the chunks, then the virtq objects (which need it) in parallel.
+ * The guest-memory key the virtqs use, got once: the keys built ahead (taken, or built again
+ * when they were for another table) or the indirect key over this job's chunks. Without `wait`
+ * only when that needs no waiting (KEY_PENDING otherwise, and while another thread gets it);
+ * with it, after the job: every item finished then.
+ */
+static int
+conf_key(struct conf_args *a, bool wait)
+{
+	struct mvdpa_conf *c = a->c;
+	int ret;
+
+	if (wait)
+		pthread_mutex_lock(&a->key_lock);
+	else if (pthread_mutex_trylock(&a->key_lock) != 0)
+		return KEY_PENDING;
+	if (a->key == KEY_PENDING && (wait || keys_ready(a))) {
+		if (a->early) {
+			ret = mem_early_take(c, a->mem);
+			if (ret == 0 && c->mkey.obj == NULL)	/* they were for another table */
+				ret = mem_keys_build(c->dev, c, a->mem);
+		} else {
+			ret = __atomic_load_n(&a->chunk_failed, __ATOMIC_ACQUIRE) ? -ECANCELED :
+			      mem_key(c->dev, c);
+		}
+		a->key = ret;
+	}
+	ret = a->key;
+	pthread_mutex_unlock(&a->key_lock);
+	return ret;
+}
+
+static int
+configure_item(void *ctx, uint32_t i)
+{
+	struct conf_args *a = ctx;
+	struct mvdpa_conf *c = a->c;
+	uint16_t index;
+	int ret;
+
+	if (i < a->nkeys) {
+		ret = mem_chunk_key(c->dev, c, i);
+		if (ret < 0)
+			__atomic_store_n(&a->chunk_failed, true, __ATOMIC_RELEASE);
+		__atomic_fetch_add(&a->chunks_done, 1, __ATOMIC_RELEASE);
+		return ret;
+	}
+	index = a->order[i - a->nkeys];
+	ret = vq_prepare(c->dev, c, index, a->features, a->map, a->nmap);
+	if (ret == 0)
+		ret = conf_key(a, false);
+	if (ret == 0) {
+		a->started[index] = true;
+		return queue_start(c, index);
+	}
+	return ret == KEY_PENDING ? 0 : ret;
+}
+
+static int
+configure_rest(void *ctx, uint32_t i)
+{
+	struct conf_args *a = ctx;
+
+	return a->started[i] ? 0 : queue_start(a->c, i);
+}
+
+/*
+ * The queues in the order dev_conf takes them: those whose resources are there, then those it
+ * builds, then those a worker still builds ahead (their takers wait for those builds).
+ */
+static void
+queues_order(struct mvdpa_conf *c, uint16_t *order)
+{
+	static const enum mvdpa_ahead_state ranks[] = {
+		MVDPA_AHEAD_BUILT, MVDPA_AHEAD_NONE, MVDPA_AHEAD_BUILDING,
+	};
+	uint32_t n = 0;
+
+	for (uint32_t r = 0; r < RTE_DIM(ranks); r++)
+		for (uint32_t i = 0; i < c->nvqs; i++)
+			if (mvdpa_prealloc_ahead_state(c->dev, i) == ranks[r])
+				order[n++] = (uint16_t)i;
+}
+
+/*
+ * Guest-memory keys and every queue (struct conf_args): the chunks' keys, then each queue's
+ * resources and, when the key over the chunks is there, its virtq; then the other virtqs.
  */
 static int
 queues_configure(struct mvdpa_conf *c, const struct rte_vhost_memory *mem,
 		 struct conf_args *args)
 {
 	uint32_t workers = c->dev->args.max_conf_threads;
-	/* Keys built ahead are waited for once the queues' resources are ready. */
-	bool early = c->dev->mem_early != NULL && c->dev->mem_early->vid == c->vid;
-	int ret = early ? 0 : mem_prepare(c->dev, c, mem);
+	int ret;
 
-	args->nkeys = early ? 0 : c->nchunks;
-	mvdpa_prealloc_ahead_settle(c->dev);	/* before the workers take the queues */
-	if (ret == 0)
-		ret = mvdpa_parallel_for(args->nkeys + c->nvqs, workers, keys_and_queue_resources,
-					 args);
-	if (ret == 0 && early) {
-		ret = mem_early_take(c, mem);
-		if (ret == 0 && c->mkey.obj == NULL)	/* they were for another table */
-			ret = mem_keys_build(c->dev, c, mem);
-	} else if (ret == 0) {
-		ret = mem_key(c->dev, c);
+	args->mem = mem;
+	args->early = c->dev->mem_early != NULL && c->dev->mem_early->vid == c->vid;
+	ret = args->early ? 0 : mem_prepare(c->dev, c, mem);
+	args->nkeys = args->early ? 0 : c->nchunks;
+	args->order = calloc(c->nvqs ? c->nvqs : 1, sizeof(*args->order));
+	args->started = calloc(c->nvqs ? c->nvqs : 1, sizeof(*args->started));
+	if (args->order == NULL || args->started == NULL)
+		ret = -ENOMEM;
+	args->key = KEY_PENDING;
+	pthread_mutex_init(&args->key_lock, NULL);
+	mvdpa_prealloc_ahead_skip(c->dev);	/* before the workers take the queues */
+	if (ret == 0) {
+		queues_order(c, args->order);
+		ret = mvdpa_parallel_for(args->nkeys + c->nvqs, workers, configure_item, args);
 	}
 	if (ret == 0)
-		ret = mvdpa_parallel_for(c->nvqs, workers, queue_start, c);
+		ret = conf_key(args, true);
+	if (ret == 0)
+		ret = mvdpa_parallel_for(c->nvqs, workers, configure_rest, args);
+	pthread_mutex_destroy(&args->key_lock);
+	free(args->started);
+	free(args->order);
 	return ret;
 }
 

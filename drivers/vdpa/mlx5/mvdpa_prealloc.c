@@ -163,6 +163,7 @@ struct mvdpa_vq_ahead {
 	uint32_t eqn;
 	struct mvdpa_vq res;	/* only its resources */
 	struct mvdpa_job build;	/* on a configuration worker, until settled */
+	uint8_t state;		/* enum mvdpa_ahead_state, the build's (atomic) */
 	bool settled;		/* the build finished or was cancelled */
 	int ret;		/* the build's; -ECANCELED: it never ran */
 };
@@ -171,10 +172,15 @@ static int
 vq_ahead_build(void *ctx, uint32_t i)
 {
 	struct mvdpa_vq_ahead *a = ctx;
+	int ret;
 
 	(void)i;
-	a->ret = mvdpa_vq_res_create(a->dev, &a->res, a->size, a->uar_page, a->eqn, false);
-	return a->ret;
+	__atomic_store_n(&a->state, MVDPA_AHEAD_BUILDING, __ATOMIC_RELAXED);
+	ret = mvdpa_vq_res_create(a->dev, &a->res, a->size, a->uar_page, a->eqn, false);
+	a->ret = ret;
+	__atomic_store_n(&a->state, ret == 0 ? MVDPA_AHEAD_BUILT : MVDPA_AHEAD_NONE,
+			 __ATOMIC_RELAXED);
+	return ret;
 }
 
 /*
@@ -238,18 +244,27 @@ mvdpa_prealloc_vq_ahead(struct mvdpa_dev *dev, int vid, uint32_t index, uint32_t
 		return -ENOMEM;
 	*a = (struct mvdpa_vq_ahead){ .dev = dev, .vid = vid, .size = (uint16_t)size,
 				      .uar_page = p->uar->page_id, .eqn = p->eqn,
-				      .ret = -ECANCELED };
+				      .state = MVDPA_AHEAD_NONE, .ret = -ECANCELED };
 	mvdpa_job_start(&a->build, 1, 1, vq_ahead_build, a);
 	dev->vq_ahead[index] = a;
 	return 0;
 }
 
 void
-mvdpa_prealloc_ahead_settle(struct mvdpa_dev *dev)
+mvdpa_prealloc_ahead_skip(struct mvdpa_dev *dev)
 {
 	for (uint16_t i = 0; i < RTE_DIM(dev->vq_ahead); i++)
 		if (dev->vq_ahead[i] != NULL)
-			vq_ahead_settle(dev->vq_ahead[i]);
+			mvdpa_job_skip_rest(&dev->vq_ahead[i]->build);
+}
+
+enum mvdpa_ahead_state
+mvdpa_prealloc_ahead_state(const struct mvdpa_dev *dev, uint32_t index)
+{
+	const struct mvdpa_vq_ahead *a = index < RTE_DIM(dev->vq_ahead) ? dev->vq_ahead[index] :
+									   NULL;
+
+	return a == NULL ? MVDPA_AHEAD_NONE : __atomic_load_n(&a->state, __ATOMIC_RELAXED);
 }
 
 void

@@ -45,15 +45,23 @@ void mvdpa_prealloc_give_base(struct mvdpa_dev *dev, struct mvdpa_conf *c);
  * configuration holds the device-wide ones. Start replaces an earlier build of the vring for
  * another size or front-end; it is called from vhost's message hook, conf_lock held; 0 (started,
  * or nothing to build) or -ENOMEM.
- * Settle, at dev_conf before its parallel work: waits for the builds a worker runs and cancels
- * those no worker took yet (dev_conf builds those queues itself, on all its workers; waiting for
- * a build on a worker that waits for its own would leave too few to share a queue's parts).
- * Discard settles every build as well and destroys what they made (the end of dev_conf,
- * dev_cleanup, removal). Both with conf_lock held.
+ * Skip, at dev_conf before its parallel work: the builds no worker took yet are dropped
+ * (dev_conf builds those queues itself, on all its workers) and those under way go on; taking a
+ * queue's resources (mvdpa_prealloc_take_vq) waits for its build. State tells which, so that
+ * dev_conf takes the queues whose resources are there first and those still being built last.
+ * Discard settles every build (waits for it or cancels it) and destroys what they made (the
+ * end of dev_conf, dev_cleanup, removal). All with conf_lock held.
  */
 int mvdpa_prealloc_vq_ahead(struct mvdpa_dev *dev, int vid, uint32_t index, uint32_t size);
-void mvdpa_prealloc_ahead_settle(struct mvdpa_dev *dev);
+void mvdpa_prealloc_ahead_skip(struct mvdpa_dev *dev);
 void mvdpa_prealloc_ahead_discard(struct mvdpa_dev *dev);
+
+enum mvdpa_ahead_state {
+	MVDPA_AHEAD_BUILT,	/* the resources are there */
+	MVDPA_AHEAD_NONE,	/* no build, or it was skipped: dev_conf builds them */
+	MVDPA_AHEAD_BUILDING,	/* a worker still builds them */
+};
+enum mvdpa_ahead_state mvdpa_prealloc_ahead_state(const struct mvdpa_dev *dev, uint32_t index);
 
 /*
  * Lends queue index's resources to c->vqs[index] for rings of `size` entries, setting its

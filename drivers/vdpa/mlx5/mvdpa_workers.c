@@ -214,14 +214,20 @@ mvdpa_job_finish(struct mvdpa_job *j)
 	return __atomic_load_n(&j->err, __ATOMIC_RELAXED);
 }
 
-int
-mvdpa_job_cancel(struct mvdpa_job *j)
+void
+mvdpa_job_skip_rest(struct mvdpa_job *j)
 {
 	int zero = 0;
 
 	/* job_run takes no item after it sees an error. */
 	__atomic_compare_exchange_n(&j->err, &zero, -ECANCELED, false, __ATOMIC_RELAXED,
 				    __ATOMIC_RELAXED);
+}
+
+int
+mvdpa_job_cancel(struct mvdpa_job *j)
+{
+	mvdpa_job_skip_rest(j);
 	return mvdpa_job_finish(j);
 }
 

@@ -58,6 +58,11 @@ void mvdpa_job_start(struct mvdpa_job *j, uint32_t n, uint32_t workers,
  */
 int mvdpa_job_finish(struct mvdpa_job *j);
 /*
+ * No thread starts an item of j from now on; those running go on. mvdpa_job_finish or
+ * mvdpa_job_cancel must still follow (they wait for them). Returns at once.
+ */
+void mvdpa_job_skip_rest(struct mvdpa_job *j);
+/*
  * mvdpa_job_finish for work no longer wanted: the items not started yet are skipped, none is
  * run on the caller; waits for those running. Returns -ECANCELED, or the first error of an item
  * that failed before.
