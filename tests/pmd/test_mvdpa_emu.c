@@ -445,6 +445,53 @@ a_cancelled_job_skips_the_items_no_thread_took(void **state)
 	assert_int_equal(mlx5_emu_process_reset(), 0);
 }
 
+/*
+ * Skipping the rest of a job returns at once: an item no thread took yet is then run by no
+ * thread (not the workers once free, not the finisher), and one a worker runs goes on until
+ * the finish waits for it.
+ */
+static void
+a_skipped_job_returns_at_once_and_runs_no_item_not_taken(void **state)
+{
+	struct meeting busy = { .lock = PTHREAD_MUTEX_INITIALIZER,
+				.cond = PTHREAD_COND_INITIALIZER, .want = 3 };
+	struct meeting skipped = { .lock = PTHREAD_MUTEX_INITIALIZER,
+				   .cond = PTHREAD_COND_INITIALIZER, .want = 1 };
+	struct meeting running = { .lock = PTHREAD_MUTEX_INITIALIZER,
+				   .cond = PTHREAD_COND_INITIALIZER, .want = 2 };
+	struct mvdpa_job hold, job;
+
+	(void)state;
+	emulate("functions=1,profile=cx6dx");
+	assert_int_equal(rte_dev_probe("vdpa_mlx5x5,ibdev=mlx5_0,max_conf_threads=1"), 0);
+	mvdpa_job_start(&hold, 2, 2, meet, &busy);		/* both workers, held */
+	meeting_wait_inside(&busy, 2);
+	mvdpa_job_start(&job, 1, 1, meet, &skipped);		/* queued behind them */
+	mvdpa_job_skip_rest(&job);
+	pthread_mutex_lock(&busy.lock);
+	busy.want = 2;					/* released: they are free now */
+	pthread_cond_broadcast(&busy.cond);
+	pthread_mutex_unlock(&busy.lock);
+	assert_int_equal(mvdpa_job_finish(&hold), 0);
+	assert_int_equal(mvdpa_job_finish(&job), -ECANCELED);
+	assert_int_equal(skipped.nseen, 0);
+	/* An item a worker runs (it waits for a second thread until released) goes on. */
+	mvdpa_job_start(&job, 1, 1, meet, &running);
+	meeting_wait_inside(&running, 1);
+	mvdpa_job_skip_rest(&job);
+	pthread_mutex_lock(&running.lock);
+	assert_int_equal(running.inside, 1);		/* returned while it runs */
+	running.want = 1;
+	pthread_cond_broadcast(&running.cond);
+	pthread_mutex_unlock(&running.lock);
+	assert_int_equal(mvdpa_job_finish(&job), -ECANCELED);
+	assert_int_equal(running.nseen, 1);
+	assert_false(pthread_equal(running.seen[0], pthread_self()));
+	assert_int_equal(rte_dev_remove(rte_vdpa_get_rte_device(
+		rte_vdpa_find_device_by_name("vdpa_mlx5x5"))), 0);
+	assert_int_equal(mlx5_emu_process_reset(), 0);
+}
+
 int
 main(void)
 {
@@ -456,6 +503,7 @@ main(void)
 		cmocka_unit_test(configuration_workers_come_with_probes_and_go_with_the_last_removal),
 		cmocka_unit_test(a_job_no_worker_takes_runs_on_its_finisher),
 		cmocka_unit_test(a_cancelled_job_skips_the_items_no_thread_took),
+		cmocka_unit_test(a_skipped_job_returns_at_once_and_runs_no_item_not_taken),
 	};
 
 	return cmocka_run_group_tests(tests, eal_up, eal_down);
