@@ -8,7 +8,9 @@
 # scripted front-end's messages on any machine. From the emulator's command trace and the
 # back-end's message times (bench's conn_clock, one clock): no virtq is created before vhost
 # read DRIVER_OK, and the first is created before the last queue resource's command goes out.
-# (Before, every virtq waited for every queue's resources.)
+# (Before, every virtq waited for every queue's resources.) Guest memory is cut into 8 chunk
+# keys of 128 MiB, not 14: without pre-created queues the vrings' chains are a small guest's
+# critical path, and the threads more chunks would take go to them.
 # Usage: test_pmd_virtqs_overlap.sh <vdpa-app> <our PMD .so> <libmlx5emu.so> <vu-frontend>
 #        <conn_clock.so> <bench dir>
 set -u
@@ -42,6 +44,10 @@ wait "$apid"; check "app exit status 0" $?
 
 grep -q "vid 0: configured 32 of 32 queues, 32 running" "$log"
 check "32 of 32 queues configured and running" $?
+# Without pre-created queue resources, a small guest's chunks are no smaller than 128 MiB: the
+# vrings' chains, not the keys, are its critical path (mem_chunk_size).
+grep -q "vid 0: 1 memory regions in 8 keys under key" "$log"
+check "1 GiB cut into 8 chunk keys, not 14 (threads left for the vrings' chains)" $?
 # The virtq CREATEs against DRIVER_OK (the last SET_STATUS vhost read before the first of them)
 # and against the queue resources' commands (counters, CQ, QPs and their state changes).
 out=$(PYTHONPATH="$bench" python3 - "$log" "$tmp/cmds.0" <<'EOF'

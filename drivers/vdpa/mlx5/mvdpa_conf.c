@@ -139,9 +139,15 @@ umem_free(void **buf, struct devx_umem *umem)
  * out of the wave: they build a queue pair's resources meanwhile (per vring a chain of about
  * ten commands: counters, CQ, QPs, their connection), which would otherwise wait for the
  * whole wave's threads and firmware command slots (at 16 GiB, 7 ms; 1 queue pair, 16 GiB:
- * 11.0 -> 10.3 ms, the same at 4 and 16 queue pairs).
+ * 11.0 -> 10.3 ms, the same at 4 and 16 queue pairs). That chain, four commands in sequence
+ * and then the virtq from each vring's size on, is then the bring-up's critical path in small
+ * guests, so there chunks are no smaller than MEM_CHUNK_MIN_BUILT: their keys (1.3 ms under the
+ * calibrated model) still come well before the virtqs, and the threads and firmware slots more
+ * chunks would take go to the vrings' chains (1 GiB, 1 queue pair: 8 chunks instead of 14,
+ * 5.5 / 5.1 -> 4.6 / 4.5 ms, medians of 15).
  */
 #define MEM_CHUNK_MIN (16ull << 20)
+#define MEM_CHUNK_MIN_BUILT (128ull << 20)
 #define MEM_CHUNK_ALIGN (2ull << 20)
 #define MEM_QUEUE_THREADS 2u
 
@@ -150,16 +156,18 @@ static uint64_t
 mem_chunk_size(const struct mvdpa_dev *dev, const struct rte_vhost_memory *mem)
 {
 	uint32_t threads = dev->args.max_conf_threads + 1;
-	uint64_t total = 0, chunk;
+	uint64_t total = 0, chunk, min = MEM_CHUNK_MIN;
 
 	if (dev->args.max_conf_threads == 0)
 		return UINT64_MAX;
-	if (dev->args.queues == 0)
+	if (dev->args.queues == 0) {
 		threads = threads > MEM_QUEUE_THREADS ? threads - MEM_QUEUE_THREADS : 1;
+		min = MEM_CHUNK_MIN_BUILT;
+	}
 	for (uint32_t i = 0; i < mem->nregions; i++)
 		total += mem->regions[i].size;
 	chunk = RTE_ALIGN_CEIL(total / threads, MEM_CHUNK_ALIGN);
-	return chunk > MEM_CHUNK_MIN ? chunk : MEM_CHUNK_MIN;
+	return chunk > min ? chunk : min;
 }
 
 /* How many chunks mem is cut into (mem_prepare), a key each. */
