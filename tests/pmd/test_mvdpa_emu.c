@@ -266,6 +266,10 @@ struct meeting {
 	uint32_t nseen;
 };
 
+/* A meeting whose items wait until `n` threads are inside. */
+#define MEETING(n) { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER, \
+		     .want = (n) }
+
 static bool
 seen_has(const pthread_t *seen, uint32_t n, pthread_t t)
 {
@@ -300,10 +304,7 @@ meet(void *ctx, uint32_t i)
 static uint32_t
 meeting_threads(uint32_t want, uint32_t workers, pthread_t *seen)
 {
-	struct meeting m = {
-		.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER,
-		.want = want,
-	};
+	struct meeting m = MEETING(want);
 
 	assert_int_equal(mvdpa_parallel_for(want, workers, meet, &m), 0);
 	memcpy(seen, m.seen, sizeof(m.seen));
@@ -366,6 +367,16 @@ meeting_wait_inside(struct meeting *m, uint32_t n)
 	assert_int_equal(ret, 0);
 }
 
+/* Lets m's items go once `want` threads are inside (fewer than now: at once). */
+static void
+meeting_release(struct meeting *m, uint32_t want)
+{
+	pthread_mutex_lock(&m->lock);
+	m->want = want;
+	pthread_cond_broadcast(&m->cond);
+	pthread_mutex_unlock(&m->lock);
+}
+
 /*
  * Work started ahead that no worker is free to take is run by whoever finishes it: with every
  * worker held by another job, a job's finish runs its item on the calling thread, at once.
@@ -374,10 +385,8 @@ static void
 a_job_no_worker_takes_runs_on_its_finisher(void **state)
 {
 	/* Held until released: its items wait for a third thread that never comes. */
-	struct meeting busy = { .lock = PTHREAD_MUTEX_INITIALIZER,
-				.cond = PTHREAD_COND_INITIALIZER, .want = 3 };
-	struct meeting ahead = { .lock = PTHREAD_MUTEX_INITIALIZER,
-				 .cond = PTHREAD_COND_INITIALIZER, .want = 1 };
+	struct meeting busy = MEETING(3);
+	struct meeting ahead = MEETING(1);
 	struct mvdpa_job hold, job;
 
 	(void)state;
@@ -390,10 +399,7 @@ a_job_no_worker_takes_runs_on_its_finisher(void **state)
 	assert_int_equal(mvdpa_job_finish(&job), 0);
 	assert_int_equal(ahead.nseen, 1);
 	assert_true(pthread_equal(ahead.seen[0], pthread_self()));
-	pthread_mutex_lock(&busy.lock);
-	busy.want = 2;					/* released */
-	pthread_cond_broadcast(&busy.cond);
-	pthread_mutex_unlock(&busy.lock);
+	meeting_release(&busy, 2);
 	assert_int_equal(mvdpa_job_finish(&hold), 0);
 	assert_int_equal(busy.nseen, 2);
 	assert_int_equal(rte_dev_remove(rte_vdpa_get_rte_device(
@@ -409,12 +415,9 @@ a_job_no_worker_takes_runs_on_its_finisher(void **state)
 static void
 a_cancelled_job_skips_the_items_no_thread_took(void **state)
 {
-	struct meeting busy = { .lock = PTHREAD_MUTEX_INITIALIZER,
-				.cond = PTHREAD_COND_INITIALIZER, .want = 3 };
-	struct meeting skipped = { .lock = PTHREAD_MUTEX_INITIALIZER,
-				   .cond = PTHREAD_COND_INITIALIZER, .want = 1 };
-	struct meeting running = { .lock = PTHREAD_MUTEX_INITIALIZER,
-				   .cond = PTHREAD_COND_INITIALIZER, .want = 2 };
+	struct meeting busy = MEETING(3);
+	struct meeting skipped = MEETING(1);
+	struct meeting running = MEETING(2);
 	struct mvdpa_job hold, job;
 
 	(void)state;
@@ -425,18 +428,12 @@ a_cancelled_job_skips_the_items_no_thread_took(void **state)
 	mvdpa_job_start(&job, 1, 1, meet, &skipped);
 	assert_int_equal(mvdpa_job_cancel(&job), -ECANCELED);
 	assert_int_equal(skipped.nseen, 0);
-	pthread_mutex_lock(&busy.lock);
-	busy.want = 2;					/* released */
-	pthread_cond_broadcast(&busy.cond);
-	pthread_mutex_unlock(&busy.lock);
+	meeting_release(&busy, 2);
 	assert_int_equal(mvdpa_job_finish(&hold), 0);
 	/* An item a worker runs (it waits for a second thread until released): waited for. */
 	mvdpa_job_start(&job, 1, 1, meet, &running);
 	meeting_wait_inside(&running, 1);
-	pthread_mutex_lock(&running.lock);
-	running.want = 1;
-	pthread_cond_broadcast(&running.cond);
-	pthread_mutex_unlock(&running.lock);
+	meeting_release(&running, 1);
 	assert_int_equal(mvdpa_job_cancel(&job), -ECANCELED);
 	assert_int_equal(running.nseen, 1);
 	assert_false(pthread_equal(running.seen[0], pthread_self()));
@@ -453,13 +450,11 @@ a_cancelled_job_skips_the_items_no_thread_took(void **state)
 static void
 a_skipped_job_returns_at_once_and_runs_no_item_not_taken(void **state)
 {
-	struct meeting busy = { .lock = PTHREAD_MUTEX_INITIALIZER,
-				.cond = PTHREAD_COND_INITIALIZER, .want = 3 };
-	struct meeting skipped = { .lock = PTHREAD_MUTEX_INITIALIZER,
-				   .cond = PTHREAD_COND_INITIALIZER, .want = 1 };
-	struct meeting running = { .lock = PTHREAD_MUTEX_INITIALIZER,
-				   .cond = PTHREAD_COND_INITIALIZER, .want = 2 };
+	struct meeting busy = MEETING(3);
+	struct meeting skipped = MEETING(1);
+	struct meeting running = MEETING(2);
 	struct mvdpa_job hold, job;
+	uint32_t inside;
 
 	(void)state;
 	emulate("functions=1,profile=cx6dx");
@@ -468,10 +463,7 @@ a_skipped_job_returns_at_once_and_runs_no_item_not_taken(void **state)
 	meeting_wait_inside(&busy, 2);
 	mvdpa_job_start(&job, 1, 1, meet, &skipped);		/* queued behind them */
 	mvdpa_job_skip_rest(&job);
-	pthread_mutex_lock(&busy.lock);
-	busy.want = 2;					/* released: they are free now */
-	pthread_cond_broadcast(&busy.cond);
-	pthread_mutex_unlock(&busy.lock);
+	meeting_release(&busy, 2);			/* the workers are free now */
 	assert_int_equal(mvdpa_job_finish(&hold), 0);
 	assert_int_equal(mvdpa_job_finish(&job), -ECANCELED);
 	assert_int_equal(skipped.nseen, 0);
@@ -480,10 +472,10 @@ a_skipped_job_returns_at_once_and_runs_no_item_not_taken(void **state)
 	meeting_wait_inside(&running, 1);
 	mvdpa_job_skip_rest(&job);
 	pthread_mutex_lock(&running.lock);
-	assert_int_equal(running.inside, 1);		/* returned while it runs */
-	running.want = 1;
-	pthread_cond_broadcast(&running.cond);
+	inside = running.inside;			/* skip_rest returned while it runs */
 	pthread_mutex_unlock(&running.lock);
+	assert_int_equal(inside, 1);
+	meeting_release(&running, 1);
 	assert_int_equal(mvdpa_job_finish(&job), -ECANCELED);
 	assert_int_equal(running.nseen, 1);
 	assert_false(pthread_equal(running.seen[0], pthread_self()));
