@@ -132,6 +132,26 @@ e2e_sanitizers() {
 	esac
 }
 
+# e2e_start_traced_app APP PMD EMU CONN_CLOCK PREFIX EMU_ITEMS DEVARGS: our vDPA app on one
+# emulated function under the calibrated cost model, the emulator's command trace in
+# $e2e_tmp/cmds.0 and bench's conn_clock recording the vhost-user messages (one clock), the
+# emulator's further MLX5_EMU items and the device's devargs as given; log $e2e_tmp/app.log,
+# socket $e2e_tmp/sock0, PID in e2e_app_pid. Returns once vhost listens on the socket (after
+# e2e_sanitizers).
+e2e_start_traced_app() {
+	rm -f "$e2e_tmp/sock0"
+	MLX5_EMU="functions=1,cost=calibrated,cmdtrace=$e2e_tmp/cmds,report=exit${6:+,$6}" \
+		LD_PRELOAD="$san$3 $4" timeout "$(e2e_t 60)" "$1" -l 0-1 --no-huge -m 256 \
+		--no-pci --no-telemetry --file-prefix "$5-$e2e_id" -d "$2" \
+		--vdev "vdpa_mlx5x0,ibdev=mlx5_0${7:+,$7}" --log-level=pmd.vdpa.mlx5x:info \
+		-- --iface "$e2e_tmp/sock" </dev/null >"$e2e_tmp/app.log" 2>&1 &
+	e2e_app_pid=$!
+	e2e_bg
+	e2e_wait_sockets 10 "$e2e_tmp/sock0" || return 1
+	# vhost's event thread picks the listening socket up at its next poll, up to 1 s later.
+	sleep "$(e2e_t 1.2)"
+}
+
 # check NAME STATUS: one result line; STATUS 0 is a pass.
 check() {
 	e2e_cases=$((e2e_cases + 1))

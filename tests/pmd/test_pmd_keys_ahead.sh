@@ -24,18 +24,9 @@ tmp=$e2e_tmp
 e2e_sanitizers "$emu"
 
 log=$tmp/app.log
-rm -f "$tmp/sock0"
-MLX5_EMU="functions=1,cost=calibrated,cmdtrace=$tmp/cmds,report=exit" \
-	LD_PRELOAD="$san$emu $clock" timeout "$(e2e_t 60)" "$app" -l 0-1 --no-huge -m 256 \
-	--no-pci --no-telemetry --file-prefix keys-$e2e_id -d "$pmd" \
-	--vdev vdpa_mlx5x0,ibdev=mlx5_0,max_conf_threads=15,queues=1,queue_size=256 \
-	--log-level=pmd.vdpa.mlx5x:info \
-	-- --iface "$tmp/sock" </dev/null >"$log" 2>&1 &
-apid=$!
-e2e_bg
-e2e_wait_sockets 10 "$tmp/sock0"
-# vhost's event thread picks the listening socket up at its next poll, up to 1 s later.
-sleep "$(e2e_t 1.2)"
+e2e_start_traced_app "$app" "$pmd" "$emu" "$clock" keys "" \
+	max_conf_threads=15,queues=1,queue_size=256
+apid=$e2e_app_pid
 for i in 1 2; do
 	timeout "$(e2e_t 30)" "$frontend" "$tmp/sock0" 1 1 0.3 >"$tmp/fe$i.log" 2>&1
 	check "front-end $i: exit status 0" $?

@@ -25,18 +25,8 @@ tmp=$e2e_tmp
 e2e_sanitizers "$emu"
 
 log=$tmp/app.log
-rm -f "$tmp/sock0"
-MLX5_EMU="functions=1,cost=calibrated,slots=2,cmdtrace=$tmp/cmds,report=exit" \
-	LD_PRELOAD="$san$emu $clock" timeout "$(e2e_t 60)" "$app" -l 0-1 --no-huge -m 256 \
-	--no-pci --no-telemetry --file-prefix overlap-$e2e_id -d "$pmd" \
-	--vdev vdpa_mlx5x0,ibdev=mlx5_0,max_conf_threads=15 \
-	--log-level=pmd.vdpa.mlx5x:info \
-	-- --iface "$tmp/sock" </dev/null >"$log" 2>&1 &
-apid=$!
-e2e_bg
-e2e_wait_sockets 10 "$tmp/sock0"
-# vhost's event thread picks the listening socket up at its next poll, up to 1 s later.
-sleep "$(e2e_t 1.2)"
+e2e_start_traced_app "$app" "$pmd" "$emu" "$clock" overlap "slots=2" max_conf_threads=15
+apid=$e2e_app_pid
 timeout "$(e2e_t 30)" "$frontend" "$tmp/sock0" 16 1 "$(e2e_t 1)" >"$tmp/fe.log" 2>&1
 check "front-end: exit status 0" $?
 kill -TERM "$apid"
