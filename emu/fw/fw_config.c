@@ -111,8 +111,8 @@ apply(struct emu_config *cfg, const char *key, const char *val, char *err, size_
 		else
 			return fail(err, errlen, "cost=%s: expected zero or calibrated", val);
 	} else if (strcmp(key, "slots") == 0) {
-		if (parse_uint(val, 1024, &v) || v == 0)
-			return fail(err, errlen, "slots=%s: expected 1..1024", val);
+		if (parse_uint(val, FW_SLOTS_MAX, &v) || v == 0)
+			return fail(err, errlen, "slots=%s: expected 1..%u", val, FW_SLOTS_MAX);
 		cfg->slots = (unsigned int)v;
 	} else if (strcmp(key, "fault") == 0) {
 		if (cfg->nfaults >= EMU_CONFIG_MAX_FAULTS)

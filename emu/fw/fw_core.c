@@ -123,10 +123,7 @@ emu_fw_create(const struct emu_fw_params *params, struct emu_fw **out)
 		ret = -errno;
 		goto close_bar;
 	}
-	if (sem_init(&fw->slot_sem, 0, 1) < 0) {
-		ret = -errno;
-		goto close_bar;
-	}
+	pthread_mutex_init(&fw->slot_lock, NULL);
 	pthread_mutex_init(&fw->lock, NULL);
 	pthread_mutex_init(&fw->subs_lock, NULL);
 	*out = fw;
@@ -151,7 +148,7 @@ emu_fw_destroy(struct emu_fw *fw)
 	pthread_mutex_unlock(&fw->lock);
 	pthread_mutex_destroy(&fw->lock);
 	pthread_mutex_destroy(&fw->subs_lock);
-	sem_destroy(&fw->slot_sem);
+	pthread_mutex_destroy(&fw->slot_lock);
 	close(fw->bar_fd);
 	free(fw->subs);
 	free(fw);
@@ -209,14 +206,12 @@ measure_timer_lateness(void)
 int
 emu_fw_set_cost(struct emu_fw *fw, enum emu_cost_model model, unsigned int slots)
 {
-	if (slots == 0 || slots > 1024)
+	if (slots == 0 || slots > FW_SLOTS_MAX)
 		return -EINVAL;
-	/* Only between commands: the semaphore is replaced. */
-	sem_destroy(&fw->slot_sem);
-	if (sem_init(&fw->slot_sem, 0, slots) < 0)
-		return -errno;
+	pthread_mutex_lock(&fw->slot_lock);
 	fw->cost = model;
 	fw->slots = slots;
+	pthread_mutex_unlock(&fw->slot_lock);
 	if (model != EMU_COST_ZERO)
 		pthread_once(&timer_late_once, measure_timer_lateness);
 	return 0;
@@ -228,24 +223,41 @@ fw_timer_late_ns(void)
 	return timer_late_ns;
 }
 
+/*
+ * A command's place in the firmware's time: the slot that frees first, from when it frees (or
+ * now), for the command's latency. Slots are booked on the firmware's clock: a command whose
+ * thread wakes late for its completion (a busy CPU) does not hold the next one back, as it did
+ * while a thread gave its slot back only once awake (a 16 queue pair bring-up at 16 GiB: slots
+ * freed 43-66 µs late at the median, 0.26-0.38 ms at p90).
+ */
 uint64_t
 fw_slot_take(struct emu_fw *fw, uint64_t ns, struct fw_slot *slot)
 {
-	uint64_t asked;
+	uint64_t asked, start;
+	unsigned int first = 0;
 
 	slot->deadline_ns = 0;
 	if (fw->cost == EMU_COST_ZERO)
 		return 0;
 	asked = hw_clock_ns();
-	while (sem_wait(&fw->slot_sem) < 0 && errno == EINTR)
-		;
-	slot->deadline_ns = hw_clock_ns() + ns;
-	return slot->deadline_ns - ns - asked;
+	pthread_mutex_lock(&fw->slot_lock);
+	for (unsigned int i = 1; i < fw->slots; i++)
+		if (fw->slot_free_ns[i] < fw->slot_free_ns[first])
+			first = i;
+	start = fw->slot_free_ns[first] > asked ? fw->slot_free_ns[first] : asked;
+	slot->deadline_ns = start + ns;
+	fw->slot_free_ns[first] = slot->deadline_ns;
+	pthread_mutex_unlock(&fw->slot_lock);
+	/* A command executes when it has its slot, behind the ones before it. */
+	if (start > asked)
+		sleep_until(start - timer_late_ns);
+	return start - asked;
 }
 
 void
 fw_slot_give(struct emu_fw *fw, const struct fw_slot *slot)
 {
+	(void)fw;
 	if (slot->deadline_ns == 0)
 		return;
 	/*
@@ -253,7 +265,6 @@ fw_slot_give(struct emu_fw *fw, const struct fw_slot *slot)
 	 * command's thread is woken for its completion, not the host's timer lateness after it.
 	 */
 	sleep_until(slot->deadline_ns - timer_late_ns);
-	sem_post(&fw->slot_sem);
 }
 
 void

@@ -7,7 +7,6 @@
 #define EMU_FW_INTERNAL_H
 
 #include <pthread.h>
-#include <semaphore.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -57,6 +56,7 @@ struct fw_obj {
 #define FW_MAX_SUBSCRIPTIONS 4096
 #define FW_PAGE_SIZE 4096u
 #define FW_BAR_PAGES 64			/* UAR + VAR pages in the BAR memfd */
+#define FW_SLOTS_MAX 1024u		/* the cost model's parallel command slots */
 
 struct fw_subscription {
 	const struct emu_fw_event_sink *sink;
@@ -76,7 +76,7 @@ struct emu_fw {
 	const struct emu_fw_profile *profile;
 	struct emu_fw_params params;
 
-	/* Protects everything below except the cost model's semaphore. */
+	/* Protects everything below except the cost model's slots. */
 	pthread_mutex_t lock;
 	struct fw_obj *buckets[FW_HASH_BUCKETS];
 	uint32_t next_id[EMU_OBJ_KIND_COUNT];
@@ -106,10 +106,15 @@ struct emu_fw {
 	struct hw_nic *nic;
 	unsigned int nic_port;
 
-	/* Cost model: a command holds one of `slots` for its latency; no lock held meanwhile. */
+	/*
+	 * Cost model: a command holds one of `slots` for its latency; no lock held meanwhile.
+	 * Each slot's time is the firmware's own (slot_lock): when the command in it completes,
+	 * whenever its thread wakes up.
+	 */
 	enum emu_cost_model cost;
 	unsigned int slots;
-	sem_t slot_sem;
+	pthread_mutex_t slot_lock;
+	uint64_t slot_free_ns[FW_SLOTS_MAX];
 	/*
 	 * Bring-up timing for the exit report (fw->lock): commands executed and their modelled
 	 * firmware time (whatever the cost model), and the last command that set a virtq RDY: when
@@ -158,10 +163,10 @@ static inline void fw_obj_put(struct fw_obj *o) { if (o) o->refs--; }
 
 /* Handlers, grouped by file. */
 /*
- * The cost model (fw_core.c): a command takes a slot for its latency (fw_slot_take returns the
- * ns it waited for a free one), executes, and completes when the latency is over
- * (fw_slot_give sleeps until then and frees the slot); nothing to do with cost=zero. A memory
- * key's latency.
+ * The cost model (fw_core.c): a command takes the slot that frees first for its latency
+ * (fw_slot_take returns, once the command has it, the ns it waited for it), executes, and
+ * completes when the latency is over (fw_slot_give sleeps until then); the slot is free again
+ * at that deadline, not when the command's thread is back. Nothing to do with cost=zero.
  */
 struct fw_slot {
 	uint64_t deadline_ns;	/* the command's completion; 0 when it holds no slot */
@@ -170,6 +175,7 @@ uint64_t fw_slot_take(struct emu_fw *fw, uint64_t ns, struct fw_slot *slot);
 void fw_slot_give(struct emu_fw *fw, const struct fw_slot *slot);
 /* How much sooner than its deadline a command's thread asks to be woken (0 until measured). */
 uint64_t fw_timer_late_ns(void);
+/* A memory key's latency, by its translation octwords. */
 uint64_t fw_mkey_cost_ns(uint64_t octwords);
 /* A command completed now (MLX5_EMU cmdtrace): recorded if the command trace is on. */
 void fw_trace_cmd_done(struct emu_fw *fw, uint64_t issued_ns, uint64_t slot_wait_ns, uint16_t opcode,

@@ -370,6 +370,38 @@ the_command_trace_records_each_command_with_its_time_and_status(void **state)
 	emu_fw_destroy(fw);	/* with its PD */
 }
 
+/*
+ * The cost model's slots are booked on the firmware's clock: a command that finds every slot
+ * busy takes the one that frees first from the moment it frees, whether or not the thread of
+ * the command in it is back yet (here it never is before the next takes its place).
+ */
+static void
+a_command_behind_busy_slots_starts_when_the_first_frees(void **state)
+{
+	struct emu_fw *fw = fwt_create("cx6dx");
+	struct fw_slot a, b, c, d;
+	uint64_t t0, wait;
+
+	(void)state;
+	assert_int_equal(emu_fw_set_cost(fw, EMU_COST_CALIBRATED, 2), 0);
+	t0 = hw_clock_ns();
+	assert_int_equal(fw_slot_take(fw, 3000000, &a), 0);
+	assert_int_equal(fw_slot_take(fw, 1000000, &b), 0);
+	assert_true(a.deadline_ns >= t0 + 3000000 && b.deadline_ns >= t0 + 1000000);
+	/* Both busy: c goes into b's slot at b's end, d into c's, which frees before a's. */
+	wait = fw_slot_take(fw, 1000000, &c);
+	assert_int_equal(c.deadline_ns, b.deadline_ns + 1000000);
+	assert_true(wait > 0 && hw_clock_ns() + fw_timer_late_ns() >= b.deadline_ns);
+	fw_slot_take(fw, 500000, &d);
+	assert_int_equal(d.deadline_ns, c.deadline_ns + 500000);
+	fw_slot_give(fw, &a);
+	fw_slot_give(fw, &b);
+	fw_slot_give(fw, &c);
+	fw_slot_give(fw, &d);
+	assert_true(hw_clock_ns() + fw_timer_late_ns() >= d.deadline_ns);
+	fwt_destroy_checked(fw);
+}
+
 static void
 nic_vport_context_reports_and_changes_mac_and_mtu(void **state)
 {
@@ -418,6 +450,7 @@ main(void)
 		cmocka_unit_test(config_strings_parse_or_name_the_bad_key),
 		cmocka_unit_test(config_values_land_in_the_struct),
 		cmocka_unit_test(the_command_trace_records_each_command_with_its_time_and_status),
+		cmocka_unit_test(a_command_behind_busy_slots_starts_when_the_first_frees),
 		cmocka_unit_test(nic_vport_context_reports_and_changes_mac_and_mtu),
 	};
 
