@@ -21,16 +21,19 @@
 
 #include "hw_virtq.h"
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 /* The sanitizer's runtime has it; GCC's packages here ship no header for it. */
 size_t __sanitizer_get_current_allocated_bytes(void);
 #endif
 
-/* Bytes the process's heap has handed out (the sanitizer's allocator counts under ASan). */
+/*
+ * Bytes the process's heap has handed out (under ASan and TSan their allocator counts: glibc's
+ * mallinfo sees none of it).
+ */
 static size_t
 heap_in_use(void)
 {
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 	return __sanitizer_get_current_allocated_bytes();
 #else
 	return mallinfo2().uordblks;
