@@ -106,11 +106,7 @@ struct emu_fw {
 	struct hw_nic *nic;
 	unsigned int nic_port;
 
-	/*
-	 * Cost model: a command holds one of `slots` for its latency; no lock held meanwhile.
-	 * Each slot's time is the firmware's own (slot_lock): when the command in it completes,
-	 * whenever its thread wakes up.
-	 */
+	/* Cost model (fw_slot_take): when each slot frees, on the firmware's clock (slot_lock). */
 	enum emu_cost_model cost;
 	unsigned int slots;
 	pthread_mutex_t slot_lock;

@@ -120,13 +120,15 @@ e2e_sanitizer_preload() {
 # around the library are not instrumented), plus the items given; in a ThreadSanitizer build,
 # TSAN_OPTIONS with the suppressions for races inside the uninstrumented libraries
 # (tests/tsan.supp). A report makes the process exit with status 66, which the tests check.
-# Also sets the time factor (e2e_time_factor).
+# Also sets the time factor (e2e_time_factor) and e2e_tsan (1 in a ThreadSanitizer build, else 0).
 e2e_sanitizers() {
 	san=$(e2e_sanitizer_preload "$1")
 	e2e_time_factor "$1"
+	e2e_tsan=0
 	[ -z "$san" ] || export ASAN_OPTIONS="detect_leaks=0${2:+:$2}${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 	case "$san" in
 	*libtsan*)
+		e2e_tsan=1
 		export TSAN_OPTIONS="suppressions=$e2e_dir/../tsan.supp:second_deadlock_stack=1${TSAN_OPTIONS:+:$TSAN_OPTIONS}"
 		;;
 	esac

@@ -107,7 +107,7 @@ for mode in 0 1 2; do
 	# name (1-4 jiffies of the 5 s here, 0.8 % of a CPU).
 	deltas=$(awk 'NR == FNR {t0[$1] = $3; next} {print $2 "=" $3 - t0[$1]}' "$tmp/t0" "$tmp/t1" |
 		tr '\n' ' ')
-	idle=$(awk -v main="$apid" -v tsan="$([[ "$san" == *libtsan* ]] && echo 1 || echo 0)" \
+	idle=$(awk -v main="$apid" -v tsan="$e2e_tsan" \
 		'NR == FNR {t0[$1] = $3; if ($1 == main) name = $2; next}
 		$2 != "mlx5emu-nic" && !(tsan && $1 != main && $2 == name) {d += $3 - t0[$1]}
 		END {print d + 0}' "$tmp/t0" "$tmp/t1")

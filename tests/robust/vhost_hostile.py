@@ -421,12 +421,17 @@ def leaked_memfd():
     return fd
 
 
-def case_mem_table_zero_size(fe):
+def mem_table_may_leak(fe, region):
+    """A one-region memory table on an fd of its own that lib/vhost may leak (leaked_memfd)."""
     fd = leaked_memfd()
     try:
-        fe.mem_table([(GPA_BASE, 0, UVA_BASE, 0)], [fd])
+        fe.mem_table([region], [fd])
     finally:
         os.close(fd)
+
+
+def case_mem_table_zero_size(fe):
+    mem_table_may_leak(fe, (GPA_BASE, 0, UVA_BASE, 0))
     fe.setup()
 
 
@@ -439,11 +444,7 @@ def case_mem_table_overlapping(fe):
 
 
 def case_mem_table_huge(fe):
-    fd = leaked_memfd()
-    try:
-        fe.mem_table([(GPA_BASE, 1 << 62, UVA_BASE, 0)], [fd])
-    finally:
-        os.close(fd)
+    mem_table_may_leak(fe, (GPA_BASE, 1 << 62, UVA_BASE, 0))
     fe.mem_table([(0xfffffffffffff000, MEM_SIZE, UVA_BASE, 0)], [fe.memfd])
     fe.mem_table([(GPA_BASE, MEM_SIZE, 0xfffffffffffff000, 0)], [fe.memfd])
 
@@ -452,11 +453,7 @@ def case_mem_table_offset_beyond_file(fe):
     # vhost maps the file from its start to the region's end, 1 TiB here: where the address
     # space has no such hole (the app under ThreadSanitizer, now and then) the mmap fails and
     # vhost leaks the fd.
-    fd = leaked_memfd()
-    try:
-        fe.mem_table([(GPA_BASE, MEM_SIZE, UVA_BASE, 1 << 40)], [fd])
-    finally:
-        os.close(fd)
+    mem_table_may_leak(fe, (GPA_BASE, MEM_SIZE, UVA_BASE, 1 << 40))
     fe.mem_table([(GPA_BASE, MEM_SIZE, UVA_BASE, MEM_SIZE - 4096)], [fe.memfd])
 
 
