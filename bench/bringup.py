@@ -73,6 +73,13 @@ def key_chain_ms(costs, octword_ns, mem_gib, slots, virtqs):
     return (min(key + translation, key + translation / slots + key) + rounds * virtq) / 1e6
 
 
+def backend_killed(app_log):
+    """Why a run has no emulator report, when bench_stop_backend (bench/lib.sh) had to kill the
+    back-end: the report comes at exit."""
+    return "; the back-end hung on exit and was killed (app.log)" \
+        if "bench: the back-end had not exited" in app_log else ""
+
+
 def parse_run(path):
     r = {"ok": False}
     app = open(os.path.join(path, "app.log"), errors="replace").read()
@@ -89,7 +96,7 @@ def parse_run(path):
                for line in re.findall(r"mlx5emu: mlx5_0: timing: (.*)", app)]
     timings = [t for t in timings if t.get("executed", 0) > 0]
     if not timings or timings[-1]["rdy_sets"] == 0:
-        r["error"] = "no virtq set RDY (no emulator timing)"
+        r["error"] = "no virtq set RDY (no emulator timing)" + backend_killed(app)
         return r
     t = timings[-1]
     t_rdy = t["last_rdy_monotonic_ns"]

@@ -54,8 +54,8 @@ run_one() {	# frontend pmd cost mem qp rep
 	sleep 1.2
 	stay=$(awk -v q="$5" 'BEGIN { print 2 + q * 0.05 }')
 	if [ "$1" = script ]; then
-		LD_PRELOAD="$clock" timeout 60 "$frontend" "$dir/sock0" "$5" "$4" "$stay" \
-			>"$dir/fe.log" 2>&1 && fe_rc=0 || fe_rc=$?
+		LD_PRELOAD="$clock" timeout 60 taskset -c "$frontend_cpu" "$frontend" "$dir/sock0" \
+			"$5" "$4" "$stay" >"$dir/fe.log" 2>&1 && fe_rc=0 || fe_rc=$?
 	else
 		LD_PRELOAD= sleep "$stay" | LD_PRELOAD="$clock" timeout 60 "$testpmd" -l 0-1 \
 			--no-huge -m $(($4 * 1024)) --no-pci --no-telemetry --file-prefix bench-fe \
@@ -63,8 +63,7 @@ run_one() {	# frontend pmd cost mem qp rep
 			-- -i --no-mlockall --rxq="$5" --txq="$5" --total-num-mbufs=$((512 * $5 + 4096)) \
 			>"$dir/fe.log" 2>&1 && fe_rc=0 || fe_rc=$?
 	fi
-	kill -TERM "$be" 2>/dev/null || true
-	wait "$be" 2>/dev/null || true
+	bench_stop_backend "$dir"
 	echo "$fe_rc" >"$dir/fe.rc"
 	printf '%-11s %-5s %-10s %3s GiB %3s qp rep %s: front-end %s\n' "$1" "$2" "$3" "$4" "$5" \
 		"$6" "$([ "$fe_rc" = 0 ] && echo ok || echo "failed ($fe_rc)")"

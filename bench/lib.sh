@@ -1,11 +1,11 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Sourced by the benchmarks, from the checkout's root: builds build-bench/ (no tests) and sets
 # build, out, testpmd and the paths of the app, our PMD, the emulator, conn_clock and the
-# scripted front-end (frontend, bench/vu_frontend.c); a
+# scripted front-end (frontend, bench/vu_frontend.c) with the CPU it runs on (frontend_cpu); a
 # temporary folder `tmp` and the `pids` of background processes, killed and removed at exit;
 # bench_root_pmds drops DPDK's PMD from `pmds` when not root; bench_pci_tree and
-# bench_start_backend start the vDPA app with one PMD on one emulated function; bench_app_pid
-# finds the app's process.
+# bench_start_backend start the vDPA app with one PMD on one emulated function,
+# bench_stop_backend stops it; bench_app_pid finds the app's process.
 build=$PWD/build-bench
 out=$PWD/bench/out
 testpmd=${TESTPMD:-dpdk-testpmd}
@@ -21,6 +21,11 @@ pmd=$build/drivers/vdpa/mlx5/librte_vdpa_mlx5x.so
 emu=$build/emu/verbs/libmlx5emu.so
 clock=$build/bench/libconn_clock.so
 frontend=$build/bench/vu-frontend
+# The scripted front-end runs on a CPU of its own, as a VMM's thread would: with `-l 0-1` the
+# back-end's control threads (vhost's, the PMDs' workers) all run on CPU 0, and a front-end woken
+# there by a reply kept vhost's thread off it while it sent the rest of its messages (0.65 ms of
+# a bring-up at 16 queue pairs; docs/performance.md). The last CPU; CPU 0 when it is the only one.
+frontend_cpu=$(($(nproc) - 1))
 
 tmp=$(mktemp -d)
 pids=()
@@ -60,7 +65,7 @@ bench_pci_tree() {
 bench_vhost_log=--log-level=lib.vhost.config:${BENCH_VHOST_LOG_LEVEL:-notice}
 bench_start_backend() {	# pmd emu-config dir devargs
 	if [ "$1" = ours ]; then
-		MLX5_EMU=$2 LD_PRELOAD="$emu $clock" timeout 300 "$app" -l 0-1 --no-huge \
+		MLX5_EMU=$2 LD_PRELOAD="$emu $clock" timeout -k 10 300 "$app" -l 0-1 --no-huge \
 			-m 256 --no-pci --no-telemetry --file-prefix "$bench_prefix" -d "$pmd" \
 			--vdev "vdpa_mlx5x0,ibdev=mlx5_0${4:+,$4}" \
 			--log-level=pmd.vdpa.mlx5x:info "$bench_vhost_log" \
@@ -68,8 +73,8 @@ bench_start_backend() {	# pmd emu-config dir devargs
 	else
 		MLX5_EMU=$2 unshare -m sh -c '
 			mount --bind "$1/devices" /sys/bus/pci/devices || exit 99
-			exec env SYSFS_PCI_DEVICES=/sys/bus/pci/devices LD_PRELOAD="$2" timeout 300 \
-				"$3" -l 0-1 --no-huge -m 256 --no-telemetry --file-prefix "$7" \
+			exec env SYSFS_PCI_DEVICES=/sys/bus/pci/devices LD_PRELOAD="$2" \
+				timeout -k 10 300 "$3" -l 0-1 --no-huge -m 256 --no-telemetry --file-prefix "$7" \
 				-a "$4,class=vdpa$6" --log-level=pmd.vdpa.mlx5:info "$8" \
 				-- --iface "$5/sock"
 		' sh "$tmp" "$emu $clock" "$app" "$addr" "$3" "${4:+,$4}" "$bench_prefix" \
@@ -78,6 +83,19 @@ bench_start_backend() {	# pmd emu-config dir devargs
 	fi
 	be=$!
 	pids+=("$be")
+}
+
+# Stops the back-end of bench_start_backend: SIGTERM, then, through `timeout -k`, SIGKILL if it has
+# not exited 10 s later (DPDK 22.11's PMD can hang in dev_close: docs/performance.md), which its
+# log then says.
+bench_stop_backend() {	# dir
+	local rc=0
+
+	kill -TERM "$be" 2>/dev/null || true
+	wait "$be" 2>/dev/null || rc=$?
+	if [ "$rc" -eq 137 ]; then
+		echo "bench: the back-end had not exited 10 s after SIGTERM: killed" >>"$1/app.log"
+	fi
 }
 
 # The vdpa-app process started with --file-prefix <prefix> (below timeout, and unshare).

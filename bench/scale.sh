@@ -55,8 +55,8 @@ run_one() {	# pmd n dir
 			args+=(--vdev "vdpa_mlx5x$i,ibdev=mlx5_$i${ours_devargs:+,$ours_devargs}")
 		done
 		t0=$(now_ms)
-		MLX5_EMU=$emucfg LD_PRELOAD="$emu $clock" timeout 300 "$app" -l 0-1 --no-huge -m 512 \
-			--no-pci --no-telemetry --file-prefix "$prefix" -d "$pmd" "${args[@]}" \
+		MLX5_EMU=$emucfg LD_PRELOAD="$emu $clock" timeout -k 10 300 "$app" -l 0-1 --no-huge \
+			-m 512 --no-pci --no-telemetry --file-prefix "$prefix" -d "$pmd" "${args[@]}" \
 			"$bench_vhost_log" -- --iface "$dir/sock" </dev/null >"$dir/app.log" 2>&1 &
 	else
 		mkdir -p "$tmp/devices-$n"
@@ -70,9 +70,9 @@ run_one() {	# pmd n dir
 			mount --bind "$1" /sys/bus/pci/devices || exit 99
 			shift
 			exec env SYSFS_PCI_DEVICES=/sys/bus/pci/devices "$@"
-		' sh "$tmp/devices-$n" LD_PRELOAD="$emu $clock" timeout 300 "$app" -l 0-1 --no-huge \
-			-m 512 --no-telemetry --file-prefix "$prefix" "${args[@]}" "$bench_vhost_log" \
-			-- --iface "$dir/sock" </dev/null >"$dir/app.log" 2>&1 &
+		' sh "$tmp/devices-$n" LD_PRELOAD="$emu $clock" timeout -k 10 300 "$app" -l 0-1 \
+			--no-huge -m 512 --no-telemetry --file-prefix "$prefix" "${args[@]}" \
+			"$bench_vhost_log" -- --iface "$dir/sock" </dev/null >"$dir/app.log" 2>&1 &
 	fi
 	be=$!
 	pids+=("$be")

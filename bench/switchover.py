@@ -36,8 +36,8 @@ import os
 import re
 import sys
 
-from bringup import (arg_parser, command_costs, fmt, key_chain_ms, median, mkey_octword_ns,
-                     provenance, ratio)
+from bringup import (arg_parser, backend_killed, command_costs, fmt, key_chain_ms, median,
+                     mkey_octword_ns, provenance, ratio)
 from fw_timeline import opcode_names, read_commands, window_profile
 
 SET_MEM_TABLE, GET_VRING_BASE, SET_VRING_BASE, SET_STATUS = 5, 11, 10, 39
@@ -145,11 +145,14 @@ def parse_run(path, qp):
     r = {"ok": False}
     rc_file = os.path.join(path, "fe.rc")
     r["frontend_rc"] = int(open(rc_file).read()) if os.path.exists(rc_file) else None
-    msgs, timing = parse_log(open(os.path.join(path, "app.log"), errors="replace").read())
+    app = open(os.path.join(path, "app.log"), errors="replace").read()
+    msgs, timing = parse_log(app)
     fe_log = os.path.join(path, "fe.log")
     fe_gets = frontend_gets(open(fe_log, errors="replace").read()) \
         if os.path.exists(fe_log) else []
     r.update(measure(msgs, timing, qp, fe_gets))
+    if "error" in r:
+        r["error"] += backend_killed(app)
     trace = os.path.join(path, "cmds.0")
     if "error" not in r and os.path.exists(trace):
         cmds, names = read_commands(trace), opcode_names()

@@ -53,10 +53,9 @@ run_one() {	# variant mem qp rep
 	for _ in $(seq 100); do [ -S "$dir/sock0" ] && break; sleep 0.1; done
 	# Long enough for every virtq to come up (DPDK's default, 16 GiB: about 0.5 s).
 	hold=$(awk -v q="$3" 'BEGIN { print 1 + q * 0.03 }')
-	LD_PRELOAD="$clock" timeout 60 "$frontend" "$dir/sock0" "$3" "$2" "$hold" migrate \
-		>"$dir/fe.log" 2>&1 && fe_rc=0 || fe_rc=$?
-	kill -TERM "$be" 2>/dev/null || true
-	wait "$be" 2>/dev/null || true
+	LD_PRELOAD="$clock" timeout 60 taskset -c "$frontend_cpu" "$frontend" "$dir/sock0" "$3" \
+		"$2" "$hold" migrate >"$dir/fe.log" 2>&1 && fe_rc=0 || fe_rc=$?
+	bench_stop_backend "$dir"
 	echo "$fe_rc" >"$dir/fe.rc"
 	printf '%-13s %3s GiB %3s qp rep %s: front-end %s\n' "$1" "$2" "$3" "$4" \
 		"$([ "$fe_rc" = 0 ] && echo ok || echo "failed ($fe_rc)")"
