@@ -59,6 +59,13 @@ class Reader(unittest.TestCase):
         self.assertIn("error", bringup.parse_run(run(self, app=old)))
         none_rdy = APP.replace("rdy_sets=2", "rdy_sets=0")
         self.assertIn("error", bringup.parse_run(run(self, app=none_rdy)))
+        # A back-end that bench_stop_backend had to kill left no report: the error says why.
+        killed = "".join(line for line in APP.splitlines(True) if "timing:" not in line) + \
+            "bench: the back-end had not exited 10 s after SIGTERM: killed\n"
+        r = bringup.parse_run(run(self, app=killed))
+        self.assertFalse(r["ok"])
+        self.assertIn("hung on exit and was killed", r["error"])
+        self.assertNotIn("killed", bringup.parse_run(run(self, app=none_rdy))["error"])
 
 
 class Limit(unittest.TestCase):
