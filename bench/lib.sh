@@ -21,11 +21,13 @@ pmd=$build/drivers/vdpa/mlx5/librte_vdpa_mlx5x.so
 emu=$build/emu/verbs/libmlx5emu.so
 clock=$build/bench/libconn_clock.so
 frontend=$build/bench/vu-frontend
-# The scripted front-end runs on a CPU of its own, as a VMM's thread would: with `-l 0-1` the
-# back-end's control threads (vhost's, the PMDs' workers) all run on CPU 0, and a front-end woken
-# there by a reply kept vhost's thread off it while it sent the rest of its messages (0.65 ms of
-# a bring-up at 16 queue pairs; docs/performance.md). The last CPU; CPU 0 when it is the only one.
-frontend_cpu=$(($(nproc) - 1))
+# The scripted front-end's CPU (BENCH_FE_CPU): apart from the back-end's threads, as a VMM's
+# thread or a guest's vCPU runs. CPU 1 is the back-ends' lcore 1 (`-l 0-1`), which vdpa-app leaves
+# idle; EAL runs the control threads (vhost's, the PMDs' workers) on the CPUs outside the
+# lcores, or, with none (2 CPUs here), on the main lcore's CPU 0. A front-end woken on CPU 0 by a
+# reply kept vhost's thread off it while it sent its other messages (0.65 ms of a bring-up at 16
+# queue pairs; docs/performance.md). CPU 0 when it is the only one.
+frontend_cpu=${BENCH_FE_CPU:-$(($(nproc) > 1 ? 1 : 0))}
 
 tmp=$(mktemp -d)
 pids=()
@@ -87,7 +89,7 @@ bench_start_backend() {	# pmd emu-config dir devargs
 
 # Stops the back-end of bench_start_backend: SIGTERM, then, through `timeout -k`, SIGKILL if it has
 # not exited 10 s later (DPDK 22.11's PMD can hang in dev_close: docs/performance.md), which its
-# log then says.
+# log then says (bench/bringup.py's backend_killed reads that line).
 bench_stop_backend() {	# dir
 	local rc=0
 

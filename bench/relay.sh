@@ -11,7 +11,7 @@
 # - the CPU time of the back-end's threads but the emulator's (per thread, from
 #   /proc/<pid>/task/*/schedstat and stat) while idle and at each offered rate;
 # and one eventfd round trip between two processes as the reference, twice: with both anywhere,
-# and across the CPUs a relayed kick crosses (the front-end on BENCH_RELAY_FE_CPU, the relay
+# and across the CPUs a relayed kick crosses (the front-end on BENCH_FE_CPU, the relay
 # threads of both PMDs on CPU 0, the main lcore's, where they pin them). The guest's side is
 # bench/relay_load.c behind the scripted front-end (bench/vu_frontend.c, vu-frontend --run); the
 # device's stamps come from the emulator's notification trace (MLX5_EMU trace=,
@@ -23,7 +23,7 @@
 #   BENCH_RELAY_RATES="10000 1000000" (offered per second) BENCH_RELAY_SECONDS=3 (per rate)
 #   BENCH_RELAY_IDLE_SECONDS=5 BENCH_OURS_DEVARGS="" BENCH_DPDK_DEVARGS=""
 #   BENCH_RELAY_DOORBELLS=trap (or poll: the emulator's trace_doorbells)
-#   BENCH_RELAY_FE_CPU=1 (the front-end's CPU: a guest's vCPUs are not the back-end's)
+#   BENCH_FE_CPU=1 (the front-end's CPU: a guest's vCPUs are not the back-end's; bench/lib.sh)
 # DPDK's PMD needs root (a private mount namespace replaces /sys/bus/pci/devices).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,7 +35,6 @@ idle_secs=${BENCH_RELAY_IDLE_SECONDS:-5}
 ours_devargs=${BENCH_OURS_DEVARGS-}
 dpdk_devargs=${BENCH_DPDK_DEVARGS-}
 doorbells=${BENCH_RELAY_DOORBELLS:-trap}
-fe_cpu=${BENCH_RELAY_FE_CPU:-1}
 if [ "$(nproc)" -lt 2 ]; then
 	echo "relay: needs 2 CPUs (the back-end's relays on CPU 0, the front-end on another)" >&2
 	exit 1
@@ -53,7 +52,7 @@ mkdir -p "$dir"
 measure() {	# run_dir app_pid what(idle|kick|complete) rate seconds
 	local mode=$3
 	[ "$3" = idle ] && mode=kick
-	RELAY_CPU_PID=$2 RELAY_CPU_OUT="$1/$3-$4.cpu" taskset -c "$fe_cpu" timeout 120 "$frontend" \
+	RELAY_CPU_PID=$2 RELAY_CPU_OUT="$1/$3-$4.cpu" taskset -c "$frontend_cpu" timeout 120 "$frontend" \
 		"$1/sock0" 1 1 0 --run "$load" "$mode" "$4" "$5" "$1/$3-$4.bin" >>"$1/fe.log" 2>&1 || {
 		echo "relay: $3 at $4/s failed (see $1/fe.log and $1/app.log)" >&2
 		return 1
@@ -62,7 +61,7 @@ measure() {	# run_dir app_pid what(idle|kick|complete) rate seconds
 
 uptime | tee "$dir/uptime"
 "$load" eventfd 5000 "$dir/eventfd.bin"
-"$load" eventfd 5000 "$dir/eventfd-across.bin" "$fe_cpu" 0
+"$load" eventfd 5000 "$dir/eventfd-across.bin" "$frontend_cpu" 0
 for p in $pmds; do
 	for m in $modes; do
 		run=$dir/$p-mode$m
