@@ -83,8 +83,7 @@ for p in $pmds; do
 			measure "$run" "$pid" kick "$r" "$secs"
 			measure "$run" "$pid" complete "$r" "$secs"
 		done
-		kill -TERM "$pid" 2>/dev/null || true
-		wait "$be" 2>/dev/null || true
+		bench_stop_backend "$run"
 		echo "$p event_mode=$m: done ($(uptime | sed 's/.*load/load/'))"
 	done
 done
