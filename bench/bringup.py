@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
 """Reads the runs of bench/bringup.sh and prints the bring-up table; writes results.json and, with
-gnuplot, bringup.svg. Per run (a folder <pmd>-<cost>-<mem>g-<qp>qp-<rep> with app.log of the
-back-end and fe.log of the front-end):
+gnuplot, bringup.svg. Per run (a folder <frontend>-<pmd>-<cost>-<mem>g-<regions>r-<qp>qp-<rep>,
+regions 0 for a front-end that chose its own, with app.log of the back-end and fe.log of the
+front-end):
 
 - t0: the back-end accepting the front-end's connection (conn_clock, CLOCK_MONOTONIC);
 - t_rdy: the last firmware command that set a virtq RDY completing (the emulator's timing
@@ -13,8 +14,8 @@ back-end and fe.log of the front-end):
   its totals at the connection (conn_clock's accept record);
 - the limit: the modelled time divided by the parallel command slots, but no less than the
   chain no driver escapes: guest memory's keys (their translation entries, one per 4 KiB page,
-  spread over every slot at best), the indirect key over them, the virtqs created RDY, as many
-  at once as there are slots (key_chain_ms).
+  spread over every slot at best), the indirect key over them (unless one key covers the one
+  region), the virtqs created RDY, as many at once as there are slots (key_chain_ms).
 """
 import argparse
 import json
@@ -59,18 +60,20 @@ def mkey_octword_ns(fw_core):
     return int(m.group(1))
 
 
-def key_chain_ms(costs, octword_ns, mem_gib, slots, virtqs):
+def key_chain_ms(costs, octword_ns, mem_gib, slots, virtqs, regions=1):
     """The firmware chain between a guest's memory table and its last virtq, whatever the
-    driver: a key over all of guest memory (one command), or chunks' keys splitting the
-    translation entries over at most `slots` commands in flight and then the indirect key over
-    them; then the virtqs created RDY, `slots` at a time at most (each names the key, so none
-    starts before it). Queue resources (CQ, QPs) are not in it: a driver may create them before
-    the connection."""
+    driver: a key over all of guest memory (one command; one region only: a key translates one
+    umem), or keys of chunks (a region each at least) splitting the translation entries over at
+    most `slots` commands in flight and then the indirect key over them; then the virtqs created
+    RDY, `slots` at a time at most (each names the key, so none starts before it). Queue
+    resources (CQ, QPs) are not in it: a driver may create them before the connection."""
     by_name = {name: ns for name, ns in costs.values()}
     key, virtq = by_name["CREATE_MKEY"], by_name["CREATE_GENERAL_OBJECT"]
     translation = (mem_gib << 30) // GUEST_PAGE // MTT_PER_OCTWORD * octword_ns
     rounds = -(-virtqs // slots)
-    return (min(key + translation, key + translation / slots + key) + rounds * virtq) / 1e6
+    chunked = key + translation / slots + key
+    keys = min(key + translation, chunked) if regions <= 1 else chunked
+    return (keys + rounds * virtq) / 1e6
 
 
 def backend_killed(app_log):
@@ -168,56 +171,59 @@ def main():
 
     points = {}
     for d in sorted(os.listdir(a.runs)):
-        m = re.fullmatch(r"([\w-]+)-(\w+)-(\w+)-(\d+)g-(\d+)qp-(\d+)", d)
+        m = re.fullmatch(r"([\w-]+)-(\w+)-(\w+)-(\d+)g-(\d+)r-(\d+)qp-(\d+)", d)
         if not m:
             continue
         fe, pmd, cost = m.group(1), m.group(2), m.group(3)
-        mem, qp, rep = int(m.group(4)), int(m.group(5)), int(m.group(6))
+        mem, regions, qp, rep = (int(g) for g in m.groups()[3:])
         r = parse_run(os.path.join(a.runs, d))
         r["rep"] = rep
         if r["ok"] and r["virtq_rdy_commands"] < 2 * qp:
             r["ok"] = False
             r["error"] = "only %d of %d virtqs set RDY" % (r["virtq_rdy_commands"], 2 * qp)
-        points.setdefault((fe, cost, mem, qp, pmd), []).append(r)
+        points.setdefault((fe, cost, mem, regions, qp, pmd), []).append(r)
 
     results = []
-    for (fe, cost, mem, qp, pmd), runs in sorted(points.items()):
+    for (fe, cost, mem, regions, qp, pmd), runs in sorted(points.items()):
         good = [r for r in runs if r["ok"]]
         med = {k: median([r[k] for r in good]) for k in
                ("bringup_ms", "until_driver_ok_ms", "configuration_ms", "connect_to_accept_ms",
                 "fw_commands", "fw_modelled_ms", "virtq_rdy_commands")} if good else {}
         if good and cost != "zero":
-            med["key_chain_ms"] = key_chain_ms(costs, octword_ns, mem, a.slots, 2 * qp)
+            med["key_chain_ms"] = key_chain_ms(costs, octword_ns, mem, a.slots, 2 * qp,
+                                               max(regions, 1))
             med["limit_ms"] = max(med["fw_modelled_ms"] / a.slots, med["key_chain_ms"])
-        results.append({"frontend": fe, "pmd": pmd, "cost": cost, "mem_gib": mem, "queue_pairs": qp,
-                        "runs": runs, "valid_runs": len(good), "median": med})
+        results.append({"frontend": fe, "pmd": pmd, "cost": cost, "mem_gib": mem,
+                        "regions": regions, "queue_pairs": qp, "runs": runs,
+                        "valid_runs": len(good), "median": med})
 
-    def get(fe, cost, mem, qp, pmd):
+    def get(fe, cost, mem, regions, qp, pmd):
         for p in results:
-            if (p["frontend"], p["cost"], p["mem_gib"], p["queue_pairs"], p["pmd"]) == \
-                    (fe, cost, mem, qp, pmd):
+            if (p["frontend"], p["cost"], p["mem_gib"], p["regions"], p["queue_pairs"],
+                    p["pmd"]) == (fe, cost, mem, regions, qp, pmd):
                 return p["median"]
         return {}
 
-    hdr = ("front-end   cost        GiB   qp |  ours ms  dpdk ms ours/dpdk |  ours cfg  dpdk cfg | "
-           "fw cmds ours dpdk | limit ms ours  dpdk | ours/lim dpdk/lim")
+    hdr = ("front-end   cost        GiB reg   qp |  ours ms  dpdk ms ours/dpdk |  ours cfg  "
+           "dpdk cfg | fw cmds ours dpdk | limit ms ours  dpdk | ours/lim dpdk/lim")
     print()
     print("Bring-up: front-end connection accepted -> every virtq RDY (median of runs, ms);")
-    print("cfg: DRIVER_OK read by vhost -> every virtq RDY; limit: bring-up firmware time at")
+    print("reg: the memory table's regions (-: the front-end's own); cfg: DRIVER_OK read by vhost")
+    print("-> every virtq RDY; limit: bring-up firmware time at")
     chains = ["%.2f ms at %d GiB" % (key_chain_ms(costs, octword_ns, mem, a.slots, 1), mem)
               for mem in sorted({p["mem_gib"] for p in results})]
     print("%d slots, at least the chain memory keys -> indirect key -> virtqs (%s; a virtq CREATE"
           " more per further %d virtqs)" % (a.slots, ", ".join(chains), a.slots))
     print(hdr)
     print("-" * len(hdr))
-    keys = sorted({(p["frontend"], p["cost"], p["mem_gib"], p["queue_pairs"])
+    keys = sorted({(p["frontend"], p["cost"], p["mem_gib"], p["regions"], p["queue_pairs"])
                    for p in results},
-                  key=lambda k: (k[0] != "script", k[1] != "calibrated", k[2], k[3]))
+                  key=lambda k: (k[0] != "script", k[1] != "calibrated", k[3], k[2], k[4]))
     table = []
-    for fe, cost, mem, qp in keys:
-        o, d = get(fe, cost, mem, qp, "ours"), get(fe, cost, mem, qp, "dpdk")
+    for fe, cost, mem, regions, qp in keys:
+        o, d = get(fe, cost, mem, regions, qp, "ours"), get(fe, cost, mem, regions, qp, "dpdk")
         row = {
-            "frontend": fe, "cost": cost, "mem_gib": mem, "queue_pairs": qp,
+            "frontend": fe, "cost": cost, "mem_gib": mem, "regions": regions, "queue_pairs": qp,
             "ours_ms": o.get("bringup_ms"), "dpdk_ms": d.get("bringup_ms"),
             "ours_over_dpdk": ratio(o.get("bringup_ms"), d.get("bringup_ms")),
             "ours_configuration_ms": o.get("configuration_ms"),
@@ -228,18 +234,19 @@ def main():
             "dpdk_over_limit": ratio(d.get("bringup_ms"), d.get("limit_ms")),
         }
         table.append(row)
-        print("%-11s %-10s %4d %4d | %s %s %s | %s %s | %s %s | %s %s | %s %s" % (
-            fe, cost, mem, qp, fmt(row["ours_ms"]), fmt(row["dpdk_ms"]),
+        print("%-11s %-10s %4d %3s %4d | %s %s %s | %s %s | %s %s | %s %s | %s %s" % (
+            fe, cost, mem, regions or "-", qp, fmt(row["ours_ms"]), fmt(row["dpdk_ms"]),
             fmt(row["ours_over_dpdk"], "9.2f"),
             fmt(row["ours_configuration_ms"], "9.1f"), fmt(row["dpdk_configuration_ms"], "9.1f"),
             fmt(row["ours_fw_commands"], "12.0f"), fmt(row["dpdk_fw_commands"], "4.0f"),
             fmt(row["ours_limit_ms"], "13.1f"), fmt(row["dpdk_limit_ms"], "5.1f"),
             fmt(row["ours_over_limit"], "8.1f"), fmt(row["dpdk_over_limit"], "8.1f")))
-    bad = [(p["frontend"], p["pmd"], p["cost"], p["mem_gib"], p["queue_pairs"], r.get("rep"),
+    bad = [(p["frontend"], p["pmd"], p["cost"], p["mem_gib"], p["regions"] or "-",
+            p["queue_pairs"], r.get("rep"),
             r.get("error", "front-end exit status %s" % r.get("frontend_rc")))
            for p in results for r in p["runs"] if not r["ok"]]
     for b in bad:
-        print("invalid run: %s %s %s %d GiB %d qp rep %s: %s" % b)
+        print("invalid run: %s %s %s %d GiB %s regions %d qp rep %s: %s" % b)
 
     os.makedirs(a.out, exist_ok=True)
     with open(os.path.join(a.out, "results.json"), "w") as f:
@@ -251,8 +258,10 @@ def main():
 
 
 def plot(a, table):
+    """The curves of one memory region (the charts of docs/performance.md)."""
     dat = os.path.join(a.out, "bringup.dat")
-    rows = [r for r in table if r["cost"] == "calibrated" and r["frontend"] == "script"]
+    rows = [r for r in table if r["cost"] == "calibrated" and r["frontend"] == "script" and
+            r["regions"] == 1]
     mems = sorted({r["mem_gib"] for r in rows})
     with open(dat, "w") as f:
         for mem in mems:

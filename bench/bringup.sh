@@ -9,7 +9,9 @@
 # bench/out/results.json (and bench/out/bringup.svg when gnuplot is installed).
 # Method and results: docs/performance.md.
 #
-# Environment (defaults): BENCH_QPS="1 4 16 64" BENCH_MEM_GIB="1 16"
+# Environment (defaults): BENCH_QPS="1 4 16 64" BENCH_MEM_GIB="1 16" BENCH_REGIONS="1 8"
+#   (the scripted front-end's memory regions: VU_REGIONS of bench/vu_frontend.c; 8 is what a
+#   vhost-user memory table holds; virtio-user sends its own, run once per point)
 #   BENCH_COSTS="calibrated zero" BENCH_REPS=3 BENCH_PMDS="ours dpdk" BENCH_SLOTS=16
 #   BENCH_FRONTENDS="script virtio-user" (bench/vu_frontend.c: any size, no delay between
 #   messages; testpmd's virtio-user: up to 8 queue pairs)
@@ -22,6 +24,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 qps=${BENCH_QPS:-1 4 16 64}
 mems=${BENCH_MEM_GIB:-1 16}
+regions_list=${BENCH_REGIONS:-1 8}
 costs=${BENCH_COSTS:-calibrated zero}
 reps=${BENCH_REPS:-3}
 pmds=${BENCH_PMDS:-ours dpdk}
@@ -39,34 +42,40 @@ mkdir -p "$out/runs"
 # The PCI tree DPDK's EAL scans: one emulated function (the address does not depend on cost).
 [[ " $pmds " != *" dpdk "* ]] || bench_pci_tree
 
-# One measurement: back-end up, the front-end connects with qp queue pairs and mem GiB, stays
-# connected long enough for every queue to come up, leaves; then the back-end is stopped.
-run_one() {	# frontend pmd cost mem qp rep
-	local dir=$out/runs/$1-$2-$3-${4}g-${5}qp-$6 stay fe_rc
+# One measurement: back-end up, the front-end connects with qp queue pairs and mem GiB in
+# regions regions (0: virtio-user's own), stays connected long enough for every queue to come
+# up, leaves; then the back-end is stopped.
+run_one() {	# frontend pmd cost mem regions qp rep
+	# driver, not pmd: bench/lib.sh's pmd is our PMD's library, which bench_start_backend loads.
+	local fe=$1 driver=$2 cost=$3 mem=$4 regions=$5 qp=$6 rep=$7
+	local dir=$out/runs/$fe-$driver-$cost-${mem}g-${regions}r-${qp}qp-$rep stay fe_rc
 
 	mkdir -p "$dir"
 	rm -f "$dir/sock0"
-	bench_start_backend "$2" "functions=1,report=exit,cost=$3,slots=$slots${BENCH_CMDTRACE:+,cmdtrace=$dir/cmds}" "$dir" \
-		"$([ "$2" = ours ] && echo "$ours_devargs" || echo "$dpdk_devargs")"
+	bench_start_backend "$driver" \
+		"functions=1,report=exit,cost=$cost,slots=$slots${BENCH_CMDTRACE:+,cmdtrace=$dir/cmds}" \
+		"$dir" "$([ "$driver" = ours ] && echo "$ours_devargs" || echo "$dpdk_devargs")"
 	for _ in $(seq 100); do [ -S "$dir/sock0" ] && break; sleep 0.1; done
 	# vhost's event thread picks the listening socket up at its next poll, up to 1 s later:
 	# connect after that, so the accept time is the connection time.
 	sleep 1.2
-	stay=$(awk -v q="$5" 'BEGIN { print 2 + q * 0.05 }')
-	if [ "$1" = script ]; then
-		LD_PRELOAD="$clock" timeout 60 taskset -c "$frontend_cpu" "$frontend" "$dir/sock0" \
-			"$5" "$4" "$stay" >"$dir/fe.log" 2>&1 && fe_rc=0 || fe_rc=$?
+	stay=$(awk -v q="$qp" 'BEGIN { print 2 + q * 0.05 }')
+	if [ "$fe" = script ]; then
+		VU_REGIONS=$regions LD_PRELOAD="$clock" timeout 60 taskset -c "$frontend_cpu" \
+			"$frontend" "$dir/sock0" "$qp" "$mem" "$stay" >"$dir/fe.log" 2>&1 &&
+			fe_rc=0 || fe_rc=$?
 	else
 		LD_PRELOAD= sleep "$stay" | LD_PRELOAD="$clock" timeout 60 "$testpmd" -l 0-1 \
-			--no-huge -m $(($4 * 1024)) --no-pci --no-telemetry --file-prefix bench-fe \
-			--vdev "net_virtio_user0,path=$dir/sock0,queues=$5" \
-			-- -i --no-mlockall --rxq="$5" --txq="$5" --total-num-mbufs=$((512 * $5 + 4096)) \
+			--no-huge -m $((mem * 1024)) --no-pci --no-telemetry --file-prefix bench-fe \
+			--vdev "net_virtio_user0,path=$dir/sock0,queues=$qp" \
+			-- -i --no-mlockall --rxq="$qp" --txq="$qp" --total-num-mbufs=$((512 * qp + 4096)) \
 			>"$dir/fe.log" 2>&1 && fe_rc=0 || fe_rc=$?
 	fi
 	bench_stop_backend "$dir"
 	echo "$fe_rc" >"$dir/fe.rc"
-	printf '%-11s %-5s %-10s %3s GiB %3s qp rep %s: front-end %s\n' "$1" "$2" "$3" "$4" "$5" \
-		"$6" "$([ "$fe_rc" = 0 ] && echo ok || echo "failed ($fe_rc)")"
+	printf '%-11s %-5s %-10s %3s GiB %2s regions %3s qp rep %s: front-end %s\n' "$fe" "$driver" \
+		"$cost" "$mem" "$([ "$regions" = 0 ] && echo - || echo "$regions")" "$qp" "$rep" \
+		"$([ "$fe_rc" = 0 ] && echo ok || echo "failed ($fe_rc)")"
 }
 
 for cost in $costs; do
@@ -75,9 +84,12 @@ for cost in $costs; do
 			for fe in $frontends; do
 				# DPDK 22.11's virtio-user takes at most 8 queue pairs.
 				[ "$fe" = script ] || [ "$qp" -le 8 ] || continue
-				for rep in $(seq "$reps"); do
-					for p in $pmds; do
-						run_one "$fe" "$p" "$cost" "$mem" "$qp" "$rep"
+				for regions in $([ "$fe" = script ] && echo "$regions_list" || echo 0); do
+					for rep in $(seq "$reps"); do
+						for p in $pmds; do
+							run_one "$fe" "$p" "$cost" "$mem" "$regions" \
+								"$qp" "$rep"
+						done
 					done
 				done
 			done

@@ -2,7 +2,7 @@
 /*
  * A minimal scripted vhost-user front-end for the benchmarks and tests/pmd/: connects to a
  * vhost-user socket and brings a virtio-net device up the way a VMM does (owner, features,
- * protocol features, one memory region of the guest's size, then per vring call fd, size, base,
+ * protocol features, the guest's memory table, then per vring call fd, size, base,
  * addresses, kick fd, then every vring enabled and DRIVER_OK), sends it all at once, stays
  * connected, and leaves. DPDK's virtio-user takes at most 8 queue pairs; this front-end takes any
  * number, any memory size (a sparse memfd: no guest page is touched), and spends no time between
@@ -17,6 +17,11 @@
  * their enabling (and DRIVER_OK), where the back-end may work ahead (tests/pmd/).
  * VU_FIRST_BASE=<n>: vring i starts at index n + i (its base and its used ring's index; else
  * 0), so that each vring's base handed back by a stop is its own (tests/pmd/).
+ * VU_REGIONS=<n> (1-8, default 1): the guest's memory in n regions, as QEMU sends a guest's RAM
+ * cut around holes: slices of the one memfd (each its own fd in the message and mmap_offset),
+ * in consecutive guest-physical and front-end address ranges, 2 MiB-aligned, the last taking
+ * the rest. 8 is what a memory table holds (DPDK 22.11's vhost takes no more, nor the
+ * one-region-at-a-time messages of CONFIGURE_MEM_SLOTS). Not with --run.
  * With --run, once the device is up CMD plays the guest (bench/relay_load.c): it inherits the
  * guest memory and the vrings' eventfds, named in VU_MEM_FD, VU_MEM_SIZE, VU_KICK_FDS and
  * VU_CALL_FDS (one per vring, comma-separated), VU_RINGS_GPA, VU_RING_STRIDE and VU_QUEUE_SIZE;
@@ -89,9 +94,13 @@ enum vu_request {
 #define VRING_F_LOG 0x1u	/* SET_VRING_ADDR: log the used ring's writes */
 #define LOG_PAGE 4096ull	/* a dirty-log bit stands for one guest page */
 
-/* A message here carries at most one fd and 40 bytes of payload (memory table, ring addresses). */
-#define MAX_MSG_FDS 1
-#define MAX_PAYLOAD 40u
+/* A memory table's regions at most (VHOST_MEMORY_BASELINE_NREGIONS) and their alignment. */
+#define MAX_REGIONS 8u
+#define REGION_ALIGN (2ull << 20)
+
+/* A message here carries at most a memory table: a fd and 32 bytes per region. */
+#define MAX_MSG_FDS MAX_REGIONS
+#define MAX_PAYLOAD (8u + 32u * MAX_REGIONS)
 
 struct vu_header {
 	uint32_t request;
@@ -128,7 +137,7 @@ struct vu_mem_region {
 struct vu_mem_table {
 	uint32_t nregions;
 	uint32_t padding;
-	struct vu_mem_region region[1];
+	struct vu_mem_region region[MAX_REGIONS];
 };
 
 _Static_assert(sizeof(struct vu_mem_table) <= MAX_PAYLOAD, "memory table payload");
@@ -143,6 +152,7 @@ struct frontend {
 	uint64_t protocol_features;
 	int mem;		/* the guest memory's memfd */
 	uint64_t mem_size;
+	unsigned int nregions;	/* of the memory table, slices of mem */
 	unsigned int nvrings;
 	int *call;		/* per vring, of the last configuration; -1 when none */
 	int *kick;
@@ -150,7 +160,8 @@ struct frontend {
 };
 
 static int
-vu_send(struct frontend *fe, uint32_t request, const void *payload, uint32_t size, int fd)
+vu_send_fds(struct frontend *fe, uint32_t request, const void *payload, uint32_t size,
+	    const int *fds, unsigned int nfds)
 {
 	union {
 		struct vu_header hdr;
@@ -164,21 +175,21 @@ vu_send(struct frontend *fe, uint32_t request, const void *payload, uint32_t siz
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	ssize_t sent;
 
-	if (size > MAX_PAYLOAD)
+	if (size > MAX_PAYLOAD || nfds > MAX_MSG_FDS)
 		return -EMSGSIZE;
 	if (size)
 		memcpy(msg.bytes + sizeof(msg.hdr), payload, size);
-	if (fd >= 0) {
+	if (nfds > 0) {
 		struct cmsghdr *cm;
 
 		memset(&control, 0, sizeof(control));
 		mh.msg_control = control.buf;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int));
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
 		cm = CMSG_FIRSTHDR(&mh);
 		cm->cmsg_level = SOL_SOCKET;
 		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+		cm->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+		memcpy(CMSG_DATA(cm), fds, sizeof(int) * nfds);
 	}
 	do
 		sent = sendmsg(fe->sock, &mh, MSG_NOSIGNAL);
@@ -194,6 +205,12 @@ vu_send(struct frontend *fe, uint32_t request, const void *payload, uint32_t siz
 		return -EIO;
 	}
 	return 0;
+}
+
+static int
+vu_send(struct frontend *fe, uint32_t request, const void *payload, uint32_t size, int fd)
+{
+	return vu_send_fds(fe, request, payload, size, &fd, fd >= 0 ? 1 : 0);
 }
 
 static int
@@ -251,18 +268,31 @@ vu_send_vring_state(struct frontend *fe, uint32_t request, uint32_t index, uint3
 	return vu_send(fe, request, &state, sizeof(state), -1);
 }
 
+/* The size of every memory region but the last, which takes the rest. */
+static uint64_t
+region_size(const struct frontend *fe)
+{
+	return fe->mem_size / fe->nregions / REGION_ALIGN * REGION_ALIGN;
+}
+
 /* Connects, negotiates features and sends the memory table. */
 static int
 frontend_connect(struct frontend *fe)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	struct vu_mem_table table = {
-		.nregions = 1,
-		.region[0] = { .guest_phys_addr = 0, .memory_size = fe->mem_size,
-			       .userspace_addr = GUEST_VA, .mmap_offset = 0 },
-	};
-	uint64_t features, proto = 0;
-	int ret;
+	struct vu_mem_table table = { .nregions = fe->nregions };
+	uint64_t slice = region_size(fe), features, proto = 0;
+	int fds[MAX_REGIONS], ret;
+
+	for (unsigned int i = 0; i < fe->nregions; i++) {
+		uint64_t gpa = i * slice;
+
+		table.region[i] = (struct vu_mem_region){
+			.guest_phys_addr = gpa, .userspace_addr = GUEST_VA + gpa, .mmap_offset = gpa,
+			.memory_size = i + 1 < fe->nregions ? slice : fe->mem_size - gpa,
+		};
+		fds[i] = fe->mem;
+	}
 
 	if (strlen(fe->path) >= sizeof(addr.sun_path)) {
 		fprintf(stderr, "vu-frontend: socket path too long: %s\n", fe->path);
@@ -295,7 +325,9 @@ frontend_connect(struct frontend *fe)
 	if (ret == 0)
 		ret = vu_send_u64(fe, VU_SET_FEATURES, features, -1);
 	if (ret == 0)
-		ret = vu_send(fe, VU_SET_MEM_TABLE, &table, sizeof(table), fe->mem);
+		ret = vu_send_fds(fe, VU_SET_MEM_TABLE, &table,
+				  (uint32_t)(8 + sizeof(table.region[0]) * fe->nregions), fds,
+				  fe->nregions);
 	return ret;
 }
 
@@ -629,8 +661,22 @@ main(int argc, char **argv)
 	}
 	fe.nvrings = (unsigned int)(2 * qps);
 	fe.mem_size = (uint64_t)gib << 30;
-	if (RINGS_GPA + fe.nvrings * RING_STRIDE > fe.mem_size) {
-		fprintf(stderr, "vu-frontend: guest memory too small for the rings\n");
+	fe.nregions = 1;
+	if (getenv("VU_REGIONS") != NULL) {
+		unsigned long n;
+
+		if (!parse_ulong(getenv("VU_REGIONS"), MAX_REGIONS, &n) || n == 0 ||
+		    (n > 1 && cmd != NULL)) {
+			fprintf(stderr, "vu-frontend: VU_REGIONS: 1 to %u (1 with --run)\n",
+				MAX_REGIONS);
+			return usage();
+		}
+		fe.nregions = (unsigned int)n;
+	}
+	/* The rings are in the first region. */
+	if (RINGS_GPA + fe.nvrings * RING_STRIDE > region_size(&fe)) {
+		fprintf(stderr, "vu-frontend: guest memory (its first region) too small for the "
+			"rings\n");
 		return 1;
 	}
 	fe.call = malloc(fe.nvrings * sizeof(*fe.call));

@@ -5,9 +5,10 @@
 # once (the scripted one) does not keep the chunks' workers off the CPU until DRIVER_OK (on a
 # machine where they share vhost's CPU). max_conf_threads=15 with pre-created queue resources
 # cuts 1 GiB into 16 chunks; under the calibrated cost each chunk key takes about 0.9 ms. On each
-# of two connections: the 16 chunk keys issued after vhost read SET_MEM_TABLE and before it read
-# the next message (bench's conn_clock records the messages, the emulator's command trace the
-# commands, one clock), dev_conf took the keys built ahead, and nothing is left at exit. (With
+# of three connections (the third's memory table in 8 regions of 128 MiB, 2 chunks each): the 16
+# chunk keys issued after vhost read SET_MEM_TABLE and before it read the next message (bench's
+# conn_clock records the messages, the emulator's command trace the commands, one clock),
+# dev_conf took the keys built ahead, and nothing is left at exit. (With
 # one yield of vhost's CPU instead, 2 of 4 runs here had only 4 and 7 of the first table's
 # chunks out in time.)
 # Usage: test_pmd_keys_ahead.sh <vdpa-app> <our PMD .so> <libmlx5emu.so> <vu-frontend>
@@ -27,15 +28,19 @@ log=$tmp/app.log
 e2e_start_traced_app "$app" "$pmd" "$emu" "$clock" keys "" \
 	max_conf_threads=15,queues=1,queue_size=256
 apid=$e2e_app_pid
-for i in 1 2; do
-	timeout "$(e2e_t 30)" "$frontend" "$tmp/sock0" 1 1 0.3 >"$tmp/fe$i.log" 2>&1
-	check "front-end $i: exit status 0" $?
+for regions in 1 1 8; do
+	i=$((${i:-0} + 1))
+	VU_REGIONS=$regions timeout "$(e2e_t 30)" "$frontend" "$tmp/sock0" 1 1 0.3 \
+		>"$tmp/fe$i.log" 2>&1
+	check "front-end $i (a memory table of $regions regions): exit status 0" $?
 done
 kill -TERM "$apid"
 wait "$apid"; check "app exit status 0" $?
 
 n=$(grep -c "guest-memory keys built ahead, while vhost took the vrings" "$log")
-[ "$n" -eq 2 ]; check "dev_conf took the keys built ahead on both connections ($n)" $?
+[ "$n" -eq 3 ]; check "dev_conf took the keys built ahead on every connection ($n of 3)" $?
+grep -q "8 memory regions in 16 keys under key" "$log"
+check "the third connection's 8 regions in 16 chunk keys" $?
 # Per memory table: the CREATE_MKEYs issued between vhost reading it and reading the next
 # message, out of those issued before the table's first virtq (the chunks' and the indirect).
 out=$(PYTHONPATH="$bench" python3 - "$log" "$tmp/cmds.0" <<'EOF'
@@ -62,7 +67,7 @@ EOF
 )
 check "the memory tables' keys traced (${out:-none})" $?
 out=$(echo $out)
-[ "$out" = "16/17 16/17" ]
+[ "$out" = "16/17 16/17 16/17" ]
 check "each table's 16 chunk keys out before vhost read the next message, of 17 keys ($out)" $?
 grep -q "mlx5emu: mlx5_0: 0 live firmware objects" "$log"; check "no firmware object left" $?
 e2e_finish "$log"

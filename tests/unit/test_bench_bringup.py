@@ -2,11 +2,13 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """The bring-up benchmark's reader (bench/bringup.py) on a made-up run: the window from the
 accept to the last RDY, DRIVER_OK's share, the firmware work net of what ran before the
-connection (the accept record's totals), invalid runs, and the key chain of the limit from the
-emulator's real command table.
+connection (the accept record's totals), invalid runs, the key chain of the limit from the
+emulator's real command table, and the table's points apart by the memory table's regions.
 Usage: test_bench_bringup.py <bench dir> <emu/fw/fw_core.c> <common/mlx5/prm_cmd.h>"""
+import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import unittest
@@ -84,6 +86,37 @@ class Limit(unittest.TestCase):
         # One slot: one key over all of it, no indirect key, the virtqs one by one.
         self.assertAlmostEqual(bringup.key_chain_ms(COSTS, OCTWORD_NS, 1, 1, 2),
                                0.5 + 131072 * 50e-6 + 2 * 1.0)
+        # ... but a key translates one region: with 8, the indirect key comes on top.
+        self.assertAlmostEqual(bringup.key_chain_ms(COSTS, OCTWORD_NS, 1, 1, 2, 8),
+                               0.5 + 131072 * 50e-6 + 0.5 + 2 * 1.0)
+        self.assertAlmostEqual(bringup.key_chain_ms(COSTS, OCTWORD_NS, 1, 16, 2, 8),
+                               bringup.key_chain_ms(COSTS, OCTWORD_NS, 1, 16, 2))
+
+
+class Table(unittest.TestCase):
+    def test_regions_apart(self):
+        # bench/bringup.sh's folders: <frontend>-<pmd>-<cost>-<mem>g-<regions>r-<qp>qp-<rep>.
+        runs, out = tempfile.mkdtemp(), tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, runs)
+        self.addCleanup(shutil.rmtree, out)
+        slower = APP.replace("last_rdy_monotonic_ns=6000000", "last_rdy_monotonic_ns=8000000")
+        for name, app in (("script-ours-calibrated-1g-1r-1qp-1", APP),
+                          ("script-ours-calibrated-1g-8r-1qp-1", slower),
+                          ("virtio-user-ours-calibrated-1g-0r-1qp-1", APP)):
+            d = os.path.join(runs, name)
+            os.mkdir(d)
+            for f, text in (("app.log", app), ("fe.log", FE), ("fe.rc", "0")):
+                with open(os.path.join(d, f), "w") as fh:
+                    fh.write(text)
+        printed = subprocess.run(
+            [sys.executable, os.path.join(sys.argv[1], "bringup.py"), "--runs", runs,
+             "--out", out, "--slots", "16", "--costs-from", sys.argv[2],
+             "--opcodes-from", sys.argv[3]], check=True, capture_output=True, text=True).stdout
+        table = json.load(open(os.path.join(out, "results.json")))["table"]
+        got = {(r["frontend"], r["regions"]): r["ours_ms"] for r in table}
+        self.assertEqual(got, {("script", 1): 5.0, ("script", 8): 7.0, ("virtio-user", 0): 5.0})
+        self.assertIn("reg", printed)
+        self.assertNotIn("invalid run", printed)
 
 
 if __name__ == "__main__":
