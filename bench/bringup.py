@@ -190,8 +190,7 @@ def main():
                ("bringup_ms", "until_driver_ok_ms", "configuration_ms", "connect_to_accept_ms",
                 "fw_commands", "fw_modelled_ms", "virtq_rdy_commands")} if good else {}
         if good and cost != "zero":
-            med["key_chain_ms"] = key_chain_ms(costs, octword_ns, mem, a.slots, 2 * qp,
-                                               max(regions, 1))
+            med["key_chain_ms"] = key_chain_ms(costs, octword_ns, mem, a.slots, 2 * qp, regions)
             med["limit_ms"] = max(med["fw_modelled_ms"] / a.slots, med["key_chain_ms"])
         results.append({"frontend": fe, "pmd": pmd, "cost": cost, "mem_gib": mem,
                         "regions": regions, "queue_pairs": qp, "runs": runs,

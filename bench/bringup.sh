@@ -55,10 +55,7 @@ run_one() {	# frontend pmd cost mem regions qp rep
 	bench_start_backend "$driver" \
 		"functions=1,report=exit,cost=$cost,slots=$slots${BENCH_CMDTRACE:+,cmdtrace=$dir/cmds}" \
 		"$dir" "$([ "$driver" = ours ] && echo "$ours_devargs" || echo "$dpdk_devargs")"
-	for _ in $(seq 100); do [ -S "$dir/sock0" ] && break; sleep 0.1; done
-	# vhost's event thread picks the listening socket up at its next poll, up to 1 s later:
-	# connect after that, so the accept time is the connection time.
-	sleep 1.2
+	bench_wait_socket "$dir"
 	stay=$(awk -v q="$qp" 'BEGIN { print 2 + q * 0.05 }')
 	if [ "$fe" = script ]; then
 		VU_REGIONS=$regions LD_PRELOAD="$clock" timeout 60 taskset -c "$frontend_cpu" \

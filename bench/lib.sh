@@ -5,7 +5,8 @@
 # temporary folder `tmp` and the `pids` of background processes, killed and removed at exit;
 # bench_root_pmds drops DPDK's PMD from `pmds` when not root; bench_pci_tree and
 # bench_start_backend start the vDPA app with one PMD on one emulated function,
-# bench_stop_backend stops it; bench_app_pid finds the app's process.
+# bench_wait_socket waits for it to listen, bench_stop_backend stops it; bench_app_pid finds the
+# app's process.
 build=$PWD/build-bench
 out=$PWD/bench/out
 testpmd=${TESTPMD:-dpdk-testpmd}
@@ -85,6 +86,14 @@ bench_start_backend() {	# pmd emu-config dir devargs
 	fi
 	be=$!
 	pids+=("$be")
+}
+
+# Waits until the back-end listens on <dir>/sock0 (10 s at most), then 1.2 s more: vhost's event
+# thread picks a new listening socket up at its next poll, up to 1 s later, so a front-end that
+# connects after that is accepted at once (the accept time is the connection time).
+bench_wait_socket() {	# dir
+	for _ in $(seq 100); do [ -S "$1/sock0" ] && break; sleep 0.1; done
+	sleep 1.2
 }
 
 # Stops the back-end of bench_start_backend: SIGTERM, then, through `timeout -k`, SIGKILL if it has

@@ -71,8 +71,7 @@ for p in $pmds; do
 		[ "$p" = dpdk ] && devargs+=${dpdk_devargs:+,$dpdk_devargs}
 		bench_start_backend "$p" \
 			"functions=1,trace=$run/trace,trace_doorbells=$doorbells" "$run" "$devargs"
-		for _ in $(seq 100); do [ -S "$run/sock0" ] && break; sleep 0.1; done
-		sleep 1.2	# vhost's event thread picks the listening socket up within 1 s
+		bench_wait_socket "$run"
 		pid=$(bench_app_pid "$bench_prefix")
 		if [ -z "$pid" ]; then
 			echo "$p event_mode=$m: the app did not come up (see $run/app.log)" >&2

@@ -125,8 +125,7 @@ run_one() {	# pmd n dir
 	}
 	local fe_rc=0 p
 	for p in "${fepids[@]}"; do wait "$p" || fe_rc=$?; done
-	kill -TERM "$pid" 2>/dev/null || true
-	wait "$be" 2>/dev/null || true
+	bench_stop_backend "$dir"
 	echo "$((t1 - t0)) $rss_probe $rss_up $threads $fe_rc" >"$dir/result"
 	printf '%-5s %3s functions: probe %s ms, front-end %s\n' "$1" "$n" "$((t1 - t0))" \
 		"$([ "$fe_rc" = 0 ] && echo ok || echo "failed ($fe_rc)")"

@@ -43,6 +43,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -326,8 +327,8 @@ frontend_connect(struct frontend *fe)
 		ret = vu_send_u64(fe, VU_SET_FEATURES, features, -1);
 	if (ret == 0)
 		ret = vu_send_fds(fe, VU_SET_MEM_TABLE, &table,
-				  (uint32_t)(8 + sizeof(table.region[0]) * fe->nregions), fds,
-				  fe->nregions);
+				  (uint32_t)(offsetof(struct vu_mem_table, region) +
+					     sizeof(table.region[0]) * fe->nregions), fds, fe->nregions);
 	return ret;
 }
 

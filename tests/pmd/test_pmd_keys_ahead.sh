@@ -28,8 +28,9 @@ log=$tmp/app.log
 e2e_start_traced_app "$app" "$pmd" "$emu" "$clock" keys "" \
 	max_conf_threads=15,queues=1,queue_size=256
 apid=$e2e_app_pid
+i=0
 for regions in 1 1 8; do
-	i=$((${i:-0} + 1))
+	i=$((i + 1))
 	VU_REGIONS=$regions timeout "$(e2e_t 30)" "$frontend" "$tmp/sock0" 1 1 0.3 \
 		>"$tmp/fe$i.log" 2>&1
 	check "front-end $i (a memory table of $regions regions): exit status 0" $?

@@ -28,13 +28,18 @@ APP = ("EAL: Detected CPU lcores: 2\n"
 FE = "conn_clock: connect fd=4 t_ns=900000\n"
 
 
-def run(test, app=APP, fe=FE, rc=0):
-    """A run's folder as bench/bringup.sh leaves it, removed after the test; its path."""
-    d = tempfile.mkdtemp()
-    test.addCleanup(shutil.rmtree, d)
+def write_run(d, app=APP, fe=FE, rc=0):
+    """Fills folder d as bench/bringup.sh leaves a run's."""
     for name, text in (("app.log", app), ("fe.log", fe), ("fe.rc", str(rc))):
         with open(os.path.join(d, name), "w") as f:
             f.write(text)
+
+
+def run(test, app=APP, fe=FE, rc=0):
+    """A run's folder, removed after the test; its path."""
+    d = tempfile.mkdtemp()
+    test.addCleanup(shutil.rmtree, d)
+    write_run(d, app, fe, rc)
     return d
 
 
@@ -105,9 +110,7 @@ class Table(unittest.TestCase):
                           ("virtio-user-ours-calibrated-1g-0r-1qp-1", APP)):
             d = os.path.join(runs, name)
             os.mkdir(d)
-            for f, text in (("app.log", app), ("fe.log", FE), ("fe.rc", "0")):
-                with open(os.path.join(d, f), "w") as fh:
-                    fh.write(text)
+            write_run(d, app)
         printed = subprocess.run(
             [sys.executable, os.path.join(sys.argv[1], "bringup.py"), "--runs", runs,
              "--out", out, "--slots", "16", "--costs-from", sys.argv[2],
