@@ -273,9 +273,7 @@ mem_key(struct mvdpa_dev *dev, struct mvdpa_conf *c)
 
 		ret = devx_mkey_create(dev->ctx, &ka, &c->mkey);
 	}
-	if (ret == 0)
-		MVDPA_LOG(INFO, "vid %d: %u memory regions in %u keys under key 0x%x (%d KLM "
-			  "entries)\n", c->vid, c->nregions, c->nchunks, c->mkey.id, n);
+	c->mkey_klm_entries = n;
 out:
 	free(klm);
 	free(ranges);
@@ -324,6 +322,7 @@ mem_move(struct mvdpa_conf *to, struct mvdpa_conf *from)
 	to->chunks = from->chunks;
 	to->null_mr = from->null_mr;
 	to->mkey = from->mkey;
+	to->mkey_klm_entries = from->mkey_klm_entries;
 	from->nregions = 0;
 	from->regions = NULL;
 	from->nchunks = 0;
@@ -1039,8 +1038,7 @@ mem_early_take(struct mvdpa_conf *c, const struct rte_vhost_memory *mem)
 		ret = e->ret;
 		if (ret == 0) {
 			mem_move(c, &e->keys);
-			MVDPA_LOG(INFO, "vid %d: guest-memory keys built ahead, while vhost took "
-				  "the vrings\n", c->vid);
+			c->mkey_built_ahead = true;
 		}
 	} else {
 		MVDPA_LOG(INFO, "vid %d: guest-memory keys built ahead were for another memory "
@@ -1903,10 +1901,17 @@ mvdpa_conf_create(struct mvdpa_dev *dev, int vid)
 		  "%s rings%s\n", vid, prepared, c->nvqs, running,
 		  (features >> VIRTIO_F_RING_PACKED) & 1 ? "packed" : "split",
 		  (features >> VIRTIO_NET_F_MRG_RXBUF) & 1 ? ", mergeable RX buffers" : "");
+	MVDPA_LOG(INFO, "vid %d: %u memory regions in %u keys under key 0x%x (%d KLM entries)\n",
+		  vid, c->nregions, c->nchunks, c->mkey.id, c->mkey_klm_entries);
+	if (c->mkey_built_ahead)
+		MVDPA_LOG(INFO, "vid %d: guest-memory keys built ahead, while vhost took the "
+			  "vrings\n", vid);
 	if (c->vqs_ahead > 0)
 		MVDPA_LOG(INFO, "vid %d: the resources of %u queues built ahead, while vhost took "
 			  "the vrings\n", vid, c->vqs_ahead);
-	c->vqs_ahead = 0;	/* a configuration kept over a stop counts again */
+	/* A configuration kept over a stop counts again. */
+	c->vqs_ahead = 0;
+	c->mkey_built_ahead = false;
 	mvdpa_prealloc_ahead_discard(dev);	/* for vrings the front-end did not set up */
 	free(map);
 	free(mem);

@@ -123,6 +123,9 @@ struct mvdpa_conf {
 	uint32_t chunk_keys_issued;	/* chunk keys whose command is going out (atomic, futex) */
 	struct ibv_mr *null_mr;		/* its lkey fills the guest-memory key's holes */
 	struct devx_obj mkey;		/* indirect key over guest physical memory */
+	/* For dev_conf's log, written once the virtqs are out: not on their path. */
+	int mkey_klm_entries;		/* the indirect key's */
+	bool mkey_built_ahead;		/* from SET_MEM_TABLE on (mvdpa_conf_mem_early_start) */
 	struct devx_obj td;
 	struct devx_obj tis;		/* TX queues send through it */
 	struct mlx5dv_devx_uar *uar;
