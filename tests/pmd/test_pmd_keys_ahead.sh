@@ -8,7 +8,8 @@
 # of three connections (the third's memory table in 8 regions of 128 MiB, 2 chunks each): the 16
 # chunk keys issued after vhost read SET_MEM_TABLE and before it read the next message (bench's
 # conn_clock records the messages, the emulator's command trace the commands, one clock),
-# dev_conf took the keys built ahead, and nothing is left at exit. (With
+# dev_conf took the keys built ahead and logged them with its summary (after the virtqs), and
+# nothing is left at exit. (With
 # one yield of vhost's CPU instead, 2 of 4 runs here had only 4 and 7 of the first table's
 # chunks out in time.)
 # Usage: test_pmd_keys_ahead.sh <vdpa-app> <our PMD .so> <libmlx5emu.so> <vu-frontend>
@@ -42,6 +43,10 @@ n=$(grep -c "guest-memory keys built ahead, while vhost took the vrings" "$log")
 [ "$n" -eq 3 ]; check "dev_conf took the keys built ahead on every connection ($n of 3)" $?
 grep -q "8 memory regions in 16 keys under key" "$log"
 check "the third connection's 8 regions in 16 chunk keys" $?
+# Logged with dev_conf's summary, once the virtqs are out: not between the key and them.
+n=$(grep "vdpa_mlx5x: " "$log" | grep -B1 "memory regions in [0-9]* keys under key" |
+	grep -c "vid [0-9]*: configured [0-9]* of [0-9]* queues")
+[ "$n" -eq 3 ]; check "the keys logged after the queues were configured ($n of 3)" $?
 # Per memory table: the CREATE_MKEYs issued between vhost reading it and reading the next
 # message, out of those issued before the table's first virtq (the chunks' and the indirect).
 out=$(PYTHONPATH="$bench" python3 - "$log" "$tmp/cmds.0" <<'EOF'
