@@ -9,9 +9,8 @@
 # chunk keys issued after vhost read SET_MEM_TABLE and before it read the next message (bench's
 # conn_clock records the messages, the emulator's command trace the commands, one clock),
 # dev_conf took the keys built ahead and logged them with its summary (after the virtqs), and
-# nothing is left at exit. (With
-# one yield of vhost's CPU instead, 2 of 4 runs here had only 4 and 7 of the first table's
-# chunks out in time.)
+# nothing is left at exit. (With one yield of vhost's CPU instead, 2 of 4 runs here had only 4
+# and 7 of the first table's chunks out in time.)
 # Usage: test_pmd_keys_ahead.sh <vdpa-app> <our PMD .so> <libmlx5emu.so> <vu-frontend>
 #        <conn_clock.so> <bench dir>
 set -u
