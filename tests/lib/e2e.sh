@@ -165,8 +165,9 @@ check() {
 	fi
 }
 
-# Lines that begin a guest kernel's report of a fault (a guest's console log).
-e2e_kernel_report="BUG: |Oops|general protection fault|Kernel panic|WARNING: CPU: |exited with irqs disabled"
+# Lines that begin a guest kernel's report of a fault (a guest's console log); the last is the
+# header every die() prints ("double fault: 0000 [#1] ...", "invalid opcode: 0000 [#1] ...").
+e2e_kernel_report="BUG: |Oops|general protection fault|Kernel panic|WARNING: CPU: |exited with irqs disabled|PANIC: |: [0-9a-f]{4} \\[#[0-9]+\\]"
 
 # e2e_finish [LOG...]: the closing line; on failure the tails of the given logs first.
 e2e_finish() {

@@ -81,6 +81,29 @@ qemu_wait_line() {
 	done
 }
 
+# qemu_wait_seq FILE N SECONDS [PID]: as qemu_wait_line, for the pinging guest's first reply with
+# a sequence number of N or more in FILE (a lost ping, whose number never shows, does not hold it
+# up).
+qemu_wait_seq() {
+	local file=$1 n=$2 secs=$3 pid=${4:-} i
+	for ((i = 0; i < secs * 20 * e2e_tf; i++)); do
+		if qemu_seq_reached "$file" "$n"; then
+			date +%s.%N
+			return 0
+		fi
+		if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+			qemu_seq_reached "$file" "$n" && date +%s.%N
+			return 0
+		fi
+		sleep 0.05
+	done
+}
+
+# qemu_seq_reached FILE N: whether FILE holds a ping reply numbered N or more.
+qemu_seq_reached() {
+	grep -o "seq=[0-9]*" "$1" 2>/dev/null | cut -d= -f2 | awk -v n="$2" '$1 >= n {f = 1} END {exit !f}'
+}
+
 # qemu_first_reply T0 LOG PID: waits (120 s at most) for the pinging guest's first reply in LOG;
 # sets first (seconds since the epoch, empty without a reply) and first_wall (seconds from T0,
 # "none" without).

@@ -29,7 +29,7 @@ qemu_guest a "$tmp/vhost-user0" 02:00:00:00:00:00 \
 	>"$tmp/a.log" 2>&1 &
 qpid=$!
 e2e_bg
-seen=$(qemu_wait_line "$tmp/a.log" "seq=5 " 120 "$qpid")
+seen=$(qemu_wait_seq "$tmp/a.log" 5 120 "$qpid")
 [ -n "$seen" ]; check "pings answered through the first app" $?
 qemu_app_stop "$tmp" "$tmp/app1.log"	# one stats interval later
 qemu_app_start "$tmp" "$tmp/app2.log"; check "second app serves both vhost-user sockets" $?

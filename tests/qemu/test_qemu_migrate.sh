@@ -6,9 +6,12 @@
 # every 0.2 s while the source QEMU migrates to the destination (-incoming) over a UNIX socket,
 # after a first migration cancelled while it ran (LOG_ALL set, then taken away again).
 # Checked: dirty logging goes on and off with the cancelled migration; the migration completes;
-# replies keep coming after the switch-over and none is duplicated; the source PMD logged dirty
-# pages through the hardware queues (the emulator's count) and stopped them while logging; the
-# destination started its queues at the indices the source stopped at. Prints QEMU's downtime and total time. Exit 77 without qemu-system-x86_64.
+# at the switch-over, both guests paused, their memories are the same byte for byte (every page
+# the source's device wrote reached the destination); replies keep coming after the switch-over,
+# none is duplicated and neither guest kernel reports a fault; the source PMD logged dirty pages
+# through the hardware queues (the emulator's count) and stopped them while logging; the
+# destination started its queues at the indices the source stopped at. Prints QEMU's downtime
+# and total time. Exit 77 without qemu-system-x86_64.
 # With "fault", the source's firmware fails the first virtq MODIFY (switching logging on): the
 # PMD must then mark all guest memory dirty at the stop, and the migration must still be right.
 # Usage: test_qemu_migrate.sh <vdpa-app> <our PMD .so> <libmlx5emu.so> <guest folder> [fault]
@@ -17,7 +20,8 @@ set -u
 app=$1
 pmd=$2
 emu=$3
-qmp="$(cd "$(dirname "$0")" && pwd)/qmp.py"
+here=$(cd "$(dirname "$0")" && pwd)
+qmp=$here/qmp.py
 testpmd=${TESTPMD:-dpdk-testpmd}
 tmp=$e2e_tmp
 count=600		# pings, 0.2 s apart: more than the test needs (it ends the guest), times
@@ -64,8 +68,9 @@ src_qemu=$!
 e2e_bg
 # dst_start NAME: the destination QEMU, waiting for the migration on $tmp/NAME.sock; returns
 # once that socket exists (a migrate command before it fails at once: seen on a loaded machine).
+# It stays paused after the migration (-S) until the test has compared both guest memories.
 dst_start() {
-	qemu_extra=(-qmp "unix:$tmp/dst/$1.qmp,server=on,wait=off" -incoming "unix:$tmp/$1.sock")
+	qemu_extra=(-qmp "unix:$tmp/dst/$1.qmp,server=on,wait=off" -incoming "unix:$tmp/$1.sock" -S)
 	qemu_guest dst "$tmp/dst/vhost-user0" 02:00:00:00:00:00 "$guest" >"$tmp/dst/$1.log" 2>&1 &
 	dst_qemu=$!
 	e2e_bg
@@ -73,7 +78,7 @@ dst_start() {
 }
 
 # Migrate once the guest has had 20 replies (2 s of pings under way).
-seen=$(qemu_wait_line "$tmp/src/guest.log" "seq=19 " 120 "$src_qemu")
+seen=$(qemu_wait_seq "$tmp/src/guest.log" 19 120 "$src_qemu")
 [ -n "$seen" ]; check "source guest pings the echo front-end" $?
 [ -n "$seen" ] || { e2e_finish "$tmp/src/guest.log" "$tmp/src/app.log"; exit; }
 
@@ -107,13 +112,20 @@ print(m.get("downtime","?"), m.get("total-time","?"), m.get("setup-time","?"))' 
 echo "migration: downtime ${downtime} ms, total ${total} ms, setup ${setup} ms (QEMU);" \
 	"$(echo "$t1 - $t0" | bc) s from the migrate command to completed seen"
 
+# Both guests are paused now, the source's device stopped and the destination's not started: their
+# memories must be the same, byte for byte. A page the source's device wrote but did not log (or
+# logged after the front-end's last pass) would differ.
+ram=$("$here/ram_diff.py" "$(pgrep -P "$src_qemu")" "$(pgrep -P "$dst_qemu")" 2>&1)
+check "guest memory the same on both sides at the switch-over (pages differing: $ram)" $?
+"$qmp" "$tmp/dst/dst.qmp" cont >/dev/null; check "destination guest runs" $?
+
 # The source QEMU is paused for good: end it. The destination's guest goes on until it has had
 # 15 replies after the last one the source got; then it is ended too.
 kill -TERM "$src_qemu" 2>/dev/null
 wait "$src_qemu" 2>/dev/null
 sed_cr "$tmp/src/guest.log"
 last_src=$(grep -o "seq=[0-9]*" "$tmp/src/guest.log" | tail -1 | cut -d= -f2)
-seen=$(qemu_wait_line "$tmp/dst/dst.log" "seq=$((${last_src:-0} + 15)) " 60 "$dst_qemu")
+seen=$(qemu_wait_seq "$tmp/dst/dst.log" $((${last_src:-0} + 15)) 60 "$dst_qemu")
 kill -TERM "$dst_qemu" 2>/dev/null
 wait "$dst_qemu" 2>/dev/null
 sed_cr "$tmp/dst/dst.log"
