@@ -149,6 +149,41 @@ qemu_app_stop() {
 	check "no firmware object left" $?
 }
 
+# qemu_host_start NAME: one "host" of a migration in $tmp/NAME: the app (qemu_app_start; the guest
+# connects to $tmp/NAME/vhost-user0) and, on its second function, a DPDK virtio-user front-end
+# (testpmd, icmpecho) that answers the guest's ARP and pings. Sets NAME_app, NAME_echo and
+# NAME_echo_fd; ends the test with a failed check when the app does not start.
+qemu_host_start() {
+	local dir=$tmp/$1 rc fd
+	mkdir -p "$dir"
+	qemu_app_prefix="q$1-$e2e_id"
+	qemu_app_start "$dir"; rc=$?
+	check "$1: app serves both vhost-user sockets" $rc
+	[ "$rc" -eq 0 ] || { e2e_finish "$dir/app.log"; exit; }
+	eval "${1}_app=$qemu_app_pid"
+	# testpmd runs until a line arrives on its stdin (a FIFO the test holds open); niced, as
+	# its forwarding core polls without rest and the guest's TCG threads need the CPUs.
+	mkfifo "$dir/echo.in"
+	exec {fd}<>"$dir/echo.in"
+	eval "${1}_echo_fd=$fd"
+	LD_PRELOAD= nice -n 19 timeout "$(e2e_t "$qemu_app_seconds")" "${TESTPMD:-dpdk-testpmd}" \
+		-l 0-1 --no-huge -m 256 --no-pci --no-telemetry --file-prefix "e$1-$e2e_id" \
+		--vdev "net_virtio_user0,path=$dir/vhost-user1,mac=02:00:00:00:00:01" -- \
+		--forward-mode=icmpecho --total-num-mbufs=2048 <"$dir/echo.in" >"$dir/echo.log" 2>&1 &
+	e2e_bg
+	eval "${1}_echo=$!"
+}
+
+# qemu_host_stop NAME: the echo front-end and the app of qemu_host_start end; checks both exit
+# statuses and that no firmware object is left (qemu_app_stop).
+qemu_host_stop() {
+	eval "echo >&\${${1}_echo_fd}"	# testpmd exits
+	eval "wait \$${1}_echo"
+	check "$1: echo front-end exit status 0" $?
+	eval "qemu_app_pid=\$${1}_app"
+	qemu_app_stop "$tmp/$1"
+}
+
 # qemu_stat_max LOG DEVICE QUEUE COUNTER: the counter's largest value over the app's stats lines
 # (a device's lines stop when its front-end leaves; counters only grow while it is connected).
 qemu_stat_max() {

@@ -22,7 +22,6 @@ pmd=$2
 emu=$3
 here=$(cd "$(dirname "$0")" && pwd)
 qmp=$here/qmp.py
-testpmd=${TESTPMD:-dpdk-testpmd}
 tmp=$e2e_tmp
 count=600		# pings, 0.2 s apart: more than the test needs (it ends the guest), times
 			# the time factor (the test's waits scale with it, the guest's pace does not)
@@ -30,34 +29,12 @@ fault=${5:-}
 qemu_require || exit 77
 qemu_make_guest "$4" || { check "guest kernel and initramfs prepared" 1; e2e_finish; exit; }
 
-# host_start NAME: app (source or destination) and its echo front-end in $tmp/NAME.
-host_start() {
-	local dir=$tmp/$1 rc
-	mkdir -p "$dir"
-	qemu_app_prefix="q$1-$e2e_id"
-	qemu_app_start "$dir"; rc=$?
-	check "$1: app serves both vhost-user sockets" $rc
-	[ "$rc" -eq 0 ] || { e2e_finish "$dir/app.log"; exit; }
-	eval "${1}_app=$qemu_app_pid"
-	# testpmd runs until a line arrives on its stdin (a FIFO the test holds open); niced, as
-	# its forwarding core polls without rest and the guest's TCG threads need the CPUs.
-	mkfifo "$dir/echo.in"
-	exec {fd}<>"$dir/echo.in"
-	eval "${1}_echo_fd=$fd"
-	LD_PRELOAD= nice -n 19 timeout "$(e2e_t 300)" "$testpmd" -l 0-1 --no-huge -m 256 --no-pci \
-		--no-telemetry --file-prefix "e$1-$e2e_id" \
-		--vdev "net_virtio_user0,path=$dir/vhost-user1,mac=02:00:00:00:00:01" -- \
-		--forward-mode=icmpecho --total-num-mbufs=2048 <"$dir/echo.in" >"$dir/echo.log" 2>&1 &
-	e2e_bg
-	eval "${1}_echo=$!"
-}
-
 qemu_app_vhost_log=info	# the source logs the indices it hands back at the stop
 [ -z "$fault" ] || qemu_app_emu="fault=0xa01/0xd:1:0x3"
-host_start src
+qemu_host_start src
 qemu_app_emu=""
 qemu_app_pmd_log=debug		# the destination logs where its queues start
-host_start dst
+qemu_host_start dst
 
 guest="guest_ip=10.0.0.1/24 guest_peer=10.0.0.2 guest_run=ping guest_count=$((count * e2e_tf)) guest_secs=1"
 sed_cr() { sed -i 's/\r$//' "$@"; }
@@ -158,15 +135,8 @@ else
 	check "source PMD marked all guest memory dirty at the stop" $?
 fi
 
-for h in src dst; do
-	eval "echo >&\${${h}_echo_fd}"	# testpmd exits
-	eval "wait \$${h}_echo"
-	check "$h: echo front-end exit status 0" $?
-done
-qemu_app_pid=$src_app
-qemu_app_stop "$tmp/src" "$tmp/src/app.log"
-qemu_app_pid=$dst_app
-qemu_app_stop "$tmp/dst" "$tmp/dst/app.log"
+qemu_host_stop src
+qemu_host_stop dst
 marked=$(sed -n 's/^mlx5emu: mlx5_0: dirty log: pages_marked=//p' "$tmp/src/app.log")
 if [ -z "$fault" ]; then
 	[ "${marked:-0}" -gt 0 ]; check "source device marked $marked pages dirty" $?
