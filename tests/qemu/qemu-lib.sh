@@ -63,40 +63,39 @@ qemu_guest() {
 		-append "console=ttyS0 panic=-1 quiet $cmdline" "${qemu_extra[@]}" </dev/null
 }
 
-# qemu_wait_line FILE TEXT SECONDS [PID]: prints the time (seconds since the epoch) at which a
-# line containing TEXT was first seen in FILE; prints nothing if it did not appear within SECONDS
-# (times the time factor, see e2e_t) or PID exited first. Polls every 50 ms.
-qemu_wait_line() {
-	local file=$1 text=$2 secs=$3 pid=${4:-} i
+# qemu_wait_until SECONDS PID COMMAND...: prints the time (seconds since the epoch) at which
+# COMMAND first succeeded; prints nothing if it did not within SECONDS (times the time factor, see
+# e2e_t) or PID (if not empty) exited first. Polls every 50 ms.
+qemu_wait_until() {
+	local secs=$1 pid=$2 i
+	shift 2
 	for ((i = 0; i < secs * 20 * e2e_tf; i++)); do
-		if grep -qF -- "$text" "$file" 2>/dev/null; then
+		if "$@"; then
 			date +%s.%N
 			return 0
 		fi
 		if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
-			grep -qF -- "$text" "$file" 2>/dev/null && date +%s.%N
+			"$@" && date +%s.%N
 			return 0
 		fi
 		sleep 0.05
 	done
 }
 
-# qemu_wait_seq FILE N SECONDS [PID]: as qemu_wait_line, for the pinging guest's first reply with
-# a sequence number of N or more in FILE (a lost ping, whose number never shows, does not hold it
-# up).
+# qemu_wait_line FILE TEXT SECONDS [PID]: qemu_wait_until a line containing TEXT is in FILE.
+qemu_wait_line() {
+	qemu_wait_until "$3" "${4:-}" qemu_has_line "$1" "$2"
+}
+
+# qemu_has_line FILE TEXT: whether FILE (which may not exist yet) has a line containing TEXT.
+qemu_has_line() {
+	grep -qF -- "$2" "$1" 2>/dev/null
+}
+
+# qemu_wait_seq FILE N SECONDS [PID]: qemu_wait_until the pinging guest's console log FILE holds a
+# reply numbered N or more (a lost ping, whose number never shows, does not hold it up).
 qemu_wait_seq() {
-	local file=$1 n=$2 secs=$3 pid=${4:-} i
-	for ((i = 0; i < secs * 20 * e2e_tf; i++)); do
-		if qemu_seq_reached "$file" "$n"; then
-			date +%s.%N
-			return 0
-		fi
-		if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
-			qemu_seq_reached "$file" "$n" && date +%s.%N
-			return 0
-		fi
-		sleep 0.05
-	done
+	qemu_wait_until "$3" "${4:-}" qemu_seq_reached "$1" "$2"
 }
 
 # qemu_seq_reached FILE N: whether FILE holds a ping reply numbered N or more.
