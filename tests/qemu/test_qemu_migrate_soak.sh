@@ -8,7 +8,8 @@
 # (numbered 5 past the last one before) within 30 s of running on its new host; no guest kernel
 # fault report. The loop ends at the first round that fails, keeping its logs in the report.
 # At the end: no duplicated reply, both apps exit cleanly with no firmware object left.
-# Rare faults (one migration in a few hundred) need many rounds; each takes 2-4 s here.
+# Rare faults (once in about 1,900 migrations here, docs/testing.md) need many rounds; a round
+# takes 2-4 s.
 # Usage: test_qemu_migrate_soak.sh <vdpa-app> <our PMD .so> <libmlx5emu.so> <guest folder> ROUNDS
 set -u
 . "$(cd "$(dirname "$0")" && pwd)/qemu-lib.sh"
