@@ -4,8 +4,12 @@
 
 Usage: qmp.py SOCKET COMMAND [ARGUMENTS-AS-JSON]
        qmp.py SOCKET wait-migration SECONDS
+       qmp.py SOCKET inspect
 The second form polls query-migrate every 20 ms on one connection until the migration has
-ended (completed, failed, cancelled) or SECONDS passed, and prints the last answer.
+ended (completed, failed, cancelled) or SECONDS passed, and prints the last answer. The third
+prints, for a guest that stopped answering, what tells a hung guest from a stuck device: the
+run state, the vCPU's instruction and stack pointers (and whether it halted), the local APIC
+timer, and each virtio queue's available and used index as they are in guest memory.
 Exit status 1 (with the error on stderr) when QEMU answers with an error or cannot be reached.
 """
 import json
@@ -47,6 +51,31 @@ def main():
 
     json.loads(reader.readline())  # the greeting
     send("qmp_capabilities")
+    def hmp(line):
+        msg = send("human-monitor-command", {"command-line": line})
+        return msg.get("return", "")
+
+    if command == "inspect":
+        print("status:", send("query-status").get("return", {}).get("status"))
+        for line in hmp("info registers").splitlines():
+            if line.startswith("RIP=") or "RSP=" in line:
+                print("vcpu:", line.strip())
+        for line in hmp("info lapic").splitlines():
+            if line.split()[:1] in (["LVTT"], ["Timer"], ["ISR"], ["IRR"]):
+                print("lapic:", " ".join(line.split()))
+        for d in send("x-query-virtio").get("return", []):
+            # Not x-query-virtio-queue-status: for a vhost device QEMU 7.2 asks the back-end
+            # for the ring's base (GET_VRING_BASE), which stops the device.
+            for q in range(64):
+                st = send("x-query-virtio-vhost-queue-status", {"path": d["path"], "queue": q})
+                if "error" in st or not st["return"].get("num"):
+                    break
+                r = st["return"]
+                avail = hmp(f"xp /1hx {r['avail-phys'] + 2}").split()[-1]
+                used = hmp(f"xp /1hx {r['used-phys'] + 2}").split()[-1]
+                print(f"{d['name']} queue {q}: avail idx {int(avail, 16)},"
+                      f" used idx {int(used, 16)} (guest memory)")
+        return 0
     if command == "wait-migration":
         deadline = time.monotonic() + float(sys.argv[3])
         while True:

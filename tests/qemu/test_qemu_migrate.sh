@@ -103,6 +103,7 @@ wait "$src_qemu" 2>/dev/null
 sed_cr "$tmp/src/guest.log"
 last_src=$(grep -o "seq=[0-9]*" "$tmp/src/guest.log" | tail -1 | cut -d= -f2)
 seen=$(qemu_wait_seq "$tmp/dst/dst.log" $((${last_src:-0} + 15)) 60 "$dst_qemu")
+[ -n "$seen" ] || "$qmp" "$tmp/dst/dst.qmp" inspect	# a hung guest or a stuck device?
 kill -TERM "$dst_qemu" 2>/dev/null
 wait "$dst_qemu" 2>/dev/null
 sed_cr "$tmp/dst/dst.log"

@@ -94,8 +94,11 @@ print(m.get("status","?"), m.get("downtime","?"))' "$info")
 	last=$(last_seq "$tmp/$prev.log")
 	cur=$qpid
 	seen=$(qemu_wait_seq "$tmp/g$r.log" $((${last:-0} + 5)) 30 "$cur")
-	[ -n "$seen" ] ||
-		{ failed="round $r: no reply past seq=$((${last:-0} + 5)) within 30 s on $to"; break; }
+	if [ -z "$seen" ]; then
+		failed="round $r: no reply past seq=$((${last:-0} + 5)) within 30 s on $to"
+		"$qmp" "$tmp/g$r.qmp" inspect	# a hung guest or a stuck device?
+		break
+	fi
 	! grep -qE "$e2e_kernel_report" "$tmp/g$r.log" ||
 		{ failed="round $r: the guest kernel reported a fault"; break; }
 done
