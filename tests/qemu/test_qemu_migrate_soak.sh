@@ -8,7 +8,7 @@
 # (numbered 5 past the last one before) within 30 s of running on its new host; no guest kernel
 # fault report. The loop ends at the first round that fails, keeping its logs in the report.
 # At the end: no duplicated reply, both apps exit cleanly with no firmware object left.
-# Rare faults (once in about 1,900 migrations here, docs/testing.md) need many rounds; a round
+# Rare faults (once in about 2,500 migrations here, docs/testing.md) need many rounds; a round
 # takes 2-4 s.
 # Usage: test_qemu_migrate_soak.sh <vdpa-app> <our PMD .so> <libmlx5emu.so> <guest folder> ROUNDS
 set -u
