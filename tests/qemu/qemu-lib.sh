@@ -103,6 +103,20 @@ qemu_seq_reached() {
 	grep -o "seq=[0-9]*" "$1" 2>/dev/null | cut -d= -f2 | awk -v n="$2" '$1 >= n {f = 1} END {exit !f}'
 }
 
+# qemu_wait_loaded QMP_SOCKET [SECONDS]: waits (30 s at most, times the time factor) until the
+# QEMU of an incoming migration has loaded all of it: its run state leaves "inmigrate" (the
+# source reports "completed" once it has sent the last byte, which the destination may still be
+# loading). Returns 1 if it did not.
+qemu_wait_loaded() {
+	e2e_wait_for "${2:-30}" qemu_loaded "$1"
+}
+
+qemu_loaded() {
+	local st
+	st=$("$(dirname "${BASH_SOURCE[0]}")/qmp.py" "$1" query-status 2>/dev/null) || return 1
+	case "$st" in *'"inmigrate"'*) return 1 ;; esac
+}
+
 # qemu_first_reply T0 LOG PID: waits (120 s at most) for the pinging guest's first reply in LOG;
 # sets first (seconds since the epoch, empty without a reply) and first_wall (seconds from T0,
 # "none" without).

@@ -92,6 +92,7 @@ echo "migration: downtime ${downtime} ms, total ${total} ms, setup ${setup} ms (
 # Both guests are paused now, the source's device stopped and the destination's not started: their
 # memories must be the same, byte for byte. A page the source's device wrote but did not log (or
 # logged after the front-end's last pass) would differ.
+qemu_wait_loaded "$tmp/dst/dst.qmp"; check "destination loaded the migration" $?
 ram=$("$here/ram_diff.py" "$(pgrep -P "$src_qemu")" "$(pgrep -P "$dst_qemu")" 2>&1)
 check "guest memory the same on both sides at the switch-over (pages differing: $ram)" $?
 "$qmp" "$tmp/dst/dst.qmp" cont >/dev/null; check "destination guest runs" $?

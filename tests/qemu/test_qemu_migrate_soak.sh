@@ -86,6 +86,7 @@ for ((r = 1; r <= rounds; r++)); do
 print(m.get("status","?"), m.get("downtime","?"))' "$info")
 	[ "$status" = completed ] || { failed="round $r: migration $status"; break; }
 	downtimes+=("$downtime")
+	qemu_wait_loaded "$tmp/g$r.qmp" || { failed="round $r: the destination did not load"; break; }
 	ram=$("$here/ram_diff.py" "$(pgrep -P "$cur")" "$(pgrep -P "$qpid")" 2>&1) ||
 		{ failed="round $r: guest memories differ at the switch-over (pages: $ram)"; break; }
 	"$qmp" "$tmp/g$r.qmp" cont >/dev/null || { failed="round $r: cont refused"; break; }
