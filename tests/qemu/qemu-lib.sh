@@ -111,6 +111,7 @@ qemu_wait_loaded() {
 	e2e_wait_for "${2:-30}" qemu_loaded "$1"
 }
 
+# qemu_loaded QMP_SOCKET: whether that QEMU answers and is no longer loading a migration.
 qemu_loaded() {
 	local st
 	st=$("$(dirname "${BASH_SOURCE[0]}")/qmp.py" "$1" query-status 2>/dev/null) || return 1

@@ -51,30 +51,8 @@ def main():
 
     json.loads(reader.readline())  # the greeting
     send("qmp_capabilities")
-    def hmp(line):
-        msg = send("human-monitor-command", {"command-line": line})
-        return msg.get("return", "")
-
     if command == "inspect":
-        print("status:", send("query-status").get("return", {}).get("status"))
-        for line in hmp("info registers").splitlines():
-            if line.startswith("RIP=") or "RSP=" in line:
-                print("vcpu:", line.strip())
-        for line in hmp("info lapic").splitlines():
-            if line.split()[:1] in (["LVTT"], ["Timer"], ["ISR"], ["IRR"]):
-                print("lapic:", " ".join(line.split()))
-        for d in send("x-query-virtio").get("return", []):
-            # Not x-query-virtio-queue-status: for a vhost device QEMU 7.2 asks the back-end
-            # for the ring's base (GET_VRING_BASE), which stops the device.
-            for q in range(64):
-                st = send("x-query-virtio-vhost-queue-status", {"path": d["path"], "queue": q})
-                if "error" in st or not st["return"].get("num"):
-                    break
-                r = st["return"]
-                avail = hmp(f"xp /1hx {r['avail-phys'] + 2}").split()[-1]
-                used = hmp(f"xp /1hx {r['used-phys'] + 2}").split()[-1]
-                print(f"{d['name']} queue {q}: avail idx {int(avail, 16)},"
-                      f" used idx {int(used, 16)} (guest memory)")
+        inspect(send)
         return 0
     if command == "wait-migration":
         deadline = time.monotonic() + float(sys.argv[3])
@@ -91,6 +69,32 @@ def main():
         return 1
     print(json.dumps(msg["return"]))
     return 0
+
+
+def inspect(send):
+    """What tells a hung guest from a device that stopped taking its rings (the third form)."""
+    def hmp(line):
+        return send("human-monitor-command", {"command-line": line}).get("return", "")
+
+    print("status:", send("query-status").get("return", {}).get("status"))
+    for line in hmp("info registers").splitlines():
+        if line.startswith("RIP=") or "RSP=" in line:
+            print("vcpu:", line.strip())
+    for line in hmp("info lapic").splitlines():
+        if line.split()[:1] in (["LVTT"], ["Timer"], ["ISR"], ["IRR"]):
+            print("lapic:", " ".join(line.split()))
+    for d in send("x-query-virtio").get("return", []):
+        # Not x-query-virtio-queue-status: for a vhost device QEMU 7.2 asks the back-end for the
+        # ring's base (GET_VRING_BASE), which stops the device.
+        for q in range(64):
+            st = send("x-query-virtio-vhost-queue-status", {"path": d["path"], "queue": q})
+            if "error" in st or not st["return"].get("num"):
+                break
+            r = st["return"]
+            avail = hmp(f"xp /1hx {r['avail-phys'] + 2}").split()[-1]
+            used = hmp(f"xp /1hx {r['used-phys'] + 2}").split()[-1]
+            print(f"{d['name']} queue {q}: avail idx {int(avail, 16)},"
+                  f" used idx {int(used, 16)} (guest memory)")
 
 
 if __name__ == "__main__":
