@@ -10,12 +10,18 @@ front-end):
   line at exit, same clock);
 - t_drv_ok: the back-end reading the last SET_STATUS (DRIVER_OK) before t_rdy, which is when
   vhost calls the PMD's dev_conf;
+- t_mem: the back-end reading the first SET_MEM_TABLE, from which on a PMD can build its keys;
 - the bring-up's firmware commands and their modelled time: the emulator's totals at t_rdy minus
   its totals at the connection (conn_clock's accept record);
 - the limit: the modelled time divided by the parallel command slots, but no less than the
   chain no driver escapes: guest memory's keys (their translation entries, one per 4 KiB page,
   spread over every slot at best), the indirect key over them (unless one key covers the one
-  region), the virtqs created RDY, as many at once as there are slots (key_chain_ms).
+  region), the virtqs created RDY, as many at once as there are slots (key_chain_ms);
+- the floor: the limit, or, when later, the limit's chain started when vhost read the memory
+  table and the virtqs' CREATEs started when it read DRIVER_OK, as measured with DPDK's PMD,
+  which does nothing before DRIVER_OK (its runs' t_mem and t_drv_ok are vhost's and the
+  front-end's own; exchange_floor_ms): no PMD that starts its virtqs at DRIVER_OK, as virtio
+  and both PMDs do, ends sooner on that machine. The limit leaves that exchange out.
 """
 import argparse
 import json
@@ -26,6 +32,7 @@ import statistics
 import subprocess
 import sys
 
+VHOST_USER_SET_MEM_TABLE = 5
 VHOST_USER_SET_STATUS = 39
 # The front-ends' guest memory is in 4 KiB pages (memfd, no huge pages); a key's MTT entries are
 # 8 bytes, two per octword, the unit the emulator charges (COST_NS_PER_MKEY_OCTWORD).
@@ -68,12 +75,23 @@ def key_chain_ms(costs, octword_ns, mem_gib, slots, virtqs, regions=1):
     RDY, `slots` at a time at most (each names the key, so none starts before it). Queue
     resources (CQ, QPs) are not in it: a driver may create them before the connection."""
     by_name = {name: ns for name, ns in costs.values()}
-    key, virtq = by_name["CREATE_MKEY"], by_name["CREATE_GENERAL_OBJECT"]
+    key = by_name["CREATE_MKEY"]
     translation = (mem_gib << 30) // GUEST_PAGE // MTT_PER_OCTWORD * octword_ns
-    rounds = -(-virtqs // slots)
     chunked = key + translation / slots + key
     keys = min(key + translation, chunked) if regions <= 1 else chunked
-    return (keys + rounds * virtq) / 1e6
+    return keys / 1e6 + virtq_rounds_ms(costs, slots, virtqs)
+
+
+def virtq_rounds_ms(costs, slots, virtqs):
+    """The virtqs' CREATEs, `slots` at a time."""
+    by_name = {name: ns for name, ns in costs.values()}
+    return -(-virtqs // slots) * by_name["CREATE_GENERAL_OBJECT"] / 1e6
+
+
+def exchange_floor_ms(chain_ms, rounds_ms, until_mem_table_ms, until_driver_ok_ms):
+    """The end of a bring-up that follows the key chain from the memory table on and creates its
+    virtqs from DRIVER_OK on, with the front-end's and vhost's messages as they came."""
+    return max(until_mem_table_ms + chain_ms, until_driver_ok_ms + rounds_ms)
 
 
 def backend_killed(app_log):
@@ -106,12 +124,14 @@ def parse_run(path):
     recvs = [(int(q), int(ts)) for q, ts in
              re.findall(r"conn_clock: recv fd=\d+ req=(\d+) t_ns=(\d+)", app)]
     drv_ok = [ts for q, ts in recvs if q == VHOST_USER_SET_STATUS and ts <= t_rdy]
+    mem = [ts for q, ts in recvs if q == VHOST_USER_SET_MEM_TABLE and ts <= t_rdy]
     m = re.search(r"conn_clock: connect fd=\d+ t_ns=(\d+)", fe)
     cmds = re.findall(r"mlx5emu: mlx5_0: commands:(.*)", app)
     r.update({
         "ok": r["frontend_rc"] == 0,
         "bringup_ms": (t_rdy - t0) / 1e6,
         "until_driver_ok_ms": (drv_ok[-1] - t0) / 1e6 if drv_ok else None,
+        "until_mem_table_ms": (mem[0] - t0) / 1e6 if mem else None,
         "configuration_ms": (t_rdy - drv_ok[-1]) / 1e6 if drv_ok else None,
         "connect_to_accept_ms": (t0 - int(m.group(1))) / 1e6 if m else None,
         "virtq_rdy_commands": t["rdy_sets"],
@@ -187,11 +207,18 @@ def main():
     for (fe, cost, mem, regions, qp, pmd), runs in sorted(points.items()):
         good = [r for r in runs if r["ok"]]
         med = {k: median([r[k] for r in good]) for k in
-               ("bringup_ms", "until_driver_ok_ms", "configuration_ms", "connect_to_accept_ms",
-                "fw_commands", "fw_modelled_ms", "virtq_rdy_commands")} if good else {}
+               ("bringup_ms", "until_mem_table_ms", "until_driver_ok_ms", "configuration_ms",
+                "connect_to_accept_ms", "fw_commands", "fw_modelled_ms",
+                "virtq_rdy_commands")} if good else {}
         if good and cost != "zero":
-            med["key_chain_ms"] = key_chain_ms(costs, octword_ns, mem, a.slots, 2 * qp, regions)
-            med["limit_ms"] = max(med["fw_modelled_ms"] / a.slots, med["key_chain_ms"])
+            chain = key_chain_ms(costs, octword_ns, mem, a.slots, 2 * qp, regions)
+            rounds = virtq_rounds_ms(costs, a.slots, 2 * qp)
+            med["key_chain_ms"] = chain
+            med["limit_ms"] = max(med["fw_modelled_ms"] / a.slots, chain)
+            med["exchange_floor_ms"] = median(
+                [exchange_floor_ms(chain, rounds, r["until_mem_table_ms"],
+                                   r["until_driver_ok_ms"]) for r in good
+                 if r["until_mem_table_ms"] is not None and r["until_driver_ok_ms"] is not None])
         results.append({"frontend": fe, "pmd": pmd, "cost": cost, "mem_gib": mem,
                         "regions": regions, "queue_pairs": qp, "runs": runs,
                         "valid_runs": len(good), "median": med})
@@ -204,7 +231,8 @@ def main():
         return {}
 
     hdr = ("front-end   cost        GiB reg   qp |  ours ms  dpdk ms ours/dpdk |  ours cfg  "
-           "dpdk cfg | fw cmds ours dpdk | limit ms ours  dpdk | ours/lim dpdk/lim")
+           "dpdk cfg | fw cmds ours dpdk | limit ms ours  dpdk | ours/lim dpdk/lim | floor "
+           "ours/floor")
     print()
     print("Bring-up: front-end connection accepted -> every virtq RDY (median of runs, ms);")
     print("reg: the memory table's regions (-: the front-end's own); cfg: DRIVER_OK read by vhost")
@@ -213,6 +241,12 @@ def main():
               for mem in sorted({p["mem_gib"] for p in results})]
     print("%d slots, at least the chain memory keys -> indirect key -> virtqs (%s; a virtq CREATE"
           " more per further %d virtqs)" % (a.slots, ", ".join(chains), a.slots))
+    print("floor: our limit, or later that chain from vhost reading the memory table and the"
+          " virtqs' CREATEs from it")
+    print("reading DRIVER_OK, as the messages came in DPDK's PMD's runs (it does nothing before"
+          " DRIVER_OK): the least")
+    print("our commands can take on this machine when the virtqs start at DRIVER_OK, with the"
+          " vhost-user exchange")
     print(hdr)
     print("-" * len(hdr))
     keys = sorted({(p["frontend"], p["cost"], p["mem_gib"], p["regions"], p["queue_pairs"])
@@ -231,15 +265,19 @@ def main():
             "ours_limit_ms": o.get("limit_ms"), "dpdk_limit_ms": d.get("limit_ms"),
             "ours_over_limit": ratio(o.get("bringup_ms"), o.get("limit_ms")),
             "dpdk_over_limit": ratio(d.get("bringup_ms"), d.get("limit_ms")),
+            "ours_floor_ms": max(o["limit_ms"], d["exchange_floor_ms"])
+            if o.get("limit_ms") is not None and d.get("exchange_floor_ms") is not None else None,
         }
+        row["ours_over_floor"] = ratio(o.get("bringup_ms"), row["ours_floor_ms"])
         table.append(row)
-        print("%-11s %-10s %4d %3s %4d | %s %s %s | %s %s | %s %s | %s %s | %s %s" % (
+        print("%-11s %-10s %4d %3s %4d | %s %s %s | %s %s | %s %s | %s %s | %s %s | %s %s" % (
             fe, cost, mem, regions or "-", qp, fmt(row["ours_ms"]), fmt(row["dpdk_ms"]),
             fmt(row["ours_over_dpdk"], "9.2f"),
             fmt(row["ours_configuration_ms"], "9.1f"), fmt(row["dpdk_configuration_ms"], "9.1f"),
             fmt(row["ours_fw_commands"], "12.0f"), fmt(row["dpdk_fw_commands"], "4.0f"),
             fmt(row["ours_limit_ms"], "13.1f"), fmt(row["dpdk_limit_ms"], "5.1f"),
-            fmt(row["ours_over_limit"], "8.1f"), fmt(row["dpdk_over_limit"], "8.1f")))
+            fmt(row["ours_over_limit"], "8.1f"), fmt(row["dpdk_over_limit"], "8.1f"),
+            fmt(row["ours_floor_ms"], "5.1f"), fmt(row["ours_over_floor"], "10.2f")))
     bad = [(p["frontend"], p["pmd"], p["cost"], p["mem_gib"], p["regions"] or "-",
             p["queue_pairs"], r.get("rep"),
             r.get("error", "front-end exit status %s" % r.get("frontend_rc")))

@@ -3,7 +3,8 @@
 """The bring-up benchmark's reader (bench/bringup.py) on a made-up run: the window from the
 accept to the last RDY, DRIVER_OK's share, the firmware work net of what ran before the
 connection (the accept record's totals), invalid runs, the key chain of the limit from the
-emulator's real command table, and the table's points apart by the memory table's regions.
+emulator's real command table, the floor the vhost-user exchange sets, and the table's points
+apart by the memory table's regions.
 Usage: test_bench_bringup.py <bench dir> <emu/fw/fw_core.c> <common/mlx5/prm_cmd.h>"""
 import json
 import os
@@ -50,6 +51,7 @@ class Reader(unittest.TestCase):
         self.assertTrue(r["ok"])
         self.assertAlmostEqual(r["bringup_ms"], 5.0)          # accept 1 ms -> last RDY 6 ms
         self.assertAlmostEqual(r["until_driver_ok_ms"], 1.0)
+        self.assertAlmostEqual(r["until_mem_table_ms"], 0.3)
         self.assertAlmostEqual(r["configuration_ms"], 4.0)
         self.assertAlmostEqual(r["connect_to_accept_ms"], 0.1)
         self.assertEqual(r["virtq_rdy_commands"], 2)
@@ -98,6 +100,13 @@ class Limit(unittest.TestCase):
                                bringup.key_chain_ms(COSTS, OCTWORD_NS, 1, 16, 2))
 
 
+    def test_exchange_floor(self):
+        # The key chain counts from the memory table, the virtqs' round from DRIVER_OK.
+        self.assertAlmostEqual(bringup.virtq_rounds_ms(COSTS, 16, 32), 2.0)
+        self.assertAlmostEqual(bringup.exchange_floor_ms(2.41, 1.0, 0.3, 1.0), 2.71)
+        self.assertAlmostEqual(bringup.exchange_floor_ms(3.41, 2.0, 0.2, 2.1), 4.1)
+
+
 class Table(unittest.TestCase):
     def test_regions_apart(self):
         # bench/bringup.sh's folders: <frontend>-<pmd>-<cost>-<mem>g-<regions>r-<qp>qp-<rep>.
@@ -105,7 +114,10 @@ class Table(unittest.TestCase):
         self.addCleanup(shutil.rmtree, runs)
         self.addCleanup(shutil.rmtree, out)
         slower = APP.replace("last_rdy_monotonic_ns=6000000", "last_rdy_monotonic_ns=8000000")
+        # DPDK's PMD read DRIVER_OK 2.5 ms after the connection: later than the key chain.
+        late = APP.replace("req=39 t_ns=2000000", "req=39 t_ns=3500000")
         for name, app in (("script-ours-calibrated-1g-1r-1qp-1", APP),
+                          ("script-dpdk-calibrated-1g-1r-1qp-1", late),
                           ("script-ours-calibrated-1g-8r-1qp-1", slower),
                           ("virtio-user-ours-calibrated-1g-0r-1qp-1", APP)):
             d = os.path.join(runs, name)
@@ -118,6 +130,10 @@ class Table(unittest.TestCase):
         table = json.load(open(os.path.join(out, "results.json")))["table"]
         got = {(r["frontend"], r["regions"]): r["ours_ms"] for r in table}
         self.assertEqual(got, {("script", 1): 5.0, ("script", 8): 7.0, ("virtio-user", 0): 5.0})
+        # Ours' floor: its limit (the 2.41 ms chain) or DPDK's exchange, 2.5 + a CREATE.
+        floors = {(r["frontend"], r["regions"]): r["ours_floor_ms"] for r in table}
+        self.assertAlmostEqual(floors[("script", 1)], 3.5)
+        self.assertIsNone(floors[("script", 8)])
         self.assertIn("reg", printed)
         self.assertNotIn("invalid run", printed)
 
