@@ -25,6 +25,9 @@ timing line:
   (the rings come in the window), nor than the chain of guest memory's keys -> virtqs
   (bringup.key_chain_ms, their translation entries included) started at the memory table; without a trace, its firmware
   time of the commands that completed in the window / slots, but no less than that chain;
+- the device's share of the downtime: the source until its last queue stopped plus the
+  destination, per run (the guest runs on neither side from the first to the last); its limit
+  the sum of both limits;
 - the destination from its memory table (SET_MEM_TABLE read -> last RDY), which holds work a PMD
   may do before the window;
 - where each window's time goes, from the emulator's command trace (cmds.0, bench/fw_timeline.py):
@@ -198,6 +201,9 @@ def summarize(points, costs, octword_ns, slots):
                 "dest_fw_in_window_ms", "dest_from_mem_table_ms", "dest_mem_table_lead_ms",
                 "dest_rx_ready_ms")
                if all(r.get(k) is not None for r in good)} if good else {}
+        if good and all(r.get("source_stopped_ms") is not None for r in good):
+            # Per run: a slow stop and a quick start of one migration are one downtime.
+            med["downtime_ms"] = median([r["source_stopped_ms"] + r["dest_ms"] for r in good])
         src_limit, dest_chain, virtq_creates = limits(costs, octword_ns, slots, qp, mem)
         med["source_limit_ms"] = src_limit
         if med.get("dest_fw_in_window_ms") is not None and \
@@ -237,6 +243,14 @@ def summarize(points, costs, octword_ns, slots):
             stopped, med.get("ours-best", {}).get("source_limit_ms"))
         row["source_ours-best_stopped_over_dpdk-threads"] = ratio(
             stopped, row["source_dpdk-threads_stopped_ms"])
+        for v in VARIANTS:
+            row["downtime_%s_ms" % v] = med.get(v, {}).get("downtime_ms")
+        best = row["downtime_ours-best_ms"]
+        for v in ("dpdk-default", "dpdk-threads"):
+            row["downtime_ours-best_over_%s" % v] = ratio(best, row["downtime_%s_ms" % v])
+        lims = (row["source_ours-best_limit_ms"], row["dest_ours-best_limit_ms"])
+        row["downtime_ours-best_limit_ms"] = sum(lims) if None not in lims else None
+        row["downtime_ours-best_over_limit"] = ratio(best, row["downtime_ours-best_limit_ms"])
         rows.append(row)
     return results, rows
 
@@ -299,6 +313,22 @@ def print_source_stopped(rows):
             fmt(r.get("source_ours-best_stopped_over_dpdk-threads"), ".2f")))
 
 
+def print_downtime(rows):
+    """The device's share of a migration's downtime, both windows issue #7 names, per variant."""
+    print()
+    print("Switch-over, the device's share of the downtime: source to its last queue stopped + "
+          "destination to its last virtq RDY (median ms of the runs' sums); limit: both limits")
+    print("GiB   qp | " + " | ".join("%-13s" % v for v in VARIANTS) +
+          " | best/dpdk def  best/dpdk thr | limit best/limit")
+    for r in rows:
+        print("%3d %4d | %s | %13s  %13s | %5s %10s" % (r["mem_gib"], r["queue_pairs"], " | ".join(
+            "%-13s" % fmt(r.get("downtime_%s_ms" % v), ".1f") for v in VARIANTS),
+            fmt(r.get("downtime_ours-best_over_dpdk-default"), ".2f"),
+            fmt(r.get("downtime_ours-best_over_dpdk-threads"), ".2f"),
+            fmt(r.get("downtime_ours-best_limit_ms"), ".1f"),
+            fmt(r.get("downtime_ours-best_over_limit"), ".2f")))
+
+
 def print_dest_column(rows, key, title):
     """One destination figure per point and variant (median ms)."""
     print()
@@ -357,6 +387,7 @@ def main():
                 "memory keys -> virtqs from the memory table" % a.slots,
                 rows)
     print_source_stopped(rows)
+    print_downtime(rows)
     print_source_split(results)
     print_breakdown(rows)
     # dev_conf's share, which the PMD alone decides; before it vhost handles the vring messages

@@ -3,8 +3,9 @@
 """The switch-over benchmark's parser (bench/switchover.py) on a made-up back-end log: the source
 and destination windows, their firmware work, the front-end's part of the source's round trips
 (from a made-up front-end log), invalid runs, and the limits from the emulator's real command
-table; the command trace's reader and window profile (bench/fw_timeline.py) and the RX
-steering's readiness on a made-up trace.
+table; the device's share of the downtime (both windows per run, against both limits); the
+command trace's reader and window profile (bench/fw_timeline.py) and the RX steering's readiness
+on a made-up trace.
 Usage: test_bench_switchover.py <bench dir> <emu/fw/fw_core.c> <common/mlx5/prm_cmd.h>"""
 import os
 import struct
@@ -111,6 +112,28 @@ class Limits(unittest.TestCase):
         self.assertAlmostEqual(src, 17.6)                  # one slot: all in series
         self.assertAlmostEqual(dest, 0.5 + 131072 * 50e-6 + 8 * 1.0)  # one key, no indirect one
         self.assertAlmostEqual(creates, 8.0)
+
+
+class Downtime(unittest.TestCase):
+    def test_sum_per_run(self):
+        # Ours: three migrations (source stopped, destination up): the median of the sums, 5.0,
+        # not the sum of the medians (2.2 + 3.0); DPDK's with workers: one of 18 ms.
+        def run(stopped, dest, lead=0.3):
+            return {"ok": True, "source_stopped_ms": stopped, "dest_ms": dest,
+                    "dest_fw_in_window_ms": 3.0, "dest_mem_table_lead_ms": lead}
+        points = {("ours-best", 1, 1): [run(2.0, 3.0), run(2.2, 3.4), run(3.0, 2.0)],
+                  ("dpdk-threads", 1, 1): [run(8.0, 10.0)]}
+        _, rows = switchover.summarize(points, COSTS, OCTWORD_NS, 16)
+        row = rows[0]
+        self.assertAlmostEqual(row["downtime_ours-best_ms"], 5.0)
+        self.assertAlmostEqual(row["downtime_dpdk-threads_ms"], 18.0)
+        self.assertAlmostEqual(row["downtime_ours-best_over_dpdk-threads"], 5.0 / 18.0)
+        self.assertIsNone(row["downtime_ours-default_ms"])
+        # Both limits: suspend + query 2.2 ms; the key chain (2.41 ms) less the memory table's
+        # 0.3 ms lead on the destination's window.
+        limit = 2.2 + (0.5 + 131072 * 50e-6 / 16 + 0.5 + 1.0) - 0.3
+        self.assertAlmostEqual(row["downtime_ours-best_limit_ms"], limit)
+        self.assertAlmostEqual(row["downtime_ours-best_over_limit"], 5.0 / limit)
 
 
 def traced(cmds):
