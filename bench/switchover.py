@@ -299,44 +299,17 @@ def print_breakdown(rows):
             print("%-6s %3d %4d | %s" % (side, r["mem_gib"], r["queue_pairs"], " | ".join(cells)))
 
 
-def print_source_stopped(rows):
-    """The source until its last queue stopped, the window issue #7 names, per variant."""
-    print()
-    print("Source: first GET_VRING_BASE read -> last virtq SUSPEND or QUERY done (median ms; the "
-          "replies after it are not in it)")
-    print("GiB   qp | " + " | ".join("%-13s" % v for v in VARIANTS) +
-          " | best/limit  best/dpdk thr")
-    for r in rows:
-        print("%3d %4d | %s | %10s  %13s" % (r["mem_gib"], r["queue_pairs"], " | ".join(
-            "%-13s" % fmt(r.get("source_%s_stopped_ms" % v), ".1f") for v in VARIANTS),
-            fmt(r.get("source_ours-best_stopped_over_limit"), ".2f"),
-            fmt(r.get("source_ours-best_stopped_over_dpdk-threads"), ".2f")))
-
-
-def print_downtime(rows):
-    """The device's share of a migration's downtime, both windows issue #7 names, per variant."""
-    print()
-    print("Switch-over, the device's share of the downtime: source to its last queue stopped + "
-          "destination to its last virtq RDY (median ms of the runs' sums); limit: both limits")
-    print("GiB   qp | " + " | ".join("%-13s" % v for v in VARIANTS) +
-          " | best/dpdk def  best/dpdk thr | limit best/limit")
-    for r in rows:
-        print("%3d %4d | %s | %13s  %13s | %5s %10s" % (r["mem_gib"], r["queue_pairs"], " | ".join(
-            "%-13s" % fmt(r.get("downtime_%s_ms" % v), ".1f") for v in VARIANTS),
-            fmt(r.get("downtime_ours-best_over_dpdk-default"), ".2f"),
-            fmt(r.get("downtime_ours-best_over_dpdk-threads"), ".2f"),
-            fmt(r.get("downtime_ours-best_limit_ms"), ".1f"),
-            fmt(r.get("downtime_ours-best_over_limit"), ".2f")))
-
-
-def print_dest_column(rows, key, title):
-    """One destination figure per point and variant (median ms)."""
+def print_per_variant(rows, title, key, ratios=()):
+    """One figure per point and variant (row key `key` % variant, median ms), then the
+    ratios: (header, row key) each."""
     print()
     print(title)
-    print("GiB   qp | " + " | ".join("%-13s" % v for v in VARIANTS))
+    print("GiB   qp | " + " | ".join("%-13s" % v for v in VARIANTS) +
+          "".join(" | %s" % h for h, _ in ratios))
     for r in rows:
-        print("%3d %4d | %s" % (r["mem_gib"], r["queue_pairs"], " | ".join(
-            "%-13s" % fmt(r.get("dest_%s_%s" % (v, key)), ".1f") for v in VARIANTS)))
+        print("%3d %4d | %s%s" % (r["mem_gib"], r["queue_pairs"], " | ".join(
+            "%-13s" % fmt(r.get(key % v), ".1f") for v in VARIANTS),
+            "".join(" | %*s" % (len(h), fmt(r.get(k), ".2f")) for h, k in ratios)))
 
 
 def print_source_split(results):
@@ -386,18 +359,30 @@ def main():
                 "limit: own firmware time in it / %d slots, at least every virtq's CREATE and "
                 "memory keys -> virtqs from the memory table" % a.slots,
                 rows)
-    print_source_stopped(rows)
-    print_downtime(rows)
+    print_per_variant(rows, "Source: first GET_VRING_BASE read -> last virtq SUSPEND or QUERY "
+                      "done (median ms; the replies after it are not in it)",
+                      "source_%s_stopped_ms",
+                      (("best/limit", "source_ours-best_stopped_over_limit"),
+                       ("best/dpdk thr", "source_ours-best_stopped_over_dpdk-threads")))
+    # Issue 7's switch-over time: the guest runs on neither side from one's start to the other's end.
+    print_per_variant(rows, "Switch-over, the device's share of the downtime: source to its last "
+                      "queue stopped + destination to its last virtq RDY (median ms of the runs' "
+                      "sums); limit: both limits", "downtime_%s_ms",
+                      (("best/dpdk def", "downtime_ours-best_over_dpdk-default"),
+                       ("best/dpdk thr", "downtime_ours-best_over_dpdk-threads"),
+                       ("limit", "downtime_ours-best_limit_ms"),
+                       ("best/limit", "downtime_ours-best_over_limit")))
     print_source_split(results)
     print_breakdown(rows)
     # dev_conf's share, which the PMD alone decides; before it vhost handles the vring messages
     # (and a PMD works meanwhile).
-    print_dest_column(rows, "from_driver_ok_ms", "Destination from DRIVER_OK read (median ms): "
-                      "dev_conf's share of the window; before it vhost handles the vring messages")
+    print_per_variant(rows, "Destination from DRIVER_OK read (median ms): dev_conf's share of the "
+                      "window; before it vhost handles the vring messages",
+                      "dest_%s_from_driver_ok_ms")
     # A guest receives nothing from the wire before its RX steering is ready, RDY virtqs or not.
-    print_dest_column(rows, "rx_ready_ms", "Destination until RX steering ready (median ms): "
-                      "first SET_VRING_BASE read -> last TIR created (the flow rules need no "
-                      "command)")
+    print_per_variant(rows, "Destination until RX steering ready (median ms): first "
+                      "SET_VRING_BASE read -> last TIR created (the flow rules need no command)",
+                      "dest_%s_rx_ready_ms")
     for p in results:
         for r in p["runs"]:
             if not r["ok"]:
