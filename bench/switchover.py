@@ -364,7 +364,7 @@ def main():
                       "source_%s_stopped_ms",
                       (("best/limit", "source_ours-best_stopped_over_limit"),
                        ("best/dpdk thr", "source_ours-best_stopped_over_dpdk-threads")))
-    # Issue 7's switch-over time: the guest runs on neither side from one's start to the other's end.
+    # Issue 7's switch-over time: the guest runs on neither side from the stop to the start.
     print_per_variant(rows, "Switch-over, the device's share of the downtime: source to its last "
                       "queue stopped + destination to its last virtq RDY (median ms of the runs' "
                       "sums); limit: both limits", "downtime_%s_ms",

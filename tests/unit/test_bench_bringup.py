@@ -99,7 +99,6 @@ class Limit(unittest.TestCase):
         self.assertAlmostEqual(bringup.key_chain_ms(COSTS, OCTWORD_NS, 1, 16, 2, 8),
                                bringup.key_chain_ms(COSTS, OCTWORD_NS, 1, 16, 2))
 
-
     def test_exchange_floor(self):
         # The key chain counts from the memory table, the virtqs' round from DRIVER_OK.
         self.assertAlmostEqual(bringup.virtq_rounds_ms(COSTS, 16, 32), 2.0)
