@@ -8,10 +8,13 @@
 # does (GET_VRING_BASE on every vring in turn, each a blocking send and receive) and, on a new
 # connection, configures it as QEMU's destination does. Timed in the back-end (bench/conn_clock.c):
 #   source: first GET_VRING_BASE read -> reply to the last one sent;
-#   destination: first SET_VRING_BASE read -> last virtq set RDY in the emulated firmware.
+#   destination: first SET_VRING_BASE read -> last virtq set RDY in the emulated firmware;
+#   and, from the firmware's command trace, the source until its last queue stopped, and that
+#   plus the destination per run: the device's share of the migration's downtime.
 # Each PMD runs at its default devargs and with its best ones. Prints tables (times, ratios,
 # the firmware limit; the source's first reply, the rest and the front-end's part of the rest)
-# and writes bench/out/switchover.json; every run's logs go to bench/out/switchover-runs/. Method and results: docs/performance.md.
+# and writes bench/out/switchover.json; every run's logs go to bench/out/switchover-runs/.
+# Method and results: docs/performance.md.
 #
 # Environment (defaults): BENCH_QPS="1 4 16" BENCH_MEM_GIB="1 16" BENCH_REPS=1 BENCH_SLOTS=16
 #   BENCH_VARIANTS="ours-default ours-best dpdk-default dpdk-threads"
