@@ -40,7 +40,7 @@ import re
 import sys
 
 from bringup import (arg_parser, backend_killed, command_costs, fmt, key_chain_ms, median,
-                     mkey_octword_ns, provenance, ratio)
+                     mkey_octword_ns, provenance, ratio, virtq_rounds_ms)
 from fw_timeline import opcode_names, read_commands, window_profile
 
 SET_MEM_TABLE, GET_VRING_BASE, SET_VRING_BASE, SET_STATUS = 5, 11, 10, 39
@@ -182,10 +182,9 @@ def limits(costs, octword_ns, slots, qp, mem_gib):
     ms: every virtq's, `slots` at a time) under the cost model."""
     by_name = {name: ns for name, ns in costs.values()}
     pair = sum(by_name[n] for n in SOURCE_CHAIN)
-    rounds = -(-2 * qp // slots)
     return (max(2 * qp * pair / slots, pair) / 1e6,
             key_chain_ms(costs, octword_ns, mem_gib, slots, 2 * qp),
-            rounds * by_name["CREATE_GENERAL_OBJECT"] / 1e6)
+            virtq_rounds_ms(costs, slots, 2 * qp))
 
 
 def summarize(points, costs, octword_ns, slots):
