@@ -12,6 +12,7 @@ e2e_pids=()
 e2e_taps=()
 e2e_cases=0
 e2e_fails=0
+e2e_failed=()		# the names of the failed checks, repeated in the closing lines
 
 # At exit, also when the test is killed: SIGTERM first, so a timeout passes it on to its child
 # (a SIGKILLed timeout would leave the app or QEMU behind) and the app exits cleanly; SIGKILL
@@ -27,6 +28,10 @@ e2e_cleanup() {
 	done
 	for p in "${e2e_pids[@]}"; do kill -9 "$p" 2>/dev/null; done
 	for p in "${e2e_taps[@]}"; do ip link del "$p" 2>/dev/null; done
+	# E2E_KEEP=DIR keeps a failed test's files (logs, sockets' folder) there, for a post-mortem.
+	if [ -n "${E2E_KEEP:-}" ] && [ "$e2e_fails" -ne 0 ]; then
+		mkdir -p "$E2E_KEEP" && cp -a "$e2e_tmp" "$E2E_KEEP/"
+	fi
 	rm -rf "$e2e_tmp" "${XDG_RUNTIME_DIR:-/tmp}/dpdk/"*"-$e2e_id"
 	[ "$(id -u)" -ne 0 ] || rm -rf "/var/run/dpdk/"*"-$e2e_id"
 }
@@ -162,6 +167,7 @@ check() {
 	else
 		echo "FAIL $1"
 		e2e_fails=$((e2e_fails + 1))
+		e2e_failed+=("$1")
 	fi
 }
 
@@ -169,8 +175,10 @@ check() {
 # header every die() prints ("double fault: 0000 [#1] ...", "invalid opcode: 0000 [#1] ...").
 e2e_kernel_report="BUG: |Oops|general protection fault|Kernel panic|WARNING: CPU: |exited with irqs disabled|PANIC: |: [0-9a-f]{4} \\[#[0-9]+\\]"
 
-# e2e_finish [LOG...]: the closing line; on failure the tails of the given logs first.
+# e2e_finish [LOG...]: the closing line; on failure the tails of the given logs first, then the
+# failed checks again (a runner that shows only the end of a long output still shows which).
 e2e_finish() {
+	local name
 	if [ "$e2e_fails" -ne 0 ]; then
 		for f in "$@"; do
 			echo "--- $f"
@@ -181,6 +189,7 @@ e2e_finish() {
 				grep -m1 -A60 -E "$e2e_kernel_report" "$f"
 			fi
 		done
+		for name in "${e2e_failed[@]}"; do echo "failed: $name"; done
 	fi
 	echo "$((e2e_cases - e2e_fails)) passed, $e2e_fails failed"
 	[ "$e2e_fails" -eq 0 ]
