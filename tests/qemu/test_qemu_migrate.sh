@@ -93,7 +93,8 @@ echo "migration: downtime ${downtime} ms, total ${total} ms, setup ${setup} ms (
 # memories must be the same, byte for byte. A page the source's device wrote but did not log (or
 # logged after the front-end's last pass) would differ.
 qemu_wait_loaded "$tmp/dst/dst.qmp"; check "destination loaded the migration" $?
-ram=$("$here/ram_diff.py" "$(pgrep -P "$src_qemu")" "$(pgrep -P "$dst_qemu")" 2>&1)
+mkdir -p "$tmp/ram"	# both copies of the pages that differ, for E2E_KEEP
+ram=$("$here/ram_diff.py" "$(pgrep -P "$src_qemu")" "$(pgrep -P "$dst_qemu")" "$tmp/ram" 2>&1)
 check "guest memory the same on both sides at the switch-over (pages differing: $ram)" $?
 "$qmp" "$tmp/dst/dst.qmp" cont >/dev/null; check "destination guest runs" $?
 
@@ -133,7 +134,7 @@ else
 	grep -q "virtq 0: dirty logging start failed" "$tmp/src/app.log"
 	check "source PMD reported the failed MODIFY" $?
 	! grep -q "dirty logging on" "$tmp/src/app.log"; check "logging left off" $?
-	grep -q "all 256 MiB of guest memory marked dirty" "$tmp/src/app.log"
+	grep -q "all $((qemu_mem_kib / 1024)) MiB of guest memory marked dirty" "$tmp/src/app.log"
 	check "source PMD marked all guest memory dirty at the stop" $?
 fi
 
