@@ -321,6 +321,9 @@ def plot(a, table):
                 continue
             plots.append("'%s' index %d using 1:%d with %s title '%s, %d GiB'" %
                          (dat, i, col, style, title, mem))
+    if not plots:
+        print("no chart: no calibrated, scripted point with one memory region in these runs")
+        return
     script = "\n".join([
         "set terminal svg size 800,500 dynamic",
         "set output '%s'" % svg,

@@ -3,8 +3,8 @@
 """The bring-up benchmark's reader (bench/bringup.py) on a made-up run: the window from the
 accept to the last RDY, DRIVER_OK's share, the firmware work net of what ran before the
 connection (the accept record's totals), invalid runs, the key chain of the limit from the
-emulator's real command table, the floor the vhost-user exchange sets, and the table's points
-apart by the memory table's regions.
+emulator's real command table, the floor the vhost-user exchange sets, the table's points
+apart by the memory table's regions, and no chart when no point is for it.
 Usage: test_bench_bringup.py <bench dir> <emu/fw/fw_core.c> <common/mlx5/prm_cmd.h>"""
 import json
 import os
@@ -135,6 +135,25 @@ class Table(unittest.TestCase):
         self.assertIsNone(floors[("script", 8)])
         self.assertIn("reg", printed)
         self.assertNotIn("invalid run", printed)
+
+    def test_no_chart_without_its_points(self):
+        # A subset with no one-region point (BENCH_REGIONS=8) prints its table and no chart:
+        # gnuplot (here a stand-in that fails) is not run on an empty plot.
+        runs, out = tempfile.mkdtemp(), tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, runs)
+        self.addCleanup(shutil.rmtree, out)
+        for pmd in ("ours", "dpdk"):
+            d = os.path.join(runs, "script-%s-calibrated-1g-8r-16qp-1" % pmd)
+            os.mkdir(d)
+            write_run(d)
+        done = subprocess.run(
+            [sys.executable, os.path.join(sys.argv[1], "bringup.py"), "--runs", runs,
+             "--out", out, "--slots", "16", "--costs-from", sys.argv[2],
+             "--opcodes-from", sys.argv[3], "--gnuplot", "/bin/false"],
+            capture_output=True, text=True)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertIn("no chart", done.stdout)
+        self.assertTrue(os.path.exists(os.path.join(out, "results.json")))
 
 
 if __name__ == "__main__":
