@@ -8,13 +8,9 @@
 # uncompressed vmlinux through its PVH entry and no network boot ROM (romfile=), both to boot
 # faster; -nodefaults, so no NIC but ours.
 # Guest memory of 256 MiB less 8 KiB ($qemu_mem_kib), not 256 MiB: QEMU 7.2's migration under TCG
-# loses guest writes when the RAM block is a whole number of 64-page words. Its dirty-bitmap sync
-# then clears the bits a word at a time and leaves the vCPU's TLB entries marked dirty, so later
-# writes through them go unrecorded (cpu_physical_memory_sync_dirty_bitmap in
-# include/exec/ram_addr.h; the page-by-page path it takes otherwise resets the TLB's flags). A
-# page the guest kernel writes all the time (the idle task's stack) then reached the destination
-# stale: memories differed at the switch-over, kernels crashed after it (2 of 26 qemu_migrate runs,
-# 2026-12-05; none in 60 since). See docs/testing.md.
+# loses guest writes when the RAM block is a whole number of 64-page words (its word-at-a-time
+# dirty-bitmap sync leaves the vCPU's TLB flags alone; the page-by-page path resets them). Why and
+# what it broke: docs/testing.md, "An intermittent failure, found".
 # The guests negotiate the offloads the device offers (checksum, TSO), which the emulated data path
 # performs; QEMU_NET_OPTS adds virtio-net-pci options (e.g. csum=off to test without them).
 

@@ -7,7 +7,8 @@ Each QEMU must hold its guest memory in one memfd (memory-backend-memfd), which 
 /proc/PID/fd (the same user as QEMU, or root). Prints the number of pages that differ, then the
 first 16 of them, each as its guest physical address and the bytes in it that differ (the first
 and last offset, and how many: a used ring's entries or a frame's bytes tell who wrote them).
-With DIR, both copies of each of those pages are saved there, as GPA.a and GPA.b. Exit status 0
+With DIR (made when a page differs), both copies of each of those pages are saved there, as GPA.a
+and GPA.b. Exit status 0
 when the memories are identical, 1 when they differ, 2 when a memory cannot be read or their
 sizes differ.
 """
@@ -63,6 +64,7 @@ def main():
                     if len(differ) < SHOWN:
                         shown.append(describe(gpa, px, py))
                         if save is not None:
+                            os.makedirs(save, exist_ok=True)
                             for suffix, page in (("a", px), ("b", py)):
                                 with open(f"{save}/0x{gpa:x}.{suffix}", "wb") as f:
                                     f.write(page)

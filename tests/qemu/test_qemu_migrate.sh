@@ -93,7 +93,7 @@ echo "migration: downtime ${downtime} ms, total ${total} ms, setup ${setup} ms (
 # memories must be the same, byte for byte. A page the source's device wrote but did not log (or
 # logged after the front-end's last pass) would differ.
 qemu_wait_loaded "$tmp/dst/dst.qmp"; check "destination loaded the migration" $?
-mkdir -p "$tmp/ram"	# both copies of the pages that differ, for E2E_KEEP
+# $tmp/ram: both copies of the pages that differ, for E2E_KEEP.
 ram=$("$here/ram_diff.py" "$(pgrep -P "$src_qemu")" "$(pgrep -P "$dst_qemu")" "$tmp/ram" 2>&1)
 check "guest memory the same on both sides at the switch-over (pages differing: $ram)" $?
 "$qmp" "$tmp/dst/dst.qmp" cont >/dev/null; check "destination guest runs" $?

@@ -87,7 +87,7 @@ print(m.get("status","?"), m.get("downtime","?"))' "$info")
 	[ "$status" = completed ] || { failed="round $r: migration $status"; break; }
 	downtimes+=("$downtime")
 	qemu_wait_loaded "$tmp/g$r.qmp" || { failed="round $r: the destination did not load"; break; }
-	mkdir -p "$tmp/ram$r"	# both copies of the pages that differ, for E2E_KEEP
+	# $tmp/ram$r: both copies of the pages that differ, for E2E_KEEP.
 	ram=$("$here/ram_diff.py" "$(pgrep -P "$cur")" "$(pgrep -P "$qpid")" "$tmp/ram$r" 2>&1) ||
 		{ failed="round $r: guest memories differ at the switch-over (pages: $ram)"; break; }
 	"$qmp" "$tmp/g$r.qmp" cont >/dev/null || { failed="round $r: cont refused"; break; }
