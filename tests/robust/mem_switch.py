@@ -20,13 +20,17 @@ One "ok/FAIL <what>" line per check; exit status 0 when all passed. At the end b
 are closed and the emulator's live firmware objects (emu_probe) must be back at what they were
 before the first connection.
 
-Usage: mem_switch.py memory|log|log-refused --sock S --peer-sock P --probe PROBE
+  fds     replaces both vrings' callfds and kickfds while frames pass both ways: kicks and
+          notifications must follow to the new fds.
+
+Usage: mem_switch.py memory|log|log-refused|fds --sock S --peer-sock P --probe PROBE
 """
 import argparse
 import mmap
 import os
 import struct
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import vhost_hostile as vh  # noqa: E402  (the front-end and the probe client)
@@ -53,12 +57,15 @@ def probe_objects(path):
     return app.objects()
 
 
-def frames_pass(tx, rx, first, count, dst):
-    """count frames from tx's TX vring reach rx's RX vring intact, and tx gets its buffers back."""
+def frames_pass(tx, rx, first, count, dst, pace=0):
+    """count frames from tx's TX vring reach rx's RX vring intact, and tx gets its buffers back;
+    pace: seconds between two frames (each kick then reaches the PMD on its own)."""
     sent = [vh.test_frame(first + k, dst) for k in range(count)]
     got = []
     used_before = tx.used_idx(1)
     for k, frame in enumerate(sent):
+        if k and pace:
+            time.sleep(pace)
         tx.send_frame((first + k) % 64, frame)
 
     def all_in():
@@ -191,9 +198,51 @@ def case_log(fe, peer, refused=False):
             os.close(fd)
 
 
+def notified(fd):
+    """Whether fd was signalled since it was last read (and clears it)."""
+    try:
+        return os.eventfd_read(fd) > 0
+    except BlockingIOError:
+        return False
+
+
+def case_fds(fe, peer):
+    """Both vrings' callfds and kickfds replaced on a running device, three times (vhost-user
+    lets a front-end do it at any time): the old fds are closed at once, so only the new ones
+    can carry the kicks that send frames and the notifications of the frames sent and
+    received."""
+    peer.setup()
+    peer.post_rx(64)
+    fe.setup()
+    fe.post_rx(64)
+    check("frames pass both ways before", frames_pass(fe, peer, 0, 8, vh.emu_mac(1)) and
+          frames_pass(peer, fe, 100, 8, vh.emu_mac(0)))
+    for r in range(1, 4):
+        for q in (0, 1):
+            call, kick = os.eventfd(0, os.EFD_NONBLOCK), os.eventfd(0, os.EFD_NONBLOCK)
+            fe.u64(vh.SET_VRING_CALL, q, [call])
+            fe.u64(vh.SET_VRING_KICK, q, [kick])
+            os.close(fe.call[q])
+            os.close(fe.kick[q])
+            fe.call[q], fe.kick[q] = call, kick
+        fe.get_features()   # answered once vhost (and the PMD) took the messages before it
+        for q in (0, 1):
+            notified(fe.call[q])    # the notification each new callfd gets at the change
+        # One kick a frame: the app's log must count them relayed (test_mem_switch.sh), as the
+        # emulated NIC polls its rings and takes the frames without them too.
+        check("round %d: frames sent, a kick each on the new kickfd" % r,
+              frames_pass(fe, peer, 8 * r, 8, vh.emu_mac(1), pace=0.02))
+        check("round %d: the TX completions notified on the new callfd" % r,
+              vh.wait_for(lambda: notified(fe.call[1]), 2))
+        check("round %d: frames received" % r, frames_pass(peer, fe, 100 + 8 * r, 8,
+                                                            vh.emu_mac(0)))
+        check("round %d: the RX completions notified on the new callfd" % r,
+              vh.wait_for(lambda: notified(fe.call[0]), 2))
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("case", choices=["memory", "log", "log-refused"])
+    ap.add_argument("case", choices=["memory", "log", "log-refused", "fds"])
     ap.add_argument("--sock", required=True)
     ap.add_argument("--peer-sock", required=True)
     ap.add_argument("--probe", required=True)
@@ -201,7 +250,7 @@ def main():
     baseline = probe_objects(args.probe)
     fe, peer = vh.FrontEnd(args.sock), vh.FrontEnd(args.peer_sock)
     try:
-        {"memory": case_memory, "log": case_log,
+        {"memory": case_memory, "log": case_log, "fds": case_fds,
          "log-refused": lambda fe, peer: case_log(fe, peer, True)}[args.case](fe, peer)
     except vh.Closed:
         check("the back-end kept the connections", False)

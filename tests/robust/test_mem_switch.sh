@@ -9,8 +9,9 @@
 # cx6dx: no modify of those fields) they are re-created; and on bf3 with the modify refused by
 # the firmware (an injected BAD_PARAM), the PMD falls back to re-creating them. Then a new dirty
 # log while logging (bf3, cx6dx): the pages written afterwards are marked in the new log only;
-# with the new log's key refused, logging goes off and the stop marks all guest memory.
-# Nothing is left after the connections close, nor at exit.
+# with the new log's key refused, logging goes off and the stop marks all guest memory. Then new
+# callfds and kickfds on a running device (vhost-user allows it at any time): kicks and
+# notifications follow them. Nothing is left after the connections close, nor at exit.
 # Usage: test_mem_switch.sh <vdpa-app> <our PMD .so> <libmlx5emu.so> <emu_probe.so>
 set -u
 app="$1"
@@ -87,4 +88,15 @@ run_case log-refused "bf3 log refused" "profile=bf3,fault=0x200:4:0x3"
 grep -q "moving to the new dirty log failed (.*): logging off" "$log" &&
 	grep -q "stopped while the device was not logging: all 4 MiB of guest memory marked" "$log"
 check "bf3 log refused: logging went off, the stop marked all guest memory" $?
+
+# New callfds and kickfds while frames pass: each change stops the vring's queue and starts it
+# again (suspended and resumed in place on bf3, destroyed and re-created on bf2).
+# The 24 kicks the front-end (vid 0: it connects first) wrote on its new kickfds, one a frame,
+# were relayed (the emulated NIC would take the frames without them).
+for name in bf3 bf2; do
+	run_case fds "$name fds" "profile=$name"
+	kicks=$(sed -n 's/.*vid 0: closed; .* \([0-9]*\) kicks relayed.*/\1/p' "$log")
+	[ "${kicks:-0}" -ge 24 ]
+	check "$name fds: the kicks on the new kickfds relayed (${kicks:-0} in all, want >= 24)" $?
+done
 e2e_finish "$tmp"/app-*.log

@@ -12,6 +12,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -1763,17 +1764,52 @@ mvdpa_conf_queues_unpause(struct mvdpa_conf *c)
 	return ret < 0 ? ret : r;
 }
 
+/*
+ * The vring's kickfd and callfd as vhost holds them now, for a queue whose vring is ready, or
+ * none. A new callfd gets one notification: completions of the change's window were relayed to
+ * no fd (a spurious one is harmless to virtio drivers). c's lock, the event thread stopped.
+ */
+static void
+vq_fds_sync(struct mvdpa_conf *c, uint16_t index, bool ready)
+{
+	struct mvdpa_vq *q = &c->vqs[index];
+	struct rte_vhost_vring vr;
+	int callfd = q->callfd;
+
+	if (!ready || rte_vhost_get_vhost_vring(c->vid, index, &vr) < 0) {
+		q->kickfd = -1;
+		q->callfd = -1;
+		return;
+	}
+	q->kickfd = vr.kickfd;
+	q->callfd = vr.callfd;
+	if (q->callfd >= 0 && q->callfd != callfd)
+		eventfd_write(q->callfd, 1);
+}
+
 int
 mvdpa_conf_vring_state(struct mvdpa_dev *dev, uint16_t vring)
 {
 	struct mvdpa_conf *c = dev->conf;
 	struct mvdpa_vq *q;
-	int ret = 0;
+	bool relaying;
+	int ret = 0, r;
 
 	if (c == NULL || vring >= c->nvqs)
 		return 0;
 	q = &c->vqs[vring];
+	/*
+	 * vhost tells a vring not ready before it closes the vring's kickfd or callfd for a new
+	 * one (vhost-user lets a front-end replace them at any time), and ready again after: the
+	 * event thread lets go of the vring's fds before this returns and takes vhost's after. It
+	 * stops outside the lock: its error recovery takes it.
+	 */
+	relaying = c->ev.running && q->prepared;
+	if (relaying)
+		mvdpa_event_stop(c);
 	pthread_mutex_lock(&c->lock);
+	if (q->prepared)
+		vq_fds_sync(c, vring, vring_wanted(dev, vring));
 	if (!q->prepared) {
 		MVDPA_LOG(DEBUG, "vid %d: vring %u was not set up at configuration\n", c->vid,
 			  vring);
@@ -1792,6 +1828,15 @@ mvdpa_conf_vring_state(struct mvdpa_dev *dev, uint16_t vring)
 			vq_park(c, vring);
 	}
 	pthread_mutex_unlock(&c->lock);
+	if (relaying) {
+		r = mvdpa_event_start(dev, c);
+		if (r < 0) {
+			MVDPA_LOG(ERR, "vid %d: the event thread cannot start again after vring %u's "
+				  "change: no kick or completion is relayed: %s\n", c->vid, vring,
+				  strerror(-r));
+			ret = ret < 0 ? ret : r;
+		}
+	}
 	return ret;
 }
 

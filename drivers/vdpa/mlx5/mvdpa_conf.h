@@ -249,7 +249,9 @@ int mvdpa_conf_steer_sync(struct mvdpa_dev *dev);
  * The front-end made vring ready or not ready (dev->vring_ready): its queue starts (virtq
  * created RDY at the indices it stopped at, or resumed in place where the caps allow it) or
  * stops (suspended, indices kept; the object destroyed unless it can resume), and RX steering
- * follows. 0 or a negative errno. Takes the configuration's lock.
+ * follows. The event thread drops the vring's kickfd and callfd while it is not ready and takes
+ * vhost's when it is again (a front-end may have replaced them meanwhile). 0 or a negative
+ * errno. Takes the configuration's lock.
  */
 int mvdpa_conf_vring_state(struct mvdpa_dev *dev, uint16_t vring);
 

@@ -185,8 +185,8 @@ kicks_relay(struct mvdpa_conf *c)
 		eventfd_t v;
 
 		/*
-		 * vhost closes a kickfd the front-end replaces without a dev_close: polling it
-		 * would return at once forever. Its kicks are lost until the next dev_conf.
+		 * A kickfd closed under the thread (not expected: the vring's state change takes it
+		 * out first) would make every poll return at once: it is dropped.
 		 */
 		if (p->revents & POLLNVAL)
 			p->fd = -1;
