@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Device configuration for a connected front-end, in the order the firmware needs it:
- * guest memory (a umem and a direct key per region, one indirect key over guest physical
- * memory), the send path (TD, TIS), then per virtq its umems, counters, notification channel
+ * guest memory (regions cut into chunks, a umem and a direct key each, one indirect key over
+ * guest physical memory), the send path (TD, TIS), then per virtq its umems, counters, notification channel
  * (CQ + firmware/driver QP pair) and the VIRTIO_NET_Q object, ready. Teardown runs backwards and
  * hands the hardware's ring indices back to vhost.
  */
@@ -131,9 +131,10 @@ umem_free(void **buf, struct devx_umem *umem)
 
 /*
  * Guest memory is translated by direct (MTT) keys, regions cut into chunks, under one indirect
- * (KLM) key. A key's firmware time grows with its pages (6.6 ms per GiB of 4 KiB pages under
- * the calibrated model) on top of a fixed cost per command, and the chunks' keys are created in
- * parallel (max_conf_threads + 1 threads): one chunk per thread, all in one wave, is the
+ * (KLM) key. The firmware time of a chunk's translation grows with its pages (6.6 ms per GiB of
+ * 4 KiB pages under the calibrated model, charged to the key; on hardware the umem's
+ * registration carries them) on top of a fixed cost per command, and the chunks are registered
+ * and keyed in parallel (max_conf_threads + 1 threads): one chunk per thread, all in one wave, is the
  * shortest (more chunks add commands and waves, fewer leave threads idle), down to
  * MEM_CHUNK_MIN (small guests gain nothing from cutting). Chunks are multiples of 2 MiB (huge
  * pages stay whole). Without pre-created queue resources, MEM_QUEUE_THREADS threads are left
@@ -183,49 +184,51 @@ mem_chunk_count(const struct mvdpa_dev *dev, const struct rte_vhost_memory *mem)
 	return n;
 }
 
-/* Registers every region's memory (umem) and lists the chunks; their keys come later. */
+/* Lists the chunks of every region; their registrations and keys come later. */
 static int
 mem_prepare(struct mvdpa_dev *dev, struct mvdpa_conf *c, const struct rte_vhost_memory *mem)
 {
 	uint64_t chunk = mem_chunk_size(dev, mem);
 	uint32_t n = mem_chunk_count(dev, mem);
 
-	c->regions = calloc(mem->nregions, sizeof(*c->regions));
-	if (c->regions == NULL)
-		return -ENOMEM;
 	c->chunks = calloc(n, sizeof(*c->chunks));
 	if (c->chunks == NULL)
 		return -ENOMEM;
 	__atomic_store_n(&c->chunk_keys_issued, 0, __ATOMIC_RELAXED);
+	c->nregions = mem->nregions;
 	for (uint32_t i = 0; i < mem->nregions; i++) {
 		const struct rte_vhost_mem_region *r = &mem->regions[i];
-		int ret = devx_umem_reg(dev->ctx, (void *)(uintptr_t)r->host_user_addr, r->size,
-					IBV_ACCESS_LOCAL_WRITE, &c->regions[i].umem);
 
-		if (ret < 0)
-			return ret;
-		c->nregions = i + 1;
 		for (uint64_t off = 0, len; off < r->size; off += len) {
 			len = r->size - off < chunk ? r->size - off : chunk;
 			c->chunks[c->nchunks++] = (struct mvdpa_mem_chunk){
-				.region = i, .gpa = r->guest_phys_addr + off, .offset = off, .len = len,
+				.host = (void *)(uintptr_t)(r->host_user_addr + off),
+				.gpa = r->guest_phys_addr + off, .len = len,
 			};
 		}
 	}
 	return 0;
 }
 
-/* The direct key of one chunk, over its region's umem. */
+/*
+ * One chunk's registration and direct key, on the worker that builds it. A umem per chunk, not
+ * per region: the registration carries one translation entry per page to the firmware (the
+ * kernel pins the pages and sends them in CREATE_UMEM), which the chunks' workers then split
+ * as they split the keys; the key over a umem carries none of its own.
+ */
 static int
 mem_chunk_key(struct mvdpa_dev *dev, struct mvdpa_conf *c, uint32_t i)
 {
 	struct mvdpa_mem_chunk *k = &c->chunks[i];
 	struct devx_mkey_attr ma = {
 		.mode = DEVX_MKEY_MTT, .pdn = dev->pdn, .addr = k->gpa, .len = k->len,
-		.umem_id = c->regions[k->region].umem.id, .umem_offset = k->offset,
 		.log_page_size = 12,
 	};
+	int ret = devx_umem_reg(dev->ctx, k->host, k->len, IBV_ACCESS_LOCAL_WRITE, &k->umem);
 
+	if (ret < 0)
+		return ret;
+	ma.umem_id = k->umem.id;
 	return devx_mkey_create(dev->ctx, &ma, &k->mkey);
 }
 
@@ -287,13 +290,14 @@ chunk_key_destroy(void *ctx, uint32_t i)
 	struct mvdpa_conf *c = ctx;
 
 	devx_obj_destroy(&c->chunks[i].mkey);
+	devx_umem_dereg(&c->chunks[i].umem);
 	return 0;
 }
 
 /*
  * The guest-memory keys and registrations go: the indirect key first (it refers to the
- * chunks'), then the chunks' keys on the calling thread and up to dev's max_conf_threads
- * configuration workers, then the umems under them.
+ * chunks'), then each chunk's key and the umem under it, on the calling thread and up to dev's
+ * max_conf_threads configuration workers.
  */
 static void
 mem_unregister(struct mvdpa_dev *dev, struct mvdpa_conf *c)
@@ -306,10 +310,6 @@ mem_unregister(struct mvdpa_dev *dev, struct mvdpa_conf *c)
 	free(c->chunks);
 	c->chunks = NULL;
 	c->nchunks = 0;
-	for (uint32_t i = c->nregions; i-- > 0;)
-		devx_umem_dereg(&c->regions[i].umem);
-	free(c->regions);
-	c->regions = NULL;
 	c->nregions = 0;
 }
 
@@ -318,14 +318,12 @@ static void
 mem_move(struct mvdpa_conf *to, struct mvdpa_conf *from)
 {
 	to->nregions = from->nregions;
-	to->regions = from->regions;
 	to->nchunks = from->nchunks;
 	to->chunks = from->chunks;
 	to->null_mr = from->null_mr;
 	to->mkey = from->mkey;
 	to->mkey_klm_entries = from->mkey_klm_entries;
 	from->nregions = 0;
-	from->regions = NULL;
 	from->nchunks = 0;
 	from->chunks = NULL;
 	from->null_mr = NULL;

@@ -58,16 +58,15 @@ uint64_t mvdpa_hva_to_gpa(const struct mvdpa_gpa_map *map, uint32_t n, uint64_t 
 /* The device feature mask (devx_virtio_net_feature bits) for negotiated virtio features. Pure. */
 uint16_t mvdpa_queue_features(uint64_t virtio_features);
 
-struct mvdpa_region {
-	struct devx_umem umem;
-};
-
-/* A piece of a region under its own direct key, addressed by guest physical address. */
+/*
+ * A piece of a region, registered (umem) and under a direct key of its own, addressed by guest
+ * physical address.
+ */
 struct mvdpa_mem_chunk {
+	struct devx_umem umem;
 	struct devx_obj mkey;
-	uint32_t region;
+	void *host;			/* where the front-end's memory is mapped here */
 	uint64_t gpa;
-	uint64_t offset;		/* in the region (and its umem) */
 	uint64_t len;
 };
 
@@ -116,8 +115,7 @@ struct mvdpa_conf {
 	struct mvdpa_dev *dev;
 	/* Serializes changes of the queue objects and steering: vhost's thread, the event thread's. */
 	pthread_mutex_t lock;
-	uint32_t nregions;
-	struct mvdpa_region *regions;
+	uint32_t nregions;		/* of the memory table the chunks cut */
 	uint32_t nchunks;
 	struct mvdpa_mem_chunk *chunks;
 	uint32_t chunk_keys_issued;	/* chunk keys whose command is going out (atomic, futex) */
