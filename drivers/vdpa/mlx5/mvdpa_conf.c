@@ -2,9 +2,9 @@
 /*
  * Device configuration for a connected front-end, in the order the firmware needs it:
  * guest memory (regions cut into chunks, a umem and a direct key each, one indirect key over
- * guest physical memory), the send path (TD, TIS), then per virtq its umems, counters, notification channel
- * (CQ + firmware/driver QP pair) and the VIRTIO_NET_Q object, ready. Teardown runs backwards and
- * hands the hardware's ring indices back to vhost.
+ * guest physical memory), the send path (TD, TIS), then per virtq its umems, counters,
+ * notification channel (CQ + firmware/driver QP pair) and the VIRTIO_NET_Q object, ready.
+ * Teardown runs backwards and hands the hardware's ring indices back to vhost.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -134,8 +134,8 @@ umem_free(void **buf, struct devx_umem *umem)
  * (KLM) key. The firmware time of a chunk's translation grows with its pages (6.6 ms per GiB of
  * 4 KiB pages under the calibrated model, charged to the key; on hardware the umem's
  * registration carries them) on top of a fixed cost per command, and the chunks are registered
- * and keyed in parallel (max_conf_threads + 1 threads): one chunk per thread, all in one wave, is the
- * shortest (more chunks add commands and waves, fewer leave threads idle), down to
+ * and keyed in parallel (max_conf_threads + 1 threads): one chunk per thread, all in one wave,
+ * is the shortest (more chunks add commands and waves, fewer leave threads idle), down to
  * MEM_CHUNK_MIN (small guests gain nothing from cutting). Chunks are multiples of 2 MiB (huge
  * pages stay whole). Without pre-created queue resources, MEM_QUEUE_THREADS threads are left
  * out of the wave: they build a queue pair's resources meanwhile (per vring a chain of about
