@@ -210,7 +210,7 @@ def case_fds(fe, peer):
     """Both vrings' callfds and kickfds replaced on a running device, three times (vhost-user
     lets a front-end do it at any time): the old fds are closed at once, so only the new ones
     can carry the kicks that send frames and the notifications of the frames sent and
-    received."""
+    received. Then the TX vring's callfd taken away (NOFD) and given again."""
     peer.setup()
     peer.post_rx(64)
     fe.setup()
@@ -238,6 +238,20 @@ def case_fds(fe, peer):
                                                             vh.emu_mac(0)))
         check("round %d: the RX completions notified on the new callfd" % r,
               vh.wait_for(lambda: notified(fe.call[0]), 2))
+    # No callfd at all (NOFD: a front-end that polls), then one again.
+    fe.u64(vh.SET_VRING_CALL, 1 | vh.NOFD)
+    fe.get_features()
+    notified(fe.call[1])
+    check("without a callfd: frames sent", frames_pass(fe, peer, 32, 8, vh.emu_mac(1)))
+    call = os.eventfd(0, os.EFD_NONBLOCK)
+    fe.u64(vh.SET_VRING_CALL, 1, [call])
+    os.close(fe.call[1])
+    fe.call[1] = call
+    fe.get_features()
+    notified(fe.call[1])
+    check("a callfd again: frames sent", frames_pass(fe, peer, 40, 8, vh.emu_mac(1)))
+    check("a callfd again: the TX completions notified on it",
+          vh.wait_for(lambda: notified(fe.call[1]), 2))
 
 
 def main():
