@@ -8,9 +8,8 @@ Each QEMU must hold its guest memory in one memfd (memory-backend-memfd), which 
 first 16 of them, each as its guest physical address and the bytes in it that differ (the first
 and last offset, and how many: a used ring's entries or a frame's bytes tell who wrote them).
 With DIR (made when a page differs), both copies of each of those pages are saved there, as GPA.a
-and GPA.b. Exit status 0
-when the memories are identical, 1 when they differ, 2 when a memory cannot be read or their
-sizes differ.
+and GPA.b. Exit status 0 when the memories are identical, 1 when they differ, 2 when a memory
+cannot be read or their sizes differ.
 """
 import os
 import sys

@@ -20,8 +20,9 @@ One "ok/FAIL <what>" line per check; exit status 0 when all passed. At the end b
 are closed and the emulator's live firmware objects (emu_probe) must be back at what they were
 before the first connection.
 
-  fds     replaces both vrings' callfds and kickfds while frames pass both ways: kicks and
-          notifications must follow to the new fds.
+  fds     replaces both vrings' callfds and kickfds while frames pass both ways, then takes
+          the TX vring's callfd away and gives one again: kicks and notifications must follow
+          to the new fds.
 
 Usage: mem_switch.py memory|log|log-refused|fds --sock S --peer-sock P --probe PROBE
 """
@@ -206,6 +207,24 @@ def notified(fd):
         return False
 
 
+def fds_replace(fe, queues, kick=True):
+    """New callfds (and kickfds) for the queues; the old ones closed at once. Returns once vhost
+    (and the PMD) took them, with the notification each new callfd gets at the change read."""
+    for q in queues:
+        call = os.eventfd(0, os.EFD_NONBLOCK)
+        fe.u64(vh.SET_VRING_CALL, q, [call])
+        os.close(fe.call[q])
+        fe.call[q] = call
+        if kick:
+            k = os.eventfd(0, os.EFD_NONBLOCK)
+            fe.u64(vh.SET_VRING_KICK, q, [k])
+            os.close(fe.kick[q])
+            fe.kick[q] = k
+    fe.get_features()   # answered once vhost (and the PMD) took the messages before it
+    for q in queues:
+        notified(fe.call[q])
+
+
 def case_fds(fe, peer):
     """Both vrings' callfds and kickfds replaced on a running device, three times (vhost-user
     lets a front-end do it at any time): the old fds are closed at once, so only the new ones
@@ -218,16 +237,7 @@ def case_fds(fe, peer):
     check("frames pass both ways before", frames_pass(fe, peer, 0, 8, vh.emu_mac(1)) and
           frames_pass(peer, fe, 100, 8, vh.emu_mac(0)))
     for r in range(1, 4):
-        for q in (0, 1):
-            call, kick = os.eventfd(0, os.EFD_NONBLOCK), os.eventfd(0, os.EFD_NONBLOCK)
-            fe.u64(vh.SET_VRING_CALL, q, [call])
-            fe.u64(vh.SET_VRING_KICK, q, [kick])
-            os.close(fe.call[q])
-            os.close(fe.kick[q])
-            fe.call[q], fe.kick[q] = call, kick
-        fe.get_features()   # answered once vhost (and the PMD) took the messages before it
-        for q in (0, 1):
-            notified(fe.call[q])    # the notification each new callfd gets at the change
+        fds_replace(fe, (0, 1))
         # One kick a frame: the app's log must count them relayed (test_mem_switch.sh), as the
         # emulated NIC polls its rings and takes the frames without them too.
         check("round %d: frames sent, a kick each on the new kickfd" % r,
@@ -243,12 +253,7 @@ def case_fds(fe, peer):
     fe.get_features()
     notified(fe.call[1])
     check("without a callfd: frames sent", frames_pass(fe, peer, 32, 8, vh.emu_mac(1)))
-    call = os.eventfd(0, os.EFD_NONBLOCK)
-    fe.u64(vh.SET_VRING_CALL, 1, [call])
-    os.close(fe.call[1])
-    fe.call[1] = call
-    fe.get_features()
-    notified(fe.call[1])
+    fds_replace(fe, (1,), kick=False)
     check("a callfd again: frames sent", frames_pass(fe, peer, 40, 8, vh.emu_mac(1)))
     check("a callfd again: the TX completions notified on it",
           vh.wait_for(lambda: notified(fe.call[1]), 2))

@@ -1765,7 +1765,8 @@ mvdpa_conf_queues_unpause(struct mvdpa_conf *c)
 /*
  * The vring's kickfd and callfd as vhost holds them now, for a queue whose vring is ready, or
  * none. A new callfd gets one notification: completions of the change's window were relayed to
- * no fd (a spurious one is harmless to virtio drivers). c's lock, the event thread stopped.
+ * no fd (a spurious one is harmless to virtio drivers). The event thread uses them only for
+ * prepared queues. c's lock, the event thread stopped.
  */
 static void
 vq_fds_sync(struct mvdpa_conf *c, uint16_t index, bool ready)
@@ -1806,8 +1807,7 @@ mvdpa_conf_vring_state(struct mvdpa_dev *dev, uint16_t vring)
 	if (relaying)
 		mvdpa_event_stop(c);
 	pthread_mutex_lock(&c->lock);
-	if (q->prepared)
-		vq_fds_sync(c, vring, vring_wanted(dev, vring));
+	vq_fds_sync(c, vring, vring_wanted(dev, vring));
 	if (!q->prepared) {
 		MVDPA_LOG(DEBUG, "vid %d: vring %u was not set up at configuration\n", c->vid,
 			  vring);
